@@ -1,0 +1,40 @@
+"""Encryption at rest of secrets and identifiers (TOTP keys, NIR) and their keyed hashes.
+
+Keys are derived from settings.FIELD_ENCRYPTION_KEY with HKDF so that the encryption key and the
+hashing key are distinct.
+"""
+
+import base64
+import hashlib
+import hmac
+from functools import lru_cache
+
+from cryptography.fernet import Fernet
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+from django.conf import settings
+
+
+def _derive(purpose: bytes) -> bytes:
+    return HKDF(algorithm=hashes.SHA256(), length=32, salt=b"spie", info=purpose).derive(
+        settings.FIELD_ENCRYPTION_KEY.encode()
+    )
+
+
+@lru_cache(maxsize=4)
+def _fernet(key_material: str) -> Fernet:
+    return Fernet(base64.urlsafe_b64encode(_derive(b"encryption")))
+
+
+def encrypt(text: str) -> str:
+    return _fernet(settings.FIELD_ENCRYPTION_KEY).encrypt(text.encode()).decode()
+
+
+def decrypt(token: str) -> str:
+    return _fernet(settings.FIELD_ENCRYPTION_KEY).decrypt(token.encode()).decode()
+
+
+def keyed_hash(value: str, *, purpose: str) -> str:
+    """Deterministic HMAC-SHA256, for exact matching on a value that is stored encrypted."""
+    key = _derive(b"hash:" + purpose.encode())
+    return hmac.new(key, value.encode(), hashlib.sha256).hexdigest()

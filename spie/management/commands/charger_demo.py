@@ -1,0 +1,30 @@
+"""Demo data: two départements, their structures and one user per role (development only).
+
+Idempotent: every row is found by its natural key before being created, so the run command can
+call it at every start. Later issues extend `spie.demo` with carnets, offers and indicators.
+"""
+
+from django.core.management.base import BaseCommand, CommandError
+from django.db import transaction
+
+from spie import demo
+
+
+class Command(BaseCommand):
+    help = "Charge les données de démonstration (idempotent) et affiche les identifiants de démonstration."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--quiet-logins", action="store_true", help="N'affiche pas le tableau des identifiants.")
+
+    def handle(self, *args, **options):
+        from spie.models import Commune
+
+        if not Commune.objects.exists():
+            raise CommandError(
+                "Le référentiel géographique est vide : lancez d'abord « manage.py charger_referentiels »."
+            )
+        with transaction.atomic():
+            summary = demo.load()
+        self.stdout.write(self.style.SUCCESS(summary))
+        if not options["quiet_logins"]:
+            self.stdout.write(demo.logins_table())

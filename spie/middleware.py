@@ -1,0 +1,126 @@
+"""Request context: the acting membership, the tenant scope, MFA enforcement, no-store caching."""
+
+from dataclasses import dataclass, field
+
+from django.conf import settings
+from django.shortcuts import redirect
+from django.urls import reverse
+from django.utils.cache import patch_cache_control
+
+from spie.models import ROLES_MFA_OBLIGATOIRE, Membership, Role
+from spie.tenancy import all_departements, departement_scope, no_scope
+
+SESSION_STRUCTURE_KEY = "spie_structure_uid"
+NATIONAL_ADMIN_PREFIX = "/admin-nationale/"
+
+
+@dataclass
+class ActingContext:
+    """Who the user acts as for this request: a structure of a département and the roles held there."""
+
+    memberships: list = field(default_factory=list)
+    structure: object = None
+    departement: object = None
+    roles: frozenset = frozenset()
+
+    @property
+    def structures(self):
+        seen = {}
+        for membership in self.memberships:
+            seen.setdefault(membership.structure_id, membership.structure)
+        return list(seen.values())
+
+    def has_role(self, *roles):
+        return bool(self.roles.intersection(roles))
+
+    @property
+    def is_admin_departement(self):
+        return Role.ADMIN_DEPARTEMENT in self.roles
+
+
+def load_acting_context(request):
+    """Read the user's active memberships (fresh at every request: deactivation is immediate)."""
+    user = request.user
+    context = ActingContext()
+    if not user.is_authenticated:
+        return context
+    memberships = list(
+        Membership.unscoped_objects.filter(
+            user=user, is_active=True, structure__actif=True, departement__actif=True
+        ).select_related("structure", "departement")
+    )
+    context.memberships = memberships
+    if not memberships:
+        return context
+    chosen_uid = request.session.get(SESSION_STRUCTURE_KEY)
+    structure = next((m.structure for m in memberships if str(m.structure.uid) == chosen_uid), None)
+    if structure is None:
+        structure = memberships[0].structure
+    context.structure = structure
+    context.departement = next(m.departement for m in memberships if m.structure_id == structure.pk)
+    context.roles = frozenset(m.role for m in memberships if m.structure_id == structure.pk)
+    return context
+
+
+class TenantMiddleware:
+    """Put the acting context on the request and run the view *and* its rendering in the tenant scope."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        acting = load_acting_context(request)
+        request.acting = acting
+        request.departement = acting.departement
+        request.structure = acting.structure
+        superadmin = request.user.is_authenticated and request.user.is_superuser
+        if superadmin and (acting.departement is None or request.path.startswith(NATIONAL_ADMIN_PREFIX)):
+            scope = all_departements()
+        elif acting.departement is not None:
+            scope = departement_scope(acting.departement)
+        else:
+            scope = no_scope()
+        with scope:
+            response = self.get_response(request)
+            if hasattr(response, "render") and callable(response.render) and not response.is_rendered:
+                response.render()
+        return response
+
+
+def _path_allowed_without_mfa(path):
+    allowed = [reverse("account_logout"), "/comptes/2fa/", "/comptes/reauthenticate/", "/sante/"]
+    return path.startswith(settings.STATIC_URL) or any(path.startswith(prefix) for prefix in allowed)
+
+
+class MfaRequiredMiddleware:
+    """Département admins and national superadmins must have a TOTP authenticator before anything else."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        user = request.user
+        if user.is_authenticated and not _path_allowed_without_mfa(request.path):
+            needs_mfa = user.is_superuser or any(m.role in ROLES_MFA_OBLIGATOIRE for m in request.acting.memberships)
+            if needs_mfa and not _has_totp(user):
+                return redirect("mfa_activate_totp")
+        return self.get_response(request)
+
+
+def _has_totp(user):
+    from allauth.mfa.models import Authenticator
+
+    return Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).exists()
+
+
+class NoStoreMiddleware:
+    """Authenticated pages carry personal data: no browser or proxy may keep them."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        if request.user.is_authenticated:
+            patch_cache_control(response, no_store=True, no_cache=True, private=True, max_age=0)
+        return response

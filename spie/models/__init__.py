@@ -1,0 +1,23 @@
+from spie.models.accounts import ROLES_MFA_OBLIGATOIRE, Invitation, Membership, Role, User
+from spie.models.audit import AccessLog, Action, Canal
+from spie.models.geo import Commune, Epci, RefDepartement
+from spie.models.organisation import Departement, Structure, Territoire, TypeStructure, validate_siret
+
+__all__ = [
+    "ROLES_MFA_OBLIGATOIRE",
+    "AccessLog",
+    "Action",
+    "Canal",
+    "Commune",
+    "Departement",
+    "Epci",
+    "Invitation",
+    "Membership",
+    "RefDepartement",
+    "Role",
+    "Structure",
+    "Territoire",
+    "TypeStructure",
+    "User",
+    "validate_siret",
+]

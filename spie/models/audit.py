@@ -1,0 +1,89 @@
+"""The append-only access log.
+
+Rows are only ever inserted: a PostgreSQL trigger (migration `spie.0002_accesslog_append_only`)
+refuses UPDATE, and DELETE of rows younger than the retention period, whatever the code does.
+Foreign keys use `DO_NOTHING` so that no cascade or SET NULL ever tries to rewrite a row.
+"""
+
+from django.conf import settings
+from django.db import models
+from django.db.models.functions import Now
+
+
+class Action(models.TextChoices):
+    CONSULTATION = "consultation", "Consultation"
+    TELECHARGEMENT = "telechargement", "Téléchargement"
+    RECHERCHE = "recherche", "Recherche"
+    CREATION = "creation", "Création"
+    MODIFICATION = "modification", "Modification"
+    DESACTIVATION = "desactivation", "Désactivation"
+    REACTIVATION = "reactivation", "Réactivation"
+    SUPPRESSION = "suppression", "Suppression"
+    INVITATION = "invitation", "Invitation"
+    CONNEXION = "connexion", "Connexion"
+    EXPORT = "export", "Export"
+
+
+class Canal(models.TextChoices):
+    WEB = "web", "Navigateur"
+    API = "api", "API"
+    TACHE = "tache", "Tâche planifiée"
+    COMMANDE = "commande", "Commande d'administration"
+    ADMIN = "admin", "Administration nationale"
+
+
+class AccessLogQuerySet(models.QuerySet):
+    def of_departement(self, departement):
+        return self.filter(departement_id=departement.pk)
+
+
+class AccessLog(models.Model):
+    """Who did what on which object, from which structure and channel, at which server time."""
+
+    created_at = models.DateTimeField("date (serveur)", db_default=Now(), editable=False, db_index=True)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        related_name="+",
+        verbose_name="utilisateur",
+    )
+    departement = models.ForeignKey(
+        "spie.Departement",
+        null=True,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        related_name="+",
+        verbose_name="département",
+    )
+    structure = models.ForeignKey(
+        "spie.Structure",
+        null=True,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        related_name="+",
+        verbose_name="structure d'exercice",
+    )
+    # Tokens of the partner API (added by the partenaires app) are referenced by id only.
+    api_token_id = models.BigIntegerField(null=True, blank=True)
+    action = models.CharField("action", max_length=20, choices=Action.choices)
+    canal = models.CharField("canal", max_length=10, choices=Canal.choices)
+    object_type = models.CharField("type d'objet", max_length=60)
+    object_uid = models.UUIDField("identifiant de l'objet", null=True)
+    # Never personal data here: field names changed, counts, a route name.
+    details = models.JSONField("détails", default=dict, blank=True)
+
+    objects = AccessLogQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "entrée du journal des accès"
+        verbose_name_plural = "journal des accès"
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            models.Index(fields=["departement", "-created_at"]),
+            models.Index(fields=["object_type", "object_uid"]),
+        ]
+
+    def __str__(self):
+        return f"{self.created_at:%Y-%m-%d %H:%M} {self.user_id} {self.action} {self.object_type}"

@@ -1,0 +1,131 @@
+"""The tenant (Département), its territories and the structures working in it."""
+
+import uuid
+
+from django.core.exceptions import ValidationError
+from django.db import models
+from stdnum.exceptions import ValidationError as StdnumError
+from stdnum.fr import siret as stdnum_siret
+
+from spie.tenancy import TenantModel
+
+
+def validate_siret(value):
+    """SIRET: 14 digits with a valid Luhn key (La Poste's establishments are checked by stdnum too)."""
+    try:
+        stdnum_siret.validate(value)
+    except StdnumError as exc:
+        raise ValidationError("Numéro SIRET invalide : 14 chiffres avec une clé de contrôle correcte.") from exc
+
+
+class DepartementQuerySet(models.QuerySet):
+    def actifs(self):
+        return self.filter(actif=True)
+
+
+class Departement(models.Model):
+    """The tenant: a Département running the SPIE on the platform."""
+
+    uid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    code = models.CharField("code INSEE", max_length=3, unique=True)
+    nom = models.CharField("nom", max_length=100)
+    actif = models.BooleanField("actif", default=True)
+    # Settings of the tenant (later issues add theirs here rather than in a key-value table, so
+    # that each one has a type, a default and a migration).
+    delai_orientation_cible = models.PositiveSmallIntegerField(
+        "délai cible d'orientation (jours)", default=30, help_text="Objectif entre l'entrée au RSA et l'orientation."
+    )
+    orientation_validation_requise = models.BooleanField(
+        "les orientations proposées doivent être validées", default=True
+    )
+    contact_nom = models.CharField("service à contacter", max_length=200, blank=True)
+    contact_adresse = models.TextField("adresse postale du service", blank=True)
+    contact_telephone = models.CharField("téléphone du service", max_length=20, blank=True)
+    contact_courriel = models.EmailField("courriel du service", blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = DepartementQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "département"
+        ordering = ["code"]
+
+    def __str__(self):
+        return f"{self.nom} ({self.code})"
+
+    @property
+    def source_slug(self):
+        """data·inclusion source slug of the département's catalogue."""
+        return f"spie-{self.code.lower()}"
+
+
+class Territoire(TenantModel):
+    """An "unité territoriale": a named set of communes of the département."""
+
+    uid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    nom = models.CharField("nom", max_length=150)
+    communes = models.ManyToManyField("spie.Commune", related_name="territoires", blank=True, verbose_name="communes")
+    version = models.PositiveIntegerField(default=1)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = "territoire"
+        ordering = ["nom"]
+        constraints = [
+            models.UniqueConstraint(fields=["departement", "nom"], name="territoire_nom_unique_par_departement")
+        ]
+
+    def __str__(self):
+        return self.nom
+
+
+class TypeStructure(models.TextChoices):
+    DEPARTEMENT = "departement", "Service du Département"
+    FRANCE_TRAVAIL = "france_travail", "France Travail"
+    MISSION_LOCALE = "mission_locale", "Mission locale"
+    CAP_EMPLOI = "cap_emploi", "Cap emploi"
+    PLIE = "plie", "PLIE"
+    CAF = "caf", "CAF"
+    MSA = "msa", "MSA"
+    CCAS = "ccas", "CCAS / CIAS"
+    ASSOCIATION = "association", "Association"
+    ORGANISME_FORMATION = "organisme_formation", "Organisme de formation"
+    SIAE = "siae", "Structure d'insertion par l'activité économique"
+    ENTREPRISE = "entreprise", "Entreprise"
+    AUTRE = "autre", "Autre"
+
+
+class Structure(TenantModel):
+    """An organisation working in the département; one table for the whole platform."""
+
+    uid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    nom = models.CharField("nom", max_length=200)
+    type = models.CharField("type", max_length=30, choices=TypeStructure.choices)
+    siret = models.CharField("SIRET", max_length=14, blank=True, validators=[validate_siret])
+    adresse = models.CharField("adresse", max_length=255, blank=True)
+    commune = models.ForeignKey(
+        "spie.Commune", null=True, blank=True, on_delete=models.PROTECT, related_name="+", verbose_name="commune"
+    )
+    telephone = models.CharField("téléphone", max_length=20, blank=True)
+    courriel = models.EmailField("courriel", blank=True)
+    site_web = models.URLField("site web", blank=True)
+    actif = models.BooleanField("active", default=True)
+    version = models.PositiveIntegerField(default=1)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = "structure"
+        ordering = ["nom"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["departement", "siret"],
+                condition=~models.Q(siret=""),
+                name="structure_siret_unique_par_departement",
+            )
+        ]
+
+    def __str__(self):
+        return self.nom

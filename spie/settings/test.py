@@ -1,0 +1,30 @@
+"""Test settings: real PostgreSQL and Redis (never SQLite), fast hashing, eager Celery."""
+
+import os
+
+os.environ.setdefault("SECRET_KEY", "test-only-secret-key-not-for-production-0123456789abcdefghij")
+os.environ.setdefault("ALLOWED_HOSTS", "testserver,localhost,127.0.0.1")
+os.environ.setdefault("DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/test")
+os.environ.setdefault("REDIS_URL", "redis://127.0.0.1:6379/0")
+os.environ.setdefault("SECURE_SSL_REDIRECT", "false")
+os.environ.setdefault("SPIE_BASE_URL", "http://testserver")
+
+from spie.settings.base import *  # noqa: E402,F403
+
+# Each xdist worker gets its own Redis database so that clearing the cache (rate limits) between
+# tests never touches another worker's keys.
+_worker = os.environ.get("PYTEST_XDIST_WORKER", "gw0")
+_redis_db = 1 + int(_worker.removeprefix("gw") or 0) % 15
+_redis_base = REDIS_URL.rsplit("/", 1)[0] if REDIS_URL.rsplit("/", 1)[-1].isdigit() else REDIS_URL  # noqa: F405
+CACHES["default"]["LOCATION"] = f"{_redis_base}/{_redis_db}"  # noqa: F405
+CACHES["default"]["KEY_PREFIX"] = f"spie-test-{_worker}"  # noqa: F405
+
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+STORAGES["staticfiles"] = {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}  # noqa: F405
+STORAGES["default"]["OPTIONS"]["location"] = os.path.join("/tmp", f"spie-test-private-{_worker}")  # noqa: F405
+CELERY_TASK_ALWAYS_EAGER = True
+CELERY_TASK_EAGER_PROPAGATES = True
+DATABASES["default"]["CONN_MAX_AGE"] = 0  # noqa: F405
+WHITENOISE_USE_FINDERS = True
+WHITENOISE_AUTOREFRESH = True

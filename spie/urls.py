@@ -1,0 +1,54 @@
+from django.contrib import admin
+from django.urls import include, path
+
+from spie.views import administration, general
+
+spie_patterns = [
+    path("", general.accueil, name="accueil"),
+    path("sante/", general.sante, name="sante"),
+    path("structure-active/", general.changer_structure, name="changer_structure"),
+    path("invitation/<str:token>/", general.invitation_accepter, name="invitation_accepter"),
+    path("departement/", administration.tableau_de_bord, name="admin_tableau_de_bord"),
+    path("departement/parametres/", administration.parametres, name="admin_parametres"),
+    path("departement/territoires/", administration.territoires, name="admin_territoires"),
+    path("departement/territoires/nouveau/", administration.territoire_creer, name="admin_territoire_creer"),
+    path("departement/territoires/<uuid:uid>/", administration.territoire_editer, name="admin_territoire"),
+    path(
+        "departement/territoires/<uuid:uid>/supprimer/",
+        administration.territoire_supprimer,
+        name="admin_territoire_supprimer",
+    ),
+    path("departement/structures/", administration.structures, name="admin_structures"),
+    path("departement/structures/nouvelle/", administration.structure_creer, name="admin_structure_creer"),
+    path("departement/structures/<uuid:uid>/", administration.structure_editer, name="admin_structure"),
+    path("departement/utilisateurs/", administration.utilisateurs, name="admin_utilisateurs"),
+    path("departement/utilisateurs/<uuid:uid>/", administration.utilisateur_detail, name="admin_utilisateur"),
+    path(
+        "departement/utilisateurs/<uuid:uid>/desactiver/",
+        administration.utilisateur_desactiver,
+        name="admin_utilisateur_desactiver",
+    ),
+    path(
+        "departement/rattachements/<uuid:uid>/desactiver/",
+        administration.rattachement_desactiver,
+        name="admin_rattachement_desactiver",
+    ),
+    path("departement/invitations/", administration.invitations, name="admin_invitations"),
+    path(
+        "departement/invitations/<uuid:uid>/renvoyer/",
+        administration.invitation_renvoyer,
+        name="admin_invitation_renvoyer",
+    ),
+    path(
+        "departement/invitations/<uuid:uid>/annuler/",
+        administration.invitation_annuler,
+        name="admin_invitation_annuler",
+    ),
+    path("departement/journal/", administration.journal, name="admin_journal"),
+]
+
+urlpatterns = [
+    path("", include((spie_patterns, "spie"))),
+    path("comptes/", include("allauth.urls")),
+    path("admin-nationale/", admin.site.urls),
+]

@@ -1,0 +1,397 @@
+#!/usr/bin/env python3
+"""The project's commands, runnable with the system Python before any virtualenv exists.
+
+    python3 tasks.py run              the platform on http://127.0.0.1:8000 (PORT overrides)
+    python3 tasks.py test [ARGS...]   ruff, migration check, then pytest (ARGS go to pytest)
+    python3 tasks.py quality          ruff check + ruff format --check
+    python3 tasks.py fix              ruff check --fix + ruff format
+
+Every command first makes sure `.venv` exists and has the dependencies of pyproject.toml
+(reinstalled only when that file changes), then runs again inside it. Without DATABASE_URL /
+REDIS_URL, `run` and `test` start an embedded PostgreSQL and Redis (see spie/devservices.py),
+keeping data under var/.
+
+Only the standard library is imported at the top level.
+"""
+
+import hashlib
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent
+VENV = ROOT / ".venv"
+VENV_BIN = VENV / ("Scripts" if os.name == "nt" else "bin")
+VENV_PYTHON = VENV_BIN / ("python.exe" if os.name == "nt" else "python")
+STAMP = VENV / ".spie-installed"
+VAR = ROOT / "var"
+PYTHON_VERSION = (3, 11)
+SHUTDOWN_GRACE_SECONDS = 20
+
+USAGE = __doc__.split("\n\n")[1]
+
+
+def say(message):
+    print(f"[tasks] {message}", file=sys.stderr, flush=True)
+
+
+def die(message, code=1):
+    say(message)
+    sys.exit(code)
+
+
+# --- Bootstrap: virtualenv and dependencies -------------------------------------------------
+
+
+def in_venv():
+    return Path(sys.prefix).resolve() == VENV.resolve()
+
+
+def ensure_python_version():
+    if sys.version_info[:2] == PYTHON_VERSION:
+        return
+    wanted = "python{}.{}".format(*PYTHON_VERSION)
+    if not in_venv():
+        import shutil
+
+        other = shutil.which(wanted)
+        if other:
+            os.execv(other, [other, str(ROOT / "tasks.py"), *sys.argv[1:]])
+    die(f"This project needs Python {wanted[6:]} ({wanted} on the PATH); this is Python {sys.version.split()[0]}.")
+
+
+def venv_python_ok():
+    if not VENV_PYTHON.exists():
+        return False
+    try:
+        out = subprocess.run(
+            [str(VENV_PYTHON), "-c", "import sys; print(*sys.version_info[:2])"],
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+    except (OSError, subprocess.SubprocessError):
+        return False
+    return out.returncode == 0 and out.stdout.split() == [str(n) for n in PYTHON_VERSION]
+
+
+def requirements():
+    """Dependencies + the `dev` extra, read from pyproject.toml (no build step, no package)."""
+    import tomllib
+
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]
+    return [*project["dependencies"], *project.get("optional-dependencies", {}).get("dev", [])]
+
+
+def install_fingerprint():
+    digest = hashlib.sha256((ROOT / "pyproject.toml").read_bytes())
+    digest.update(repr(sys.version_info[:2]).encode())
+    return digest.hexdigest()
+
+
+def ensure_venv():
+    if not venv_python_ok():
+        say(f"Creating the virtualenv {VENV} ...")
+        created = subprocess.run([sys.executable, "-m", "venv", "--clear", str(VENV)])
+        if created.returncode != 0:
+            die(
+                "`python3 -m venv` failed. On Debian/Ubuntu install the venv module first: "
+                "sudo apt install python3.11-venv"
+            )
+    fingerprint = install_fingerprint()
+    if STAMP.exists() and STAMP.read_text().strip() == fingerprint:
+        return
+    say("Installing the dependencies of pyproject.toml (first run or pyproject.toml changed) ...")
+    command = [str(VENV_PYTHON), "-m", "pip", "install", "--disable-pip-version-check", *requirements()]
+    if subprocess.run(command, cwd=ROOT).returncode != 0:
+        die("Installing the dependencies failed (see pip's output above).")
+    STAMP.write_text(fingerprint + "\n")
+
+
+def bootstrap():
+    """Make sure the venv is ready, then continue inside it (re-executing this script if needed)."""
+    ensure_python_version()
+    ensure_venv()
+    if not in_venv():
+        os.execv(str(VENV_PYTHON), [str(VENV_PYTHON), str(ROOT / "tasks.py"), *sys.argv[1:]])
+    os.chdir(ROOT)
+    os.environ["VIRTUAL_ENV"] = str(VENV)
+    os.environ["PATH"] = os.pathsep.join([str(VENV_BIN), os.environ.get("PATH", "")])
+    os.environ.setdefault("PYTHONUNBUFFERED", "1")
+
+
+# --- Processes ------------------------------------------------------------------------------
+
+
+def foreground(*command, output=None):
+    """Run a command to completion in the terminal's process group; return its exit code.
+
+    Ctrl-C reaches the command directly (it shares our process group), so we ignore SIGINT while
+    it runs and let it finish its own cleanup (pytest drops its test databases); SIGTERM is
+    forwarded. An interruption then stops this script too (the embedded servers with it).
+    With `output` (a list), the command's standard output is also collected there, line by line.
+    """
+    interrupted = []
+    process = subprocess.Popen(command, cwd=ROOT, stdout=None if output is None else subprocess.PIPE, text=True)
+
+    def on_signal(signum, frame):
+        interrupted.append(signum)
+        if signum != signal.SIGINT and process.poll() is None:
+            process.send_signal(signum)
+
+    previous = {sig: signal.signal(sig, on_signal) for sig in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        if output is not None:
+            for line in process.stdout:
+                sys.stdout.write(line)
+                sys.stdout.flush()
+                output.append(line)
+        code = process.wait()
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+    if interrupted:
+        raise KeyboardInterrupt
+    return code
+
+
+def manage(*args, output=None):
+    return foreground(sys.executable, "manage.py", *args, output=output)
+
+
+def spawn(name, *command):
+    """Start a long-running child in its own session: Ctrl-C reaches us only, and we stop it.
+
+    On Linux the child also gets SIGTERM if this script is killed, so nothing is left behind.
+    """
+    from spie.devservices import die_with_parent
+
+    say(f"Starting {name}: {' '.join(command)}")
+    process = subprocess.Popen(command, cwd=ROOT, start_new_session=True, preexec_fn=die_with_parent)
+    return name, process
+
+
+def stop_children(children, signals_received):
+    alive = [(name, p) for name, p in children if p.poll() is None]
+    for _name, process in alive:
+        process.terminate()  # runserver exits, celery does a warm shutdown
+    deadline = time.monotonic() + SHUTDOWN_GRACE_SECONDS
+    while any(p.poll() is None for _n, p in alive) and time.monotonic() < deadline:
+        if len(signals_received) > 1:
+            say("Second interrupt: killing the processes.")
+            break
+        time.sleep(0.1)
+    for name, process in children:
+        if process.poll() is None:
+            say(f"{name} did not stop in time: killing it.")
+        try:
+            os.killpg(process.pid, signal.SIGKILL)  # the child and any process it left in its group
+        except (ProcessLookupError, PermissionError):
+            pass
+        process.wait()
+
+
+def supervise(children, on_ready=None):
+    """Wait until an interrupt (then stop everyone and return 0) or a child's exit (return non-zero)."""
+    signals_received = []
+
+    def on_signal(signum, frame):
+        signals_received.append(signum)
+
+    for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
+        signal.signal(sig, on_signal)
+    code = 0
+    try:
+        while not signals_received:
+            for name, process in children:
+                if process.poll() is not None:
+                    returncode = process.returncode
+                    say(f"{name} exited with code {returncode}: stopping everything.")
+                    code = 128 - returncode if returncode < 0 else returncode or 1  # killed by a signal: 128+N
+                    break
+            else:
+                if on_ready is not None and on_ready():
+                    on_ready = None
+                time.sleep(0.2)
+                continue
+            break
+        if signals_received:
+            say("Stopping ...")
+    finally:
+        stop_children(children, signals_received)
+    return code
+
+
+class EmbeddedServices:
+    """Start PostgreSQL / Redis when DATABASE_URL / REDIS_URL are unset; stop them on exit."""
+
+    def __enter__(self):
+        self.stops = []
+        try:
+            if not os.environ.get("DATABASE_URL"):
+                from spie.devservices import start_postgres
+
+                say(f"DATABASE_URL is not set: starting the embedded PostgreSQL (data in {VAR / 'pgdata'}) ...")
+                url, stop = start_postgres(VAR)
+                self.stops.append(("PostgreSQL", stop))
+                os.environ["DATABASE_URL"] = url
+                say(f"DATABASE_URL={url}")
+            if not os.environ.get("REDIS_URL"):
+                from spie.devservices import start_redis
+
+                say("REDIS_URL is not set: starting the embedded Redis ...")
+                url, stop = start_redis(VAR)
+                self.stops.append(("Redis", stop))
+                os.environ["REDIS_URL"] = url
+                say(f"REDIS_URL={url}")
+        except BaseException:
+            self.__exit__(None, None, None)
+            raise
+        return self
+
+    def __exit__(self, *exc_info):
+        # Keep stopping even if interrupted again: leaving a server behind is worse than waiting.
+        previous = {sig: signal.signal(sig, signal.SIG_IGN) for sig in (signal.SIGINT, signal.SIGTERM)}
+        try:
+            for name, stop in reversed(self.stops):
+                say(f"Stopping the embedded {name} ...")
+                try:
+                    stop()
+                except Exception as error:  # report it and go on with the next one
+                    say(f"Could not stop the embedded {name}: {error!r}")
+            self.stops = []
+        finally:
+            for sig, handler in previous.items():
+                signal.signal(sig, handler)
+
+
+# --- Commands -------------------------------------------------------------------------------
+
+
+def port_is_free(port):
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            sock.bind(("127.0.0.1", port))
+        except OSError:
+            return False
+    return True
+
+
+def web_answers(port):
+    try:
+        with socket.create_connection(("127.0.0.1", port), timeout=0.5):
+            return True
+    except OSError:
+        return False
+
+
+def cmd_run(args):
+    if args:
+        die(f"`run` takes no arguments (got {' '.join(args)}); set PORT to change the port.", 2)
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "spie.settings.dev")
+    port = int(os.environ.get("PORT") or 8000)
+    if not port_is_free(port):
+        die(f"Port {port} is already in use: stop what uses it, or run with PORT=8001 python3 tasks.py run")
+    VAR.mkdir(exist_ok=True)
+    with EmbeddedServices():
+        demo_output = []
+        for step, output in (
+            (("migrate", "--noinput"), None),
+            (("charger_referentiels", "--si-vide"), None),
+            (("charger_demo",), demo_output),  # idempotent; prints the demo accounts
+        ):
+            code = manage(*step, output=output)
+            if code:
+                say(f"`manage.py {' '.join(step)}` failed (exit code {code}).")
+                return code
+        celery = (sys.executable, "-m", "celery", "-A", "spie")
+        children = [
+            spawn("web", sys.executable, "manage.py", "runserver", f"127.0.0.1:{port}", "--noreload"),
+            spawn("worker", *celery, "worker", "-l", "info", "--concurrency", "2"),
+            spawn("beat", *celery, "beat", "-l", "info", "--schedule", str(VAR / "celerybeat-schedule")),
+        ]
+
+        def announce():
+            if not web_answers(port):
+                return False
+            # The demo accounts again, so that the logs of the servers do not bury them.
+            print("\n" + "".join(demo_output).strip("\n"), file=sys.stderr, flush=True)
+            say("")
+            say(f"SPIE is running on http://127.0.0.1:{port}/")
+            say("Ctrl-C stops the web server, the Celery worker and beat, and the embedded servers.")
+            say("")
+            return True
+
+        return supervise(children, on_ready=announce)
+
+
+def cmd_quality(args):
+    if args:
+        die("`quality` takes no arguments.", 2)
+    if foreground(sys.executable, "-m", "ruff", "check", "."):
+        say("ruff check found problems. `python3 tasks.py fix` fixes most of them.")
+        return 1
+    if foreground(sys.executable, "-m", "ruff", "format", "--check", "."):
+        say("Some files are not formatted. Run `python3 tasks.py fix` (ruff format).")
+        return 1
+    return 0
+
+
+def cmd_fix(args):
+    if args:
+        die("`fix` takes no arguments.", 2)
+    code = foreground(sys.executable, "-m", "ruff", "check", "--fix", ".")
+    return foreground(sys.executable, "-m", "ruff", "format", ".") or code
+
+
+def wants_own_workers(args):
+    """True when the pytest arguments choose the number of workers themselves (or disable xdist)."""
+    return any(
+        arg in ("-n", "--numprocesses", "no:xdist", "-pno:xdist")
+        or arg.startswith(("-n", "--numprocesses=", "--dist=", "--dist"))
+        for arg in args
+    )
+
+
+def cmd_test(args):
+    os.environ["DJANGO_SETTINGS_MODULE"] = "spie.settings.test"
+    code = cmd_quality([])
+    if code:
+        return code
+    VAR.mkdir(exist_ok=True)
+    with EmbeddedServices():
+        if manage("makemigrations", "--check", "--dry-run"):
+            say("Models and migrations differ: run `python manage.py makemigrations` and commit the result.")
+            return 1
+        pytest_args = [] if wants_own_workers(args) else ["-n", "auto"]
+        return foreground(sys.executable, "-m", "pytest", *pytest_args, *args)
+
+
+COMMANDS = {"run": cmd_run, "test": cmd_test, "quality": cmd_quality, "fix": cmd_fix}
+
+
+def main(argv):
+    if not argv or argv[0] not in COMMANDS:
+        print(USAGE, file=sys.stderr)
+        return 0 if argv and argv[0] in ("-h", "--help", "help") else 2
+    try:
+        bootstrap()
+    except KeyboardInterrupt:
+        say("Interrupted.")
+        return 130
+    # During the set-up steps a SIGTERM behaves like Ctrl-C, so the embedded servers get stopped.
+    signal.signal(signal.SIGTERM, signal.default_int_handler)
+    try:
+        return COMMANDS[argv[0]](argv[1:])
+    except KeyboardInterrupt:
+        say("Interrupted.")
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

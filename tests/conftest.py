@@ -1,0 +1,107 @@
+"""Strict test set-up: real PostgreSQL and Redis, three personas, tenant scope explicit.
+
+Personas (CONVENTIONS.md): an agent of the département A, a partner agent of the same département
+with limited rights, an agent of another département B.
+"""
+
+import pytest
+from django.core.cache import cache
+from django.test import Client
+
+from spie.tenancy import all_departements, departement_scope
+from tests.spie.factories import DepartementFactory, MembershipFactory, StructureFactory, TotpFactory
+
+
+@pytest.fixture(autouse=True)
+def _clear_cache():
+    # Rate limits and sessions live in Redis: each test starts clean (each xdist worker has its own db).
+    cache.clear()
+    yield
+
+
+@pytest.fixture(autouse=True)
+def _media_root(tmp_path, settings):
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "default": {**settings.STORAGES["default"], "OPTIONS": {"location": str(tmp_path / "private")}},
+    }
+
+
+@pytest.fixture
+def unscoped():
+    """Tests build data across départements: the explicit all-départements scope."""
+    with all_departements():
+        yield
+
+
+@pytest.fixture
+def dep_a(db):
+    return DepartementFactory(code="76", nom="Seine-Maritime")
+
+
+@pytest.fixture
+def dep_b(db):
+    return DepartementFactory(code="08", nom="Ardennes")
+
+
+@pytest.fixture
+def scope_a(dep_a):
+    with departement_scope(dep_a):
+        yield dep_a
+
+
+@pytest.fixture
+def structure_a(dep_a):
+    with departement_scope(dep_a):
+        return StructureFactory(departement=dep_a)
+
+
+@pytest.fixture
+def admin_a(structure_a):
+    """Département admin of A, MFA enabled."""
+    membership = MembershipFactory(structure=structure_a, role="admin_departement")
+    TotpFactory(user=membership.user)
+    return membership.user
+
+
+@pytest.fixture
+def agent_a(structure_a):
+    return MembershipFactory(structure=structure_a, role="professionnel").user
+
+
+@pytest.fixture
+def partner_a(dep_a):
+    """A partner agent of the same département with limited rights (another structure, professionnel)."""
+    with departement_scope(dep_a):
+        structure = StructureFactory(departement=dep_a, type="association")
+    return MembershipFactory(structure=structure, role="professionnel").user
+
+
+@pytest.fixture
+def admin_b(dep_b):
+    with departement_scope(dep_b):
+        structure = StructureFactory(departement=dep_b)
+    membership = MembershipFactory(structure=structure, role="admin_departement")
+    TotpFactory(user=membership.user)
+    return membership.user
+
+
+def logged_client(user):
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+@pytest.fixture
+def client_admin_a(admin_a):
+    return logged_client(admin_a)
+
+
+@pytest.fixture
+def client_agent_a(agent_a):
+    return logged_client(agent_a)
+
+
+@pytest.fixture
+def client_admin_b(admin_b):
+    return logged_client(admin_b)

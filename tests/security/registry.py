@@ -1,0 +1,103 @@
+"""Registry of every URL of the project for the generated security tests.
+
+Every named route must appear exactly once below, else `test_every_route_is_registered` fails:
+
+- `PUBLIC`: reachable without logging in (with the reason). Everything else must answer an
+  anonymous request with the login redirect (or 401/403 for the API).
+- `OBJECT_ROUTES`: routes that address an object of a département. The builder receives the
+  `World` of département A and returns the URL kwargs; every role of département B must get 404.
+- `PARAM_ROUTES`: routes with parameters that are not a tenant object (tokens, provider ids);
+  the builder gives sample kwargs.
+- `PLAIN_ROUTES`: the other routes (no parameter), login required.
+
+Unnamed routes are only accepted under the prefixes of `UNNAMED_PREFIXES`.
+
+To add a route: add it to one dict/set here; for an object route, add the object to `World`
+(tests/security/world.py) if it is not there yet.
+"""
+
+PUBLIC = {
+    "spie:accueil": "page d'accueil publique (l'espace personnel une fois connecté)",
+    "spie:sante": "sonde de santé pour l'hébergeur et docker-compose",
+    "spie:invitation_accepter": "lien d'invitation reçu par courriel, protégé par son jeton",
+    "account_login": "connexion",
+    "account_logout": "déconnexion",
+    "account_inactive": "compte inactif",
+    "account_signup": "inscription fermée : page d'explication",
+    "account_reset_password": "mot de passe oublié",
+    "account_reset_password_done": "mot de passe oublié : message envoyé",
+    "account_reset_password_from_key": "lien de réinitialisation, protégé par sa clé",
+    "account_reset_password_from_key_done": "mot de passe réinitialisé",
+    "account_confirm_login_code": "étape de connexion par code (non activée)",
+    "account_email_verification_sent": "vérification d'adresse (non activée)",
+    "account_confirm_email": "lien de vérification d'adresse, protégé par sa clé",
+    "mfa_authenticate": "deuxième étape de la connexion (code TOTP)",
+    "socialaccount_login_cancelled": "retour de ProConnect : connexion annulée",
+    "socialaccount_login_error": "retour de ProConnect : erreur",
+    "socialaccount_signup": "retour de ProConnect : compte inconnu (inscription fermée)",
+    "openid_connect_login": "départ vers ProConnect",
+    "openid_connect_callback": "retour de ProConnect, protégé par l'état OIDC",
+}
+
+OBJECT_ROUTES = {
+    "spie:admin_territoire": lambda w: {"uid": w.territoire.uid},
+    "spie:admin_territoire_supprimer": lambda w: {"uid": w.territoire.uid},
+    "spie:admin_structure": lambda w: {"uid": w.structure.uid},
+    "spie:admin_utilisateur": lambda w: {"uid": w.agent.uid},
+    "spie:admin_utilisateur_desactiver": lambda w: {"uid": w.agent.uid},
+    "spie:admin_rattachement_desactiver": lambda w: {"uid": w.agent_membership.uid},
+    "spie:admin_invitation_renvoyer": lambda w: {"uid": w.invitation.uid},
+    "spie:admin_invitation_annuler": lambda w: {"uid": w.invitation.uid},
+}
+
+PARAM_ROUTES = {
+    "spie:invitation_accepter": lambda w: {"token": "jeton-inconnu"},
+    "account_confirm_email": lambda w: {"key": "cle-inconnue"},
+    "account_reset_password_from_key": lambda w: {"uidb36": "1", "key": "cle-inconnue"},
+    "openid_connect_login": lambda w: {"provider_id": "proconnect"},
+    "openid_connect_callback": lambda w: {"provider_id": "proconnect"},
+}
+
+PLAIN_ROUTES = {
+    "spie:accueil",
+    "spie:sante",
+    "spie:changer_structure",
+    "spie:admin_tableau_de_bord",
+    "spie:admin_parametres",
+    "spie:admin_territoires",
+    "spie:admin_territoire_creer",
+    "spie:admin_structures",
+    "spie:admin_structure_creer",
+    "spie:admin_utilisateurs",
+    "spie:admin_invitations",
+    "spie:admin_journal",
+    "account_login",
+    "account_logout",
+    "account_inactive",
+    "account_signup",
+    "account_reauthenticate",
+    "account_email",
+    "account_email_verification_sent",
+    "account_change_password",
+    "account_set_password",
+    "account_reset_password",
+    "account_confirm_login_code",
+    "account_reset_password_from_key_done",
+    "account_reset_password_done",
+    "mfa_index",
+    "mfa_authenticate",
+    "mfa_reauthenticate",
+    "mfa_activate_totp",
+    "mfa_deactivate_totp",
+    "mfa_view_recovery_codes",
+    "mfa_generate_recovery_codes",
+    "mfa_download_recovery_codes",
+    "socialaccount_login_cancelled",
+    "socialaccount_login_error",
+    "socialaccount_signup",
+    "socialaccount_connections",
+}
+
+# The national admin site (Django admin, superadmins only, own login) and allauth's legacy redirects.
+NATIONAL_ADMIN_NAMESPACE = "admin"
+UNNAMED_PREFIXES = ("admin-nationale/", "comptes/social/")

@@ -1,0 +1,148 @@
+"""Generated security tests over every URL pattern of the project (`get_resolver()`).
+
+(a) anonymous requests get the login redirect (or 401/403) except for the registry's allow-list;
+(b) for every route taking an object, a user of département B, whatever their role, gets 404 on
+département A's object, for GET and POST.
+A new route that is not in tests/security/registry.py makes `test_every_route_is_registered` fail.
+"""
+
+import re
+
+import pytest
+from django.test import Client
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+
+from tests.security.registry import (
+    NATIONAL_ADMIN_NAMESPACE,
+    OBJECT_ROUTES,
+    PARAM_ROUTES,
+    PLAIN_ROUTES,
+    PUBLIC,
+    UNNAMED_PREFIXES,
+)
+from tests.security.world import ALL_ROLES, build_world
+
+LOGIN_PATH = "/comptes/login/"
+
+
+def iter_routes(patterns=None, prefix="", namespace=None):
+    """Yield (qualified name or None, route string, has parameters) for every pattern."""
+    for pattern in get_resolver().url_patterns if patterns is None else patterns:
+        route = prefix + str(pattern.pattern)
+        if isinstance(pattern, URLResolver):
+            inner = namespace
+            if pattern.namespace:
+                inner = f"{namespace}:{pattern.namespace}" if namespace else pattern.namespace
+            yield from iter_routes(pattern.url_patterns, route, inner)
+        elif isinstance(pattern, URLPattern):
+            name = pattern.name and (f"{namespace}:{pattern.name}" if namespace else pattern.name)
+            has_params = bool(re.search(r"<[^>]+>|\(\?P<", route))
+            yield name, route, has_params
+
+
+def _project_routes():
+    return [
+        (name, route, has_params)
+        for name, route, has_params in iter_routes()
+        if not (name or "").startswith(f"{NATIONAL_ADMIN_NAMESPACE}:")
+    ]
+
+
+def test_every_route_is_registered():
+    registered = PLAIN_ROUTES | set(OBJECT_ROUTES) | set(PARAM_ROUTES)
+    names, problems = set(), []
+    for name, route, has_params in _project_routes():
+        if name is None:
+            if not route.startswith(UNNAMED_PREFIXES):
+                problems.append(f"route sans nom non autorisée : {route}")
+            continue
+        names.add(name)
+        if name not in registered:
+            problems.append(f"route absente du registre de sécurité : {name} ({route})")
+        elif has_params and name not in OBJECT_ROUTES and name not in PARAM_ROUTES:
+            problems.append(f"route à paramètres à déclarer dans OBJECT_ROUTES ou PARAM_ROUTES : {name}")
+    problems += [f"route du registre qui n'existe plus : {name}" for name in sorted(registered - names)]
+    problems += [f"route publique inconnue : {name}" for name in sorted(set(PUBLIC) - names)]
+    problems += [f"route déclarée deux fois : {n}" for n in sorted(set(OBJECT_ROUTES) & set(PARAM_ROUTES))]
+    problems += [f"route déclarée deux fois : {n}" for n in sorted(PLAIN_ROUTES & set(OBJECT_ROUTES))]
+    assert not problems, "\n".join(problems)
+
+
+@pytest.fixture
+def world_a(db):
+    return build_world("76", "Seine-Maritime")
+
+
+@pytest.fixture
+def world_b(db):
+    return build_world("08", "Ardennes")
+
+
+def _kwargs(name, world):
+    builder = OBJECT_ROUTES.get(name) or PARAM_ROUTES.get(name)
+    return builder(world) if builder else {}
+
+
+def _is_login_redirect(response):
+    return response.status_code == 302 and response["Location"].startswith(LOGIN_PATH)
+
+
+@pytest.mark.parametrize("name", sorted((PLAIN_ROUTES | set(OBJECT_ROUTES) | set(PARAM_ROUTES)) - set(PUBLIC)))
+def test_anonymous_request_gets_login_redirect(name, world_a):
+    url = reverse(name, kwargs=_kwargs(name, world_a))
+    client = Client()
+    for method in ("get", "post"):
+        response = getattr(client, method)(url)
+        assert _is_login_redirect(response) or response.status_code in (401, 403), (
+            f"{method.upper()} {url} anonyme : {response.status_code} {response.get('Location', '')}"
+        )
+
+
+@pytest.mark.parametrize("name", sorted(PUBLIC))
+def test_public_route_answers_without_server_error(name, world_a):
+    url = reverse(name, kwargs=_kwargs(name, world_a))
+    response = Client().get(url)
+    assert response.status_code < 500, f"GET {url} : {response.status_code}"
+
+
+@pytest.mark.parametrize("name", sorted(OBJECT_ROUTES))
+def test_other_departement_gets_404_for_every_role(name, world_a, world_b):
+    url = reverse(name, kwargs=OBJECT_ROUTES[name](world_a))
+    failures = []
+    for role in ALL_ROLES:
+        client = Client()
+        client.force_login(world_b.users_by_role[role])
+        for method in ("get", "post"):
+            response = getattr(client, method)(url)
+            if response.status_code != 404:
+                failures.append(f"{role} {method.upper()} {url} : {response.status_code}")
+    assert not failures, "\n".join(failures)
+
+
+@pytest.mark.parametrize("name", sorted(OBJECT_ROUTES))
+def test_own_departement_object_is_reachable_by_its_admin(name, world_a):
+    """The 404 above must come from the tenant scope, not from a route that never works."""
+    url = reverse(name, kwargs=OBJECT_ROUTES[name](world_a))
+    client = Client()
+    client.force_login(world_a.users_by_role["admin_departement"])
+    response = client.get(url)
+    assert response.status_code in (200, 302, 405), f"GET {url} : {response.status_code}"
+
+
+def test_departement_users_cannot_enter_the_national_admin(world_a):
+    for role, user in world_a.users_by_role.items():
+        client = Client()
+        client.force_login(user)
+        response = client.get(reverse("admin:spie_structure_changelist"))
+        assert response.status_code == 302 and "/admin-nationale/login/" in response["Location"], role
+
+
+def test_superadmin_sees_every_departement_in_the_national_admin(world_a, world_b):
+    from tests.spie.factories import TotpFactory, UserFactory
+
+    superadmin = UserFactory(is_superuser=True, is_staff=True)
+    TotpFactory(user=superadmin)
+    client = Client()
+    client.force_login(superadmin)
+    page = client.get(reverse("admin:spie_structure_changelist")).content.decode()
+    assert world_a.structure.nom in page and world_b.structure.nom in page

@@ -295,6 +295,7 @@ def cmd_run(args):
         die(f"`run` takes no arguments (got {' '.join(args)}); set PORT to change the port.", 2)
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "spie.settings.dev")
     port = int(os.environ.get("PORT") or 8000)
+    os.environ.setdefault("SPIE_BASE_URL", f"http://localhost:{port}")  # links in e-mails
     if not port_is_free(port):
         die(f"Port {port} is already in use: stop what uses it, or run with PORT=8001 python3 tasks.py run")
     VAR.mkdir(exist_ok=True)

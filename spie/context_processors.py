@@ -1,5 +1,6 @@
 from django.conf import settings
 
+from spie.models import Notification
 from spie.navigation import nav_items
 
 
@@ -11,4 +12,12 @@ def spie(request):
         "departement_actif": getattr(request, "departement", None),
         "structure_active": getattr(request, "structure", None),
         "nav_items": nav_items(request),
+        "notifications_non_lues": _unread(request),
     }
+
+
+def _unread(request):
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return 0
+    return Notification.objects.filter(user=user, lue_le=None).count()

@@ -25,6 +25,7 @@ class VersionedFormMixin:
         "enregistrées : elles sont conservées ci-dessous, comparez-les avec la version actuelle puis enregistrez "
         "à nouveau."
     )
+    conflict = False
 
     def add_version_field(self):
         self.fields["version"] = forms.IntegerField(widget=forms.HiddenInput, required=False)
@@ -35,8 +36,15 @@ class VersionedFormMixin:
         cleaned = super().clean()
         if self.instance.pk and cleaned.get("version") != self.instance.version:
             self.conflict = True
+            self.carry_current_version(self.instance.version)
             raise forms.ValidationError(self.conflict_message, code="conflict")
         return cleaned
+
+    def carry_current_version(self, version):
+        # The re-displayed page carries the version the conflict was found against: saving it again is then
+        # a knowing overwrite, instead of a conflict that no submission could ever get past.
+        self.data = self.data.copy()
+        self.data[self.add_prefix("version")] = version
 
 
 class DepartementSettingsForm(VersionedFormMixin, forms.ModelForm):
@@ -62,6 +70,8 @@ class DepartementSettingsForm(VersionedFormMixin, forms.ModelForm):
     def clean(self):
         cleaned = forms.ModelForm.clean(self)
         if cleaned.get("version") != self.instance.updated_at.isoformat():
+            self.conflict = True
+            self.carry_current_version(self.instance.updated_at.isoformat())
             raise forms.ValidationError(self.conflict_message, code="conflict")
         return cleaned
 
@@ -107,15 +117,22 @@ class TerritoireForm(VersionedFormMixin, forms.ModelForm):
         for commune in results:
             shown.setdefault(commune.code_insee, commune)
         # Unknown codes are kept as choices so that the error names them instead of a generic message.
-        self.fields["communes"].choices = [(code, str(c)) for code, c in shown.items()]
-        self.fields["communes"].valid_codes = set(shown)
+        self.fields["communes"].choices = [(code, str(c)) for code, c in shown.items()] + [
+            (code, code) for code in dict.fromkeys(selected) if code not in shown
+        ]
+        epcis_du_departement = Epci.objects.filter(communes__departement_id=departement.code).distinct()
         self.epci_results = []
         if term.strip() and not term.strip().isdigit():
             wanted = normalise(term)
-            epcis = Epci.objects.filter(communes__departement_id=departement.code).distinct()
-            self.epci_results = [e for e in epcis if wanted in normalise(e.nom)][:5]
-        self.fields["epcis"].choices = [(e.code, f"{e.nom} ({e.type})") for e in self.epci_results] + [
-            (code, code) for code in (self.data.getlist("epcis") if self.is_bound else [])
+            self.epci_results = [e for e in epcis_du_departement if wanted in normalise(e.nom)][:5]
+        # EPCI ticked before another search stay shown and ticked, once each; unknown codes as for communes.
+        ticked = list(dict.fromkeys(self.data.getlist("epcis"))) if self.is_bound else []
+        shown_epcis = {e.code: e for e in self.epci_results}
+        if set(ticked) - set(shown_epcis):
+            for epci in epcis_du_departement.filter(code__in=ticked):
+                shown_epcis.setdefault(epci.code, epci)
+        self.fields["epcis"].choices = [(code, f"{e.nom} ({e.type})") for code, e in shown_epcis.items()] + [
+            (code, code) for code in ticked if code not in shown_epcis
         ]
         self.search_results = results
 

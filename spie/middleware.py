@@ -18,6 +18,7 @@ NATIONAL_ADMIN_PREFIX = "/admin-nationale/"
 class ActingContext:
     """Who the user acts as for this request: a structure of a département and the roles held there."""
 
+    user_id: int | None = None
     memberships: list = field(default_factory=list)
     structure: object = None
     departement: object = None
@@ -41,9 +42,9 @@ class ActingContext:
 def load_acting_context(request):
     """Read the user's active memberships (fresh at every request: deactivation is immediate)."""
     user = request.user
-    context = ActingContext()
     if not user.is_authenticated:
-        return context
+        return ActingContext()
+    context = ActingContext(user_id=user.pk)
     memberships = list(
         Membership.unscoped_objects.filter(
             user=user, is_active=True, structure__actif=True, departement__actif=True

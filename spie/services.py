@@ -10,10 +10,26 @@ from django.utils import timezone
 
 from spie.audit import log_access
 from spie.models import Action, Invitation, Membership, Structure, Territoire, User
+from spie.tenancy import departement_scope
 
 
 class InvitationError(Exception):
     """The invitation can no longer be used; the message is shown to the person as is."""
+
+
+class VersionConflict(Exception):
+    """The row changed between the form's read and this write; nothing was written."""
+
+
+def _claim_version(instance, read_version):
+    """Lock the row and check that it is still at the version the user read.
+
+    The form already compared versions, but without a lock two simultaneous saves could both pass:
+    the row lock (held until the request's transaction ends) closes that window.
+    """
+    current = type(instance).objects.select_for_update().values_list("version", flat=True).get(pk=instance.pk)
+    if current != read_version:
+        raise VersionConflict()
 
 
 def _changed_fields(form):
@@ -25,6 +41,7 @@ def territoire_save(*, form, request) -> Territoire:
     creating = territoire.pk is None
     territoire.departement = request.departement
     if not creating:
+        _claim_version(territoire, form.cleaned_data["version"])
         territoire.version = F("version") + 1
     territoire.save()
     territoire.refresh_from_db(fields=["version"])
@@ -44,6 +61,7 @@ def structure_save(*, form, request) -> Structure:
     structure.departement = request.departement
     structure.commune = form.cleaned_data.get("code_commune")
     if not creating:
+        _claim_version(structure, form.cleaned_data["version"])
         structure.version = F("version") + 1
     structure.save()
     structure.refresh_from_db(fields=["version"])
@@ -115,13 +133,20 @@ def invitation_lookup(token) -> Invitation:
     return invitation
 
 
+@transaction.atomic
 def invitation_accept(*, token, user=None, first_name="", last_name="", password=None) -> tuple[User, Membership]:
     """Consume the invitation: create the account if needed and the membership, atomically.
 
     The invitation row is locked so that two simultaneous submissions of the same link cannot both
-    succeed.
+    succeed. The writes happen in the invitation's département, whichever one the person acts for now
+    (one account, memberships in several départements).
     """
     invitation = invitation_lookup(token)
+    with departement_scope(invitation.departement_id):
+        return _invitation_accept(invitation, user=user, first_name=first_name, last_name=last_name, password=password)
+
+
+def _invitation_accept(invitation, *, user, first_name, last_name, password):
     invitation = Invitation.unscoped_objects.select_for_update().get(pk=invitation.pk)
     if invitation.accepted_at:
         raise InvitationError("Cette invitation a déjà été utilisée.")

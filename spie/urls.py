@@ -1,13 +1,16 @@
 from django.contrib import admin
 from django.urls import include, path
 
-from spie.views import administration, general
+from spie.views import administration, general, notifications
 
 spie_patterns = [
     path("", general.accueil, name="accueil"),
     path("sante/", general.sante, name="sante"),
     path("structure-active/", general.changer_structure, name="changer_structure"),
     path("invitation/<str:token>/", general.invitation_accepter, name="invitation_accepter"),
+    path("notifications/", notifications.notifications, name="notifications"),
+    path("notifications/tout-lire/", notifications.notifications_tout_lire, name="notifications_tout_lire"),
+    path("notifications/<uuid:uid>/lire/", notifications.notification_lire, name="notification_lire"),
     path("departement/", administration.tableau_de_bord, name="admin_tableau_de_bord"),
     path("departement/parametres/", administration.parametres, name="admin_parametres"),
     path("departement/territoires/", administration.territoires, name="admin_territoires"),

@@ -1,9 +1,12 @@
 """The embedded servers that `tasks.py` starts when DATABASE_URL / REDIS_URL are not set."""
 
 import os
+import shutil
 import signal
 import socket
+import tempfile
 import time
+from pathlib import Path
 
 import dj_database_url
 import psycopg
@@ -11,6 +14,16 @@ import pytest
 import redis
 
 from spie.devservices import start_postgres, start_redis
+
+
+@pytest.fixture
+def pg_dir():
+    """A directory outside pytest's tmp_path: as root, the server runs as the user "pgserver", which
+    must traverse the path, and pytest resets its base temp directory to 0700 when a worker starts.
+    """
+    path = Path(tempfile.mkdtemp(prefix="spie-devservices-"))
+    yield path
+    shutil.rmtree(path, ignore_errors=True)
 
 
 def test_start_redis_answers_and_stops(tmp_path):
@@ -30,10 +43,10 @@ def test_start_redis_answers_and_stops(tmp_path):
         socket.create_connection(("127.0.0.1", port), timeout=1).close()
 
 
-def test_start_postgres_creates_the_database_and_stops(tmp_path):
-    url, stop = start_postgres(tmp_path)
+def test_start_postgres_creates_the_database_and_stops(pg_dir):
+    url, stop = start_postgres(pg_dir)
     try:
-        assert dj_database_url.parse(url)["HOST"] == str(tmp_path / "pgdata")  # Django reads the socket dir
+        assert dj_database_url.parse(url)["HOST"] == str(pg_dir / "pgdata")  # Django reads the socket dir
         with psycopg.connect(url) as connection:
             # Superuser: pytest-django creates the test databases on this server.
             sql = "SELECT 1, current_database(), rolsuper FROM pg_roles WHERE rolname = current_user"
@@ -42,15 +55,15 @@ def test_start_postgres_creates_the_database_and_stops(tmp_path):
         stop()
     stop()  # idempotent
 
-    assert not (tmp_path / "pgdata" / "postmaster.pid").exists()
+    assert not (pg_dir / "pgdata" / "postmaster.pid").exists()
     with pytest.raises(psycopg.OperationalError):
         psycopg.connect(url, connect_timeout=2).close()
 
 
-def test_start_postgres_after_a_killed_run(tmp_path):
+def test_start_postgres_after_a_killed_run(pg_dir):
     """A postmaster.pid left by a killed server, whose pid now belongs to another process, does not block."""
-    url, stop = start_postgres(tmp_path)
-    pid_file = tmp_path / "pgdata" / "postmaster.pid"
+    url, stop = start_postgres(pg_dir)
+    pid_file = pg_dir / "pgdata" / "postmaster.pid"
     lines = pid_file.read_text().splitlines()
     os.kill(int(lines[0]), signal.SIGKILL)
     deadline = time.monotonic() + 10
@@ -63,7 +76,7 @@ def test_start_postgres_after_a_killed_run(tmp_path):
     lines[0] = str(os.getpid())  # the dead postmaster's pid, reused by a live process
     pid_file.write_text("\n".join(lines) + "\n")
 
-    url, stop = start_postgres(tmp_path)
+    url, stop = start_postgres(pg_dir)
     try:
         with psycopg.connect(url) as connection:
             assert connection.execute("SELECT 1").fetchone() == (1,)

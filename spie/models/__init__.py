@@ -1,6 +1,7 @@
 from spie.models.accounts import ROLES_MFA_OBLIGATOIRE, Invitation, Membership, Role, User
 from spie.models.audit import AccessLog, Action, Canal
 from spie.models.geo import Commune, Epci, RefDepartement
+from spie.models.notifications import Notification
 from spie.models.organisation import Departement, Structure, Territoire, TypeStructure, validate_siret
 
 __all__ = [
@@ -13,6 +14,7 @@ __all__ = [
     "Epci",
     "Invitation",
     "Membership",
+    "Notification",
     "RefDepartement",
     "Role",
     "Structure",

@@ -238,6 +238,11 @@ ACCOUNT_RATE_LIMITS = {
     "reset_password_from_key": "20/m/ip",
 }
 ACCOUNT_CHANGE_EMAIL = False
+# allauth would answer a reset request for an unknown address with an e-mail inviting to sign up,
+# which is closed here: send nothing (the page shown stays the same, so accounts are not revealed).
+ACCOUNT_EMAIL_UNKNOWN_ACCOUNTS = False
+# One address per account: the one the département admin invited.
+ACCOUNT_MAX_EMAIL_ADDRESSES = 1
 ACCOUNT_EMAIL_NOTIFICATIONS = True
 
 MFA_ADAPTER = "spie.mfa.MFAAdapter"
@@ -265,6 +270,10 @@ if PROCONNECT_SERVER_URL:
             "settings": {
                 "server_url": PROCONNECT_SERVER_URL,
                 "token_auth_method": env("OIDC_PROCONNECT_TOKEN_AUTH_METHOD", "client_secret_post"),
+                # ProConnect answers userinfo as a signed JWT that allauth cannot read as JSON; accounts
+                # exist before their first ProConnect login (invitations), so the ID token's `sub` is
+                # all that matching needs.
+                "fetch_userinfo": False,
                 "scope": ["openid", "email", "given_name", "usual_name", "uid"],
             },
         }

@@ -4,6 +4,7 @@ Every object is reached through the scoped managers by its uid: another départe
 """
 
 from django.contrib import messages
+from django.core.exceptions import NON_FIELD_ERRORS
 from django.core.paginator import Paginator
 from django.db.models import Count, Prefetch, Q
 from django.shortcuts import redirect, render
@@ -40,7 +41,8 @@ def parametres(request):
     form = DepartementSettingsForm(request.POST or None, instance=departement)
     if request.method == "POST" and form.is_valid():
         form.save()
-        log_access(request=request, action=Action.MODIFICATION, obj=departement, details={"champs": form.changed_data})
+        champs = sorted(name for name in form.changed_data if name != "version")
+        log_access(request=request, action=Action.MODIFICATION, obj=departement, details={"champs": champs})
         messages.success(request, "Les paramètres du département sont enregistrés.")
         return redirect("spie:admin_parametres")
     return render(request, "spie/admin/parametres.html", {"form": form})
@@ -68,12 +70,21 @@ def territoire_editer(request, territoire):
 def _territoire_form(request, territoire):
     form = TerritoireForm(request.POST or None, instance=territoire, departement=request.departement)
     if request.method == "POST" and "enregistrer" in request.POST and form.is_valid():
-        territoire = services.territoire_save(form=form, request=request)
-        messages.success(request, f"Le territoire « {territoire.nom} » est enregistré.")
-        return redirect("spie:admin_territoires")
+        try:
+            territoire = services.territoire_save(form=form, request=request)
+        except services.VersionConflict:
+            form.add_error(None, form.conflict_message)
+        else:
+            messages.success(request, f"Le territoire « {territoire.nom} » est enregistré.")
+            return redirect("spie:admin_territoires")
     if request.method == "POST" and "enregistrer" not in request.POST:
-        # The search button: show results, keep everything typed, save nothing.
-        form.errors.clear()
+        # The search button: show results, keep everything typed, save nothing. A conflict stays shown:
+        # the page carries the current version from now on, so the next save would silently overwrite.
+        errors = form.errors  # Validates the form, which is what detects a conflict.
+        conflict = form.non_field_errors() if form.conflict else None
+        errors.clear()
+        if conflict:
+            errors[NON_FIELD_ERRORS] = conflict
     return render(request, "spie/admin/territoire_form.html", {"form": form, "territoire": territoire})
 
 
@@ -92,8 +103,11 @@ def territoire_supprimer(request, territoire):
 
 @admin_required
 def structures(request):
-    queryset = Structure.objects.select_related("commune").annotate(
-        nb_membres=Count("memberships", filter=Q(memberships__is_active=True), distinct=True)
+    # Meta.ordering is dropped by GROUP BY queries: order explicitly for a stable pagination.
+    queryset = (
+        Structure.objects.select_related("commune")
+        .annotate(nb_membres=Count("memberships", filter=Q(memberships__is_active=True), distinct=True))
+        .order_by("nom", "pk")
     )
     query = request.GET.get("q", "").strip()
     if query:
@@ -114,9 +128,13 @@ def structure_editer(request, structure):
 def _structure_form(request, structure):
     form = StructureForm(request.POST or None, instance=structure)
     if request.method == "POST" and form.is_valid():
-        structure = services.structure_save(form=form, request=request)
-        messages.success(request, f"La structure « {structure.nom} » est enregistrée.")
-        return redirect("spie:admin_structures")
+        try:
+            structure = services.structure_save(form=form, request=request)
+        except services.VersionConflict:
+            form.add_error(None, form.conflict_message)
+        else:
+            messages.success(request, f"La structure « {structure.nom} » est enregistrée.")
+            return redirect("spie:admin_structures")
     return render(request, "spie/admin/structure_form.html", {"form": form, "structure": structure})
 
 

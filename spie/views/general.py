@@ -45,12 +45,21 @@ def changer_structure(request):
     return redirect("spie:accueil")
 
 
+AUTRE_ADRESSE = (
+    "Cette invitation est destinée à une autre adresse électronique que celle de votre compte. "
+    "Déconnectez-vous, puis ouvrez de nouveau ce lien."
+)
+
+
 def invitation_accepter(request, token):
     """A GET only shows the invitation (mail scanners follow links); the POST consumes it."""
     try:
         invitation = services.invitation_lookup(token)
     except services.InvitationError as error:
         return render(request, "spie/invitation_invalide.html", {"erreur": str(error)}, status=410)
+    if request.user.is_authenticated and request.user.email.lower() != invitation.email.lower():
+        # Accepting would attach the role to the wrong account, or silently switch to a new one.
+        return render(request, "spie/invitation_invalide.html", {"erreur": AUTRE_ADRESSE}, status=403)
     from spie.models import User
 
     compte_existant = User.objects.filter(email__iexact=invitation.email).exists()

@@ -48,6 +48,7 @@ OBJECT_ROUTES = {
     "spie:admin_rattachement_desactiver": lambda w: {"uid": w.agent_membership.uid},
     "spie:admin_invitation_renvoyer": lambda w: {"uid": w.invitation.uid},
     "spie:admin_invitation_annuler": lambda w: {"uid": w.invitation.uid},
+    "spie:notification_lire": lambda w: {"uid": w.notification.uid},
 }
 
 PARAM_ROUTES = {
@@ -71,6 +72,8 @@ PLAIN_ROUTES = {
     "spie:admin_utilisateurs",
     "spie:admin_invitations",
     "spie:admin_journal",
+    "spie:notifications",
+    "spie:notifications_tout_lire",
     "account_login",
     "account_logout",
     "account_inactive",

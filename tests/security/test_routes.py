@@ -114,7 +114,9 @@ def test_other_departement_gets_404_for_every_role(name, world_a, world_b):
         client.force_login(world_b.users_by_role[role])
         for method in ("get", "post"):
             response = getattr(client, method)(url)
-            if response.status_code != 404:
+            # A POST-only route answers a GET with 405 before any lookup: that reveals nothing.
+            allowed = {404, 405} if method == "get" else {404}
+            if response.status_code not in allowed:
                 failures.append(f"{role} {method.upper()} {url} : {response.status_code}")
     assert not failures, "\n".join(failures)
 

@@ -3,6 +3,7 @@
 from dataclasses import dataclass
 
 from spie.models import Role
+from spie.notifications import notify
 from tests.spie.factories import (
     DepartementFactory,
     InvitationFactory,
@@ -23,6 +24,7 @@ class World:
     agent: object
     agent_membership: object
     invitation: object
+    notification: object
     users_by_role: dict
 
 
@@ -43,5 +45,8 @@ def build_world(code, nom) -> World:
         agent=agent_membership.user,
         agent_membership=agent_membership,
         invitation=InvitationFactory(structure=structure),
+        notification=notify(
+            user=users_by_role[Role.PROFESSIONNEL], titre="Test", message="Message", cle=f"test-{code}", lien="/"
+        ),
         users_by_role=users_by_role,
     )

@@ -1,0 +1,49 @@
+"""The one way carnet views reach a carnet and the objects inside it.
+
+`carnet_view(predicate)` finds the carnet of the URL through the scoped manager (another
+département: 404), applies the `carnet.perms` predicate (403), writes the access-log row for
+every read (GET), and calls the view with the carnet. `carnet_child(carnet, queryset, uid)` finds
+an object of that carnet only (an object of another carnet: 404).
+"""
+
+from functools import wraps
+
+from django.core.exceptions import PermissionDenied
+from django.shortcuts import get_object_or_404
+
+from carnet.models import Carnet
+from spie.audit import log_access
+from spie.decorators import require_membership
+from spie.models import Action
+
+
+def carnet_queryset():
+    return Carnet.objects.select_related("beneficiaire", "beneficiaire__commune")
+
+
+def carnet_view(predicate, *, log_reads=True):
+    def decorator(view):
+        @require_membership
+        @wraps(view)
+        def wrapper(request, uid, *args, **kwargs):
+            carnet = get_object_or_404(carnet_queryset(), uid=uid)
+            if not predicate(request.acting, carnet):
+                raise PermissionDenied("Vous ne faites pas partie du groupe de suivi de cette personne.")
+            if log_reads and request.method == "GET":
+                log_access(
+                    request=request,
+                    action=Action.CONSULTATION,
+                    obj=carnet,
+                    details={"page": request.resolver_match.url_name if request.resolver_match else view.__name__},
+                )
+            return view(request, carnet, *args, **kwargs)
+
+        return wrapper
+
+    return decorator
+
+
+def carnet_child(carnet, queryset, uid, *, via="carnet"):
+    """The object `uid` of `queryset` that belongs to this carnet; `via` is the lookup path to the carnet
+    (e.g. "axe__carnet" for an objective). Any other object, even of the same département: 404."""
+    return get_object_or_404(queryset.filter(**{via: carnet}), uid=uid)

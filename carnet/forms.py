@@ -1,0 +1,176 @@
+"""Forms of the person's identity, the group, the search and the portfolio."""
+
+from django import forms
+from django.core.exceptions import ValidationError
+
+from carnet.models import Beneficiaire
+from carnet.nir import nir_hash, normalise_nir
+from spie.forms import VersionedFormMixin
+from spie.models import Commune
+
+
+class DateInput(forms.DateInput):
+    input_type = "date"
+
+    def __init__(self, **kwargs):
+        super().__init__(format="%Y-%m-%d", **kwargs)
+
+
+class BeneficiaireForm(VersionedFormMixin, forms.ModelForm):
+    """Identity and administrative situation. The NIR is write-only: never shown back, only replaced."""
+
+    nir = forms.CharField(
+        label="NIR (numéro de sécurité sociale)",
+        required=False,
+        max_length=21,
+        help_text="13 caractères sans la clé ou 15 avec la clé. Il ne sera plus affiché après l'enregistrement.",
+        widget=forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false"}),
+    )
+    code_commune = forms.CharField(
+        label="Code INSEE de la commune de résidence", required=False, max_length=5, help_text="Par exemple 76540."
+    )
+
+    class Meta:
+        model = Beneficiaire
+        fields = [
+            "civilite",
+            "nom_usage",
+            "nom_naissance",
+            "prenoms",
+            "date_naissance",
+            "lieu_naissance",
+            "telephone",
+            "courriel",
+            "adresse",
+            "complement_adresse",
+            "code_postal",
+            "organisme_payeur",
+            "numero_allocataire",
+            "role_foyer",
+            "identifiant_france_travail",
+            "identifiant_departement",
+            "etat_droit_rsa",
+            "motif_suspension",
+            "motif_cloture",
+            "date_cloture",
+            "soumis_droits_devoirs",
+            "date_entree_rsa",
+        ]
+        widgets = {
+            "date_naissance": DateInput(),
+            "date_cloture": DateInput(),
+            "date_entree_rsa": DateInput(),
+        }
+
+    def __init__(self, *args, departement, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.departement = departement
+        if self.instance.pk:
+            self.add_version_field()
+            if self.instance.a_un_nir:
+                self.fields["nir"].help_text = (
+                    "Un NIR est enregistré (non affiché). Saisissez-en un autre pour le remplacer ; "
+                    "laissez vide pour le conserver."
+                )
+            if not self.is_bound and self.instance.commune_id:
+                self.initial["code_commune"] = self.instance.commune_id
+        self.order_fields(["civilite", "nom_usage", "nom_naissance", "prenoms", "date_naissance", "nir"])
+
+    def clean_nir(self):
+        value = self.cleaned_data.get("nir", "").strip()
+        if not value:
+            return ""
+        nir = normalise_nir(value)
+        clash = Beneficiaire.objects.filter(departement=self.departement, nir_hash=nir_hash(nir))
+        if self.instance.pk:
+            clash = clash.exclude(pk=self.instance.pk)
+        if clash.exists():
+            raise ValidationError("Ce NIR est déjà utilisé par une autre personne du département.")
+        return nir
+
+    def clean_code_commune(self):
+        code = (self.cleaned_data.get("code_commune") or "").strip().upper()
+        if not code:
+            return None
+        commune = Commune.objects.filter(code_insee=code).first()
+        if commune is None:
+            raise ValidationError("Code commune inconnu : %(code)s.", params={"code": code})
+        return commune
+
+    def model_data(self):
+        """The model fields that changed (or all of them on creation), ready for the services."""
+        names = self.Meta.fields if not self.instance.pk else [f for f in self.changed_data if f in self.Meta.fields]
+        data = {name: self.cleaned_data[name] for name in names}
+        if not self.instance.pk or "code_commune" in self.changed_data:
+            data["commune"] = self.cleaned_data.get("code_commune")
+        return data
+
+
+class RechercheForm(forms.Form):
+    nom = forms.CharField(label="Nom ou prénom", required=False, max_length=100)
+    date_naissance = forms.DateField(label="Date de naissance", required=False, widget=DateInput())
+    numero_allocataire = forms.CharField(label="Numéro d'allocataire CAF/MSA", required=False, max_length=15)
+    identifiant_france_travail = forms.CharField(label="Identifiant France Travail", required=False, max_length=20)
+
+    def clean(self):
+        cleaned = super().clean()
+        if not any(cleaned.get(name) for name in self.fields):
+            raise ValidationError("Renseignez au moins un critère de recherche.")
+        return cleaned
+
+
+class RechercheNirForm(forms.Form):
+    """Search by NIR: POST only (never in a URL or a log), exact match only."""
+
+    nir = forms.CharField(
+        label="NIR",
+        max_length=21,
+        help_text="Recherche exacte. Le NIR n'est jamais conservé dans l'historique de navigation.",
+        widget=forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false"}),
+    )
+
+    def clean_nir(self):
+        return normalise_nir(self.cleaned_data["nir"])
+
+
+class PortefeuilleFiltreForm(forms.Form):
+    FILTRES = [
+        ("", "Toutes les personnes"),
+        ("sans_rdv", "Sans rendez-vous depuis N jours"),
+        ("fin_contrat", "Contrat se terminant dans les 30 jours"),
+        ("sans_contrat", "Sans contrat en cours"),
+        ("nouveaux", "Nouveaux ce mois-ci"),
+    ]
+    filtre = forms.ChoiceField(label="Afficher", choices=FILTRES, required=False)
+    jours = forms.IntegerField(
+        label="Nombre de jours sans rendez-vous", min_value=1, max_value=730, required=False, initial=60
+    )
+    q = forms.CharField(label="Nom", required=False, max_length=100)
+
+
+class AdhesionForm(forms.Form):
+    motif = forms.CharField(
+        label="Pourquoi souhaitez-vous rejoindre le groupe de suivi ?",
+        widget=forms.Textarea(attrs={"rows": 3}),
+        max_length=1000,
+        help_text="Le référent reçoit votre demande. Ne mentionnez pas d'information de santé.",
+    )
+
+
+class MembreAjoutForm(forms.Form):
+    """The référent adds a professional of the département (chosen by membership) to the group."""
+
+    membership = forms.ModelChoiceField(label="Professionnel", queryset=None)
+    referent = forms.BooleanField(label="Désigner comme référent", required=False)
+
+    def __init__(self, *args, **kwargs):
+        from spie.models import Membership, Role
+
+        super().__init__(*args, **kwargs)
+        self.fields["membership"].queryset = (
+            Membership.objects.actifs()
+            .filter(role__in=[Role.PROFESSIONNEL, Role.RESPONSABLE_STRUCTURE, Role.CHARGE_ORIENTATION])
+            .select_related("user", "structure")
+            .order_by("user__last_name", "structure__nom")
+        )
+        self.fields["membership"].label_from_instance = lambda m: f"{m.user.get_full_name()} — {m.structure.nom}"

@@ -1,0 +1,245 @@
+"""The content of a carnet: situation, projects, plan of action, appointments and contracts."""
+
+import uuid
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+
+from spie.tenancy import TenantModel
+
+# --- Situation (common diagnostic) ----------------------------------------------------------
+
+
+class SituationConstatee(TenantModel):
+    """A situation checked in the carnet; ending it (`fin`) keeps the history."""
+
+    uid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    carnet = models.ForeignKey("carnet.Carnet", on_delete=models.CASCADE, related_name="situations")
+    situation = models.ForeignKey("carnet.Situation", on_delete=models.PROTECT, related_name="+")
+    constatee_le = models.DateField("constatée le")
+    fin = models.DateField("n'est plus d'actualité depuis", null=True, blank=True)
+    auteur = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    structure = models.ForeignKey("spie.Structure", on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = "situation constatée"
+        ordering = ["situation__theme__ordre", "-constatee_le"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["carnet", "situation"], condition=Q(fin=None), name="situation_constatee_active_unique"
+            )
+        ]
+
+
+class TypeContratSouhaite(models.TextChoices):
+    CDI = "cdi", "CDI"
+    CDD = "cdd", "CDD"
+    INTERIM = "interim", "Intérim"
+    ALTERNANCE = "alternance", "Alternance"
+    IAE = "iae", "Insertion par l'activité économique"
+    CREATION = "creation", "Création d'entreprise"
+    INDIFFERENT = "indifferent", "Indifférent"
+
+
+class ProjetProfessionnel(TenantModel):
+    uid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    carnet = models.ForeignKey("carnet.Carnet", on_delete=models.CASCADE, related_name="projets")
+    metier = models.CharField("métier recherché", max_length=200)
+    code_rome = models.CharField("code ROME", max_length=5, blank=True)
+    rayon_mobilite_km = models.PositiveSmallIntegerField("rayon de mobilité (km)", null=True, blank=True)
+    contrat_souhaite = models.CharField(
+        "contrat souhaité", max_length=12, choices=TypeContratSouhaite.choices, blank=True
+    )
+    auteur = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    version = models.PositiveIntegerField(default=1)
+
+    class Meta:
+        verbose_name = "projet professionnel"
+        ordering = ["-created_at"]
+
+
+# --- Plan d'action --------------------------------------------------------------------------
+
+
+class AxeDeTravail(TenantModel):
+    uid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    carnet = models.ForeignKey("carnet.Carnet", on_delete=models.CASCADE, related_name="axes")
+    theme = models.ForeignKey("carnet.Theme", on_delete=models.PROTECT, related_name="+", verbose_name="thème")
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = "axe de travail"
+        verbose_name_plural = "axes de travail"
+        ordering = ["theme__ordre"]
+        constraints = [models.UniqueConstraint(fields=["carnet", "theme"], name="axe_theme_unique")]
+
+    def __str__(self):
+        return str(self.theme)
+
+
+class StatutObjectif(models.TextChoices):
+    EN_COURS = "en_cours", "En cours"
+    ATTEINT = "atteint", "Atteint"
+    ABANDONNE = "abandonne", "Abandonné"
+
+
+class Objectif(TenantModel):
+    uid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    axe = models.ForeignKey(AxeDeTravail, on_delete=models.CASCADE, related_name="objectifs")
+    libelle = models.CharField("objectif", max_length=255)
+    statut = models.CharField("statut", max_length=10, choices=StatutObjectif.choices, default=StatutObjectif.EN_COURS)
+    consentement = models.BooleanField("la personne a donné son accord", default=False)
+    consentement_le = models.DateTimeField("accord recueilli le", null=True, blank=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    version = models.PositiveIntegerField(default=1)
+
+    class Meta:
+        verbose_name = "objectif"
+        ordering = ["created_at"]
+
+    def __str__(self):
+        return self.libelle
+
+
+class StatutAction(models.TextChoices):
+    EN_PROJET = "en_projet", "En projet"
+    EN_COURS = "en_cours", "En cours"
+    EN_ATTENTE = "en_attente", "En attente"
+    REALISEE = "realisee", "Réalisée"
+    ABANDONNEE = "abandonnee", "Abandonnée par la personne"
+    ANNULEE = "annulee", "Annulée par la structure"
+
+
+class Action(TenantModel):
+    uid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    objectif = models.ForeignKey(Objectif, on_delete=models.CASCADE, related_name="actions")
+    libelle = models.CharField("action", max_length=255)
+    statut = models.CharField("statut", max_length=12, choices=StatutAction.choices, default=StatutAction.EN_PROJET)
+    date_debut = models.DateField("début", null=True, blank=True)
+    date_fin = models.DateField("fin", null=True, blank=True)
+    structure = models.ForeignKey(
+        "spie.Structure", null=True, blank=True, on_delete=models.PROTECT, related_name="+", verbose_name="portée par"
+    )
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    version = models.PositiveIntegerField(default=1)
+
+    class Meta:
+        verbose_name = "action"
+        ordering = ["date_debut", "created_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(date_fin__isnull=True)
+                | Q(date_debut__isnull=True)
+                | Q(date_fin__gte=models.F("date_debut")),
+                name="action_dates_ordonnees",
+            )
+        ]
+
+    def __str__(self):
+        return self.libelle
+
+
+# --- Rendez-vous ----------------------------------------------------------------------------
+
+
+class ModeRendezVous(models.TextChoices):
+    SUR_PLACE = "sur_place", "Sur place"
+    TELEPHONE = "telephone", "Par téléphone"
+    VISIO = "visio", "En visioconférence"
+    DOMICILE = "domicile", "À domicile"
+
+
+class StatutRendezVous(models.TextChoices):
+    PREVU = "prevu", "Prévu"
+    PRESENT = "present", "Présent"
+    EXCUSE = "excuse", "Excusé"
+    ABSENT = "absent", "Absent"
+    ANNULE_STRUCTURE = "annule_structure", "Annulé par la structure"
+
+
+class RendezVous(TenantModel):
+    uid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    carnet = models.ForeignKey("carnet.Carnet", on_delete=models.CASCADE, related_name="rendez_vous")
+    date_heure = models.DateTimeField("date et heure")
+    duree_minutes = models.PositiveSmallIntegerField("durée (minutes)", default=45)
+    professionnel = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name="professionnel"
+    )
+    structure = models.ForeignKey("spie.Structure", on_delete=models.PROTECT, related_name="+")
+    mode = models.CharField("mode", max_length=10, choices=ModeRendezVous.choices, default=ModeRendezVous.SUR_PLACE)
+    lieu = models.CharField("lieu", max_length=255, blank=True)
+    objet = models.CharField("objet", max_length=255, blank=True)
+    statut = models.CharField(
+        "statut", max_length=16, choices=StatutRendezVous.choices, default=StatutRendezVous.PREVU
+    )
+    # Set by the orientation app: the first accompaniment appointment after a decision is a delay milestone.
+    est_accompagnement = models.BooleanField("rendez-vous d'accompagnement", default=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    version = models.PositiveIntegerField(default=1)
+
+    class Meta:
+        verbose_name = "rendez-vous"
+        verbose_name_plural = "rendez-vous"
+        ordering = ["-date_heure"]
+        indexes = [models.Index(fields=["carnet", "date_heure"], name="rdv_carnet_date_idx")]
+
+
+# --- Contrats -------------------------------------------------------------------------------
+
+
+class TypeContrat(models.TextChoices):
+    CER = "cer", "Contrat d'engagement réciproque (CER)"
+    PPAE = "ppae", "Projet personnalisé d'accès à l'emploi (PPAE)"
+    CEJ = "cej", "Contrat d'engagement jeune (CEJ)"
+    PACEA = "pacea", "Parcours contractualisé d'accompagnement (PACEA)"
+    CONTRAT_ENGAGEMENT = "contrat_engagement", "Contrat d'engagement"
+
+
+class StatutContrat(models.TextChoices):
+    BROUILLON = "brouillon", "Brouillon"
+    SIGNE = "signe", "Signé"
+    TERMINE = "termine", "Terminé"
+
+
+class Contrat(TenantModel):
+    """A contract version. A renewal is a new row pointing to the previous one; history is never rewritten."""
+
+    uid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    carnet = models.ForeignKey("carnet.Carnet", on_delete=models.CASCADE, related_name="contrats")
+    type = models.CharField("type", max_length=20, choices=TypeContrat.choices)
+    statut = models.CharField("statut", max_length=10, choices=StatutContrat.choices, default=StatutContrat.BROUILLON)
+    numero_version = models.PositiveSmallIntegerField("version", default=1)
+    precedent = models.OneToOneField(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="renouvellement"
+    )
+    date_signature = models.DateField("signé le", null=True, blank=True)
+    date_debut = models.DateField("début")
+    date_fin = models.DateField("fin")
+    heures_hebdomadaires = models.PositiveSmallIntegerField("heures d'activité par semaine", default=15)
+    engagements_personne = models.TextField("engagements de la personne", blank=True)
+    engagements_structure = models.TextField("engagements de la structure", blank=True)
+    objectifs = models.ManyToManyField(
+        Objectif, blank=True, related_name="contrats", verbose_name="objectifs couverts"
+    )
+    structure = models.ForeignKey("spie.Structure", on_delete=models.PROTECT, related_name="+")
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    termine_le = models.DateField("terminé le", null=True, blank=True)
+    version = models.PositiveIntegerField(default=1)
+
+    class Meta:
+        verbose_name = "contrat"
+        ordering = ["-date_debut", "-numero_version"]
+        constraints = [
+            models.CheckConstraint(condition=Q(date_fin__gte=models.F("date_debut")), name="contrat_dates_ordonnees"),
+        ]
+
+    def __str__(self):
+        return f"{self.get_type_display()} v{self.numero_version}"

@@ -1,0 +1,31 @@
+"""Tabs of a carnet page (built once per request by `carnet_context`)."""
+
+from django.urls import reverse
+
+from carnet.perms import relation_of
+
+SECTIONS = [
+    ("detail", "Synthèse", ("detail",)),
+    ("situation", "Situation", ("situation", "projet_ajouter", "projet_modifier")),
+    (
+        "plan",
+        "Plan d'action",
+        ("plan", "axe_ajouter", "objectif_ajouter", "objectif_modifier", "action_ajouter", "action_modifier"),
+    ),
+    ("rendez_vous", "Rendez-vous", ("rendez_vous", "rendez_vous_modifier")),
+    ("contrats", "Contrats", ("contrats", "contrat_detail")),
+    ("documents", "Documents", ("documents",)),
+    ("notes", "Notes", ("notes",)),
+    ("historique", "Historique", ("historique",)),
+    ("groupe", "Groupe de suivi", ("groupe",)),
+]
+
+
+def carnet_context(request, carnet, **extra):
+    """Template context shared by every carnet page: the carnet, the user's relation, the tabs."""
+    current = request.resolver_match.url_name if request.resolver_match else ""
+    sections = [
+        {"url": reverse(f"carnet:{name}", kwargs={"uid": carnet.uid}), "label": label, "current": current in names}
+        for name, label, names in SECTIONS
+    ]
+    return {"carnet": carnet, "relation": relation_of(request.acting, carnet), "carnet_sections": sections, **extra}

@@ -1,0 +1,98 @@
+"""Who may see and do what on a carnet: need to know, narrow by default (CASF L.262-44).
+
+The relation of the acting user to a carnet is computed once (`relation_of`) and every predicate
+reads it. A professional is in the group when they hold an active `MembreGroupe` row for the
+carnet *in the structure they act for*.
+"""
+
+from dataclasses import dataclass
+
+from carnet.models import MembreGroupe, Sensibilite
+from spie.models import Role
+
+
+@dataclass(frozen=True)
+class Relation:
+    est_referent: bool = False
+    est_membre: bool = False
+    est_admin: bool = False
+    est_orientation: bool = False
+
+    @property
+    def lit_le_carnet(self):
+        return self.est_membre or self.est_admin or self.est_orientation
+
+
+def relation_of(acting, carnet) -> Relation:
+    if acting.departement is None or carnet.departement_id != acting.departement.pk:
+        return Relation()
+    rows = [
+        m
+        for m in _active_memberships(carnet)
+        if m.user_id == acting.user_id and m.structure_id == getattr(acting.structure, "pk", None)
+    ]
+    return Relation(
+        est_referent=any(m.est_referent for m in rows),
+        est_membre=bool(rows),
+        est_admin=acting.has_role(Role.ADMIN_DEPARTEMENT),
+        est_orientation=acting.has_role(Role.CHARGE_ORIENTATION, Role.VALIDATEUR_ORIENTATION),
+    )
+
+
+def _active_memberships(carnet):
+    cache = getattr(carnet, "_membres_actifs", None)
+    if cache is None:
+        cache = list(MembreGroupe.objects.filter(carnet=carnet, fin=None))
+        carnet._membres_actifs = cache
+    return cache
+
+
+def can_view_carnet(acting, carnet) -> bool:
+    """The group's members, the département's admins and its chargés d'orientation read the carnet;
+    every other professional of the département only sees the minimal card."""
+    return relation_of(acting, carnet).lit_le_carnet
+
+
+def can_edit_carnet(acting, carnet) -> bool:
+    """Only the members of the follow-up group write in the carnet."""
+    return relation_of(acting, carnet).est_membre
+
+
+def can_manage_group(acting, carnet) -> bool:
+    """The référent manages the group (adds members, answers join requests, hands over);
+    the département admin may too, to repair a group left without référent."""
+    relation = relation_of(acting, carnet)
+    return relation.est_referent or relation.est_admin
+
+
+def can_ask_to_join(acting, carnet) -> bool:
+    """Any professional of the département outside the group may ask to join it."""
+    return acting.departement is not None and not relation_of(acting, carnet).est_membre
+
+
+def can_read_sensitive(acting, carnet, obj) -> bool:
+    """General notes and documents: whoever reads the carnet. Restricted (health, justice, family):
+    the référent and the author. Private: the author only."""
+    relation = relation_of(acting, carnet)
+    if obj.sensibilite == Sensibilite.GENERALE:
+        return relation.lit_le_carnet
+    if obj.auteur_id == acting.user_id and relation.lit_le_carnet:
+        return True
+    if obj.sensibilite == Sensibilite.RESTREINTE:
+        return relation.est_referent
+    return False
+
+
+def visible_sensitivities(acting, carnet):
+    """The sensitivity classes the user may list, beyond their own restricted/private items."""
+    relation = relation_of(acting, carnet)
+    if not relation.lit_le_carnet:
+        return []
+    if relation.est_referent:
+        return [Sensibilite.GENERALE, Sensibilite.RESTREINTE]
+    return [Sensibilite.GENERALE]
+
+
+def can_read_sensitive_themes(acting, carnet) -> bool:
+    """Health and family situations are shown to the group only, never to admins or orientation staff outside it."""
+    return relation_of(acting, carnet).est_membre

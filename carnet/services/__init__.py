@@ -1,0 +1,78 @@
+"""Writes on carnets, one module per section; import from here.
+
+Each write records a timeline event; none writes restricted text into the timeline. Functions are
+keyword-only and named `<entity>_<action>`.
+"""
+
+from carnet.services.base import ConflitDeVersion, RegleMetier, evenement_record, save_versioned
+from carnet.services.beneficiaires import (
+    Correspondance,
+    beneficiaire_create,
+    beneficiaire_match,
+    beneficiaire_update,
+)
+from carnet.services.groupe import adhesion_decide, adhesion_request, groupe_add_member, groupe_remove_member
+from carnet.services.notes import carnet_refresh_dates, note_add
+from carnet.services.documents import document_add
+from carnet.services.situation import projet_add, projet_update, situation_add, situation_end
+
+__all__ = [
+    "ConflitDeVersion",
+    "Correspondance",
+    "RegleMetier",
+    "adhesion_decide",
+    "adhesion_request",
+    "beneficiaire_create",
+    "beneficiaire_match",
+    "beneficiaire_update",
+    "carnet_refresh_dates",
+    "document_add",
+    "evenement_record",
+    "groupe_add_member",
+    "groupe_remove_member",
+    "note_add",
+    "projet_add",
+    "projet_update",
+    "save_versioned",
+    "situation_add",
+    "situation_end",
+]
+
+# Plan d'action, rendez-vous, contrats.
+from carnet.services.plan import (  # noqa: E402
+    action_create,
+    action_update,
+    axe_create,
+    objectif_create,
+    objectif_update,
+)
+from carnet.services.suivi import (  # noqa: E402
+    CONTRAT_TRANSITIONS,
+    contrat_actions_permises,
+    contrat_create,
+    contrat_renew,
+    contrat_renewal_initial,
+    contrat_sign,
+    contrat_terminate,
+    contrat_update,
+    rendez_vous_create,
+    rendez_vous_update,
+)
+
+__all__ += [
+    "CONTRAT_TRANSITIONS",
+    "action_create",
+    "action_update",
+    "axe_create",
+    "contrat_actions_permises",
+    "contrat_create",
+    "contrat_renew",
+    "contrat_renewal_initial",
+    "contrat_sign",
+    "contrat_terminate",
+    "contrat_update",
+    "objectif_create",
+    "objectif_update",
+    "rendez_vous_create",
+    "rendez_vous_update",
+]

@@ -1,0 +1,53 @@
+from django.urls import path
+
+from carnet.views import documents, fiche, groupe, plan, portefeuille, recherche, situation, suivi
+
+app_name = "carnet"
+
+urlpatterns = [
+    # Portfolio, search, creation
+    path("", portefeuille.portefeuille, name="portefeuille"),
+    path("structure/", portefeuille.portefeuille_structure, name="portefeuille_structure"),
+    path("recherche/", recherche.recherche, name="recherche"),
+    path("nouveau/", fiche.beneficiaire_creer, name="beneficiaire_creer"),
+    # The carnet and the person's identity
+    path("<uuid:uid>/", fiche.carnet_detail, name="detail"),
+    path("<uuid:uid>/identite/", fiche.beneficiaire_modifier, name="beneficiaire_modifier"),
+    # Groupe de suivi
+    path("<uuid:uid>/groupe/", groupe.groupe, name="groupe"),
+    path("<uuid:uid>/groupe/rejoindre/", groupe.adhesion_demander, name="adhesion_demander"),
+    path("<uuid:uid>/groupe/demandes/<uuid:demande_uid>/", groupe.adhesion_decider, name="adhesion_decider"),
+    path("<uuid:uid>/groupe/membres/<uuid:membre_uid>/retirer/", groupe.membre_retirer, name="membre_retirer"),
+    path("<uuid:uid>/groupe/membres/<uuid:membre_uid>/referent/", groupe.referent_designer, name="referent_designer"),
+    # Situation (common diagnostic) and professional projects
+    path("<uuid:uid>/situation/", situation.situation, name="situation"),
+    path(
+        "<uuid:uid>/situation/<uuid:situation_uid>/terminer/",
+        situation.situation_terminer,
+        name="situation_terminer",
+    ),
+    path("<uuid:uid>/projets/", situation.projet_ajouter, name="projet_ajouter"),
+    path("<uuid:uid>/projets/<uuid:projet_uid>/", situation.projet_modifier, name="projet_modifier"),
+    # Plan d'action
+    path("<uuid:uid>/plan/", plan.plan, name="plan"),
+    path("<uuid:uid>/plan/axes/", plan.axe_ajouter, name="axe_ajouter"),
+    path("<uuid:uid>/plan/axes/<uuid:axe_uid>/objectifs/", plan.objectif_ajouter, name="objectif_ajouter"),
+    path("<uuid:uid>/plan/objectifs/<uuid:objectif_uid>/", plan.objectif_modifier, name="objectif_modifier"),
+    path("<uuid:uid>/plan/objectifs/<uuid:objectif_uid>/actions/", plan.action_ajouter, name="action_ajouter"),
+    path("<uuid:uid>/plan/actions/<uuid:action_uid>/", plan.action_modifier, name="action_modifier"),
+    # Rendez-vous
+    path("<uuid:uid>/rendez-vous/", suivi.rendez_vous, name="rendez_vous"),
+    path("<uuid:uid>/rendez-vous/<uuid:rdv_uid>/", suivi.rendez_vous_modifier, name="rendez_vous_modifier"),
+    # Contrats
+    path("<uuid:uid>/contrats/", suivi.contrats, name="contrats"),
+    path("<uuid:uid>/contrats/<uuid:contrat_uid>/", suivi.contrat_detail, name="contrat_detail"),
+    path("<uuid:uid>/contrats/<uuid:contrat_uid>/signer/", suivi.contrat_signer, name="contrat_signer"),
+    path("<uuid:uid>/contrats/<uuid:contrat_uid>/terminer/", suivi.contrat_terminer, name="contrat_terminer"),
+    path("<uuid:uid>/contrats/<uuid:contrat_uid>/renouveler/", suivi.contrat_renouveler, name="contrat_renouveler"),
+    path("<uuid:uid>/contrats/<uuid:contrat_uid>/pdf/", suivi.contrat_pdf, name="contrat_pdf"),
+    # Documents, notes, timeline
+    path("<uuid:uid>/documents/", documents.documents, name="documents"),
+    path("<uuid:uid>/documents/<uuid:document_uid>/", documents.document_telecharger, name="document_telecharger"),
+    path("<uuid:uid>/notes/", documents.notes, name="notes"),
+    path("<uuid:uid>/historique/", documents.historique, name="historique"),
+]

@@ -1,0 +1,85 @@
+"""Search for a person: by name (accents, case and small typos ignored), birth date, CAF or France
+Travail number; by NIR only through a POST and an exact match. Results show the minimal card unless the
+user is in the group."""
+
+from django.db.models import Prefetch
+from django.shortcuts import render
+
+from carnet.forms import RechercheForm, RechercheNirForm
+from carnet.models import Beneficiaire, MembreGroupe
+from carnet.nir import nir_hash
+from spie.audit import log_access
+from spie.decorators import require_membership
+from spie.models import Action
+
+MAX_RESULTS = 50
+
+
+def _with_groups(queryset):
+    members = MembreGroupe.objects.filter(fin=None).select_related("user", "structure")
+    return queryset.select_related("carnet", "commune").prefetch_related(
+        Prefetch("carnet__membres", queryset=members, to_attr="membres_actifs")
+    )
+
+
+def search_beneficiaires(data):
+    """The search of the page and of the JSON API: criteria combine with AND."""
+    queryset = Beneficiaire.objects.all()
+    if data.get("date_naissance"):
+        queryset = queryset.filter(date_naissance=data["date_naissance"])
+    if data.get("numero_allocataire"):
+        queryset = queryset.filter(numero_allocataire=data["numero_allocataire"].strip())
+    if data.get("identifiant_france_travail"):
+        queryset = queryset.filter(identifiant_france_travail=data["identifiant_france_travail"].strip())
+    if data.get("nom"):
+        queryset = queryset.search_by_name(data["nom"])
+    else:
+        queryset = queryset.order_by("nom_usage", "prenoms")
+    return queryset
+
+
+def _rows(beneficiaires, user_id, structure_id):
+    rows = []
+    for beneficiaire in beneficiaires:
+        membres = beneficiaire.carnet.membres_actifs
+        rows.append(
+            {
+                "beneficiaire": beneficiaire,
+                "referent": next((m for m in membres if m.est_referent), None),
+                "dans_le_groupe": any(m.user_id == user_id and m.structure_id == structure_id for m in membres),
+            }
+        )
+    return rows
+
+
+@require_membership
+def recherche(request):
+    form = RechercheForm(request.GET or None)
+    nir_form = RechercheNirForm(request.POST or None)
+    results = None
+    if request.method == "POST":
+        if nir_form.is_valid():
+            found = _with_groups(Beneficiaire.objects.filter(nir_hash=nir_hash(nir_form.cleaned_data["nir"])))
+            results = _rows(found, request.user.pk, request.structure.pk)
+            # The NIR never goes back to the page: the form is emptied.
+            nir_form = RechercheNirForm()
+            log_access(
+                request=request,
+                action=Action.RECHERCHE,
+                object_type="carnet.beneficiaire",
+                details={"critere": "nir", "resultats": len(results)},
+            )
+    elif form.is_bound and form.is_valid():
+        found = _with_groups(search_beneficiaires(form.cleaned_data))[:MAX_RESULTS]
+        results = _rows(found, request.user.pk, request.structure.pk)
+        log_access(
+            request=request,
+            action=Action.RECHERCHE,
+            object_type="carnet.beneficiaire",
+            details={"criteres": sorted(k for k, v in form.cleaned_data.items() if v), "resultats": len(results)},
+        )
+    return render(
+        request,
+        "carnet/recherche.html",
+        {"form": form, "nir_form": nir_form, "results": results, "max_results": MAX_RESULTS},
+    )

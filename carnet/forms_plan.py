@@ -108,9 +108,7 @@ class ObjectifForm(VersionedFormMixin, forms.ModelForm):
 
 
 class ActionForm(VersionedFormMixin, forms.ModelForm):
-    structure = forms.ModelChoiceField(
-        label="Structure qui porte l'action", queryset=None, required=False
-    )
+    structure = forms.ModelChoiceField(label="Structure qui porte l'action", queryset=None, required=False)
 
     class Meta:
         model = Action
@@ -280,6 +278,7 @@ class ContratForm(VersionedFormMixin, forms.ModelForm):
 
 
 class ContratSignatureForm(forms.Form):
+    prefix = "signature"  # shown beside the draft's edit form: distinct ids
     date_signature = forms.DateField(label="Date de signature", widget=DateInput())
     version = forms.IntegerField(widget=forms.HiddenInput)
 
@@ -291,6 +290,7 @@ class ContratSignatureForm(forms.Form):
 
 
 class ContratTransitionForm(forms.Form):
+    prefix = "transition"
     version = forms.IntegerField(widget=forms.HiddenInput)
 
 

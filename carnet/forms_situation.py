@@ -161,9 +161,8 @@ class DocumentForm(forms.Form):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.type_document = None
-        self.fields["fichier"].help_text = (
-            f"Formats acceptés : {_formats()}. Taille maximale : {taille_lisible(max_bytes())}."
-        )
+        limite = taille_lisible(max_bytes())
+        self.fields["fichier"].help_text = f"Formats acceptés : {_formats()}. Taille maximale : {limite}."
         # The template writes the DSFR upload input itself; it reads this list for the `accept` attribute.
         self.accept = ",".join(sorted({ext for t in TYPES_ACCEPTES for ext in t.extensions}))
 

@@ -101,7 +101,7 @@ MALE_FIRST_NAMES = (
     "Jean-Pierre", "Jean-Claude", "Jean-François", "René", "Gérard", "Joël", "Aurélien", "Valentin", "Clément",
     "Bruno",
 )  # fmt: skip
-# (first name, civilité), women first: the weights below favour the head of each half equally.
+# (first name, civilité)
 FIRST_NAMES = tuple((name, "mme") for name in FEMALE_FIRST_NAMES) + tuple((name, "m") for name in MALE_FIRST_NAMES)
 
 STREETS = (
@@ -151,82 +151,71 @@ MODES = (("sur_place", 70), ("telephone", 20), ("visio", 6), ("domicile", 4))
 ETATS_DROIT = (("2", 85), ("3", 5), ("4", 5), ("0", 5))
 
 
-def _weights(pairs):
-    values = [value for value, _ in pairs]
-    cumulative, total = [], 0
-    for _, weight in pairs:
-        total += weight
-        cumulative.append(total)
-    return values, cumulative
-
-
 # --- Writing ------------------------------------------------------------------------------------
 
 
 class Table:
     """COPY rows into a model's table: the given columns, plus every other column at its default.
 
-    Columns another engineer adds later with a default (or nullable) are filled automatically; a new
-    required column without default makes the generator fail at start rather than mid-way.
+    A column added later with a default (or nullable) is filled automatically; a new required column
+    without a default makes the generator fail at start rather than in the middle of a run.
     """
 
     def __init__(self, model, columns):
-        self.model = model
-        self.columns = list(columns)
-        self.constants, self.callables, extra = [], [], []
+        self.model, self.columns, self.rows = model, columns.split(), []
+        self.constants, self.callables = [], []
         for model_field in model._meta.concrete_fields:
-            if model_field.attname in self.columns or model_field.primary_key:
-                continue
-            if model_field.db_default is not models.NOT_PROVIDED:
+            name = model_field.attname
+            if name in self.columns or model_field.primary_key or model_field.db_default is not models.NOT_PROVIDED:
                 continue
             if getattr(model_field, "auto_now", False) or getattr(model_field, "auto_now_add", False):
-                self.constants.append(timezone.now())
+                self.constants.append((name, timezone.now()))
             elif model_field.has_default() and callable(model_field.default):
-                self.callables.append(model_field)
-                extra.append(model_field.attname)
-                continue
-            elif model_field.has_default() or model_field.null:
-                self.constants.append(model_field.get_db_prep_save(model_field.get_default(), connection))
+                self.callables.append(model_field)  # uuid4, dict…: one value per row
+            elif (default := model_field.get_default()) is not None or model_field.null:
+                # What Django itself would insert: the default, "" for text, NULL when nullable.
+                self.constants.append((name, model_field.get_db_prep_save(default, connection)))
             else:
                 raise RuntimeError(f"{model._meta.label}.{model_field.name} : colonne obligatoire non générée.")
-            self.columns.append(model_field.attname)
-        # Callable defaults (uuid4, dict…) are evaluated per row, after the constants.
-        self.columns = [c for c in self.columns if c not in extra] + extra
-        self.rows = []
+        self.columns += [name for name, _ in self.constants] + [f.attname for f in self.callables]
 
     def add(self, *values):
         self.rows.append(values)
 
     def flush(self, raw_connection):
-        if not self.rows:
-            return 0
-        constants = tuple(self.constants)
+        constants = tuple(value for _, value in self.constants)
         statement = sql.SQL("COPY {} ({}) FROM STDIN").format(
             sql.Identifier(self.model._meta.db_table), sql.SQL(", ").join(map(sql.Identifier, self.columns))
         )
-        with raw_connection.cursor() as cursor, cursor.copy(statement) as copy:
-            if self.callables:
+        if self.rows:
+            with raw_connection.cursor() as cursor, cursor.copy(statement) as copy:
                 for row in self.rows:
                     extra = tuple(f.get_db_prep_save(f.get_default(), connection) for f in self.callables)
                     copy.write_row(row + constants + extra)
-            else:
-                for row in self.rows:
-                    copy.write_row(row + constants)
-        count = len(self.rows)
-        self.rows = []
+        count, self.rows = len(self.rows), []
         return count
 
 
 def reserve_ids(model, count):
     """Take `count` values from the primary key's sequence (safe alongside concurrent inserts)."""
-    if not count:
-        return []
     with connection.cursor() as cursor:
         cursor.execute(
             "SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)",
             [model._meta.db_table, model._meta.pk.column, count],
         )
         return [row[0] for row in cursor.fetchall()]
+
+
+def _cumulate(weights):
+    total, cumulative = 0, []
+    for weight in weights:
+        total += weight
+        cumulative.append(total)
+    return cumulative
+
+
+def _weighted(pairs):
+    return [value for value, _ in pairs], _cumulate(weight for _, weight in pairs)
 
 
 # --- The département's context ------------------------------------------------------------------
@@ -241,335 +230,259 @@ class Professionnel:
     structure_type: str
 
 
-@dataclass
-class Stats:
-    carnets: int = 0
-    rows: dict = field(default_factory=dict)
-    seconds: float = 0.0
-
-    @property
-    def total_rows(self):
-        return sum(self.rows.values())
-
-
 def ensure_structures(departement):
+    """The département's active structures; four generated ones when it has none."""
     structures = list(Structure.objects.filter(actif=True).order_by("pk"))
     if structures:
         return structures
-    created = [
+    specs = (
+        (TypeStructure.DEPARTEMENT, "Direction de l'insertion"),
+        (TypeStructure.FRANCE_TRAVAIL, "France Travail"),
+        (TypeStructure.MISSION_LOCALE, "Mission locale"),
+        (TypeStructure.ASSOCIATION, "Association d'insertion"),
+    )
+    return Structure.objects.bulk_create(
         Structure(departement=departement, nom=f"{label} — {departement.nom} (générée)", type=type_)
-        for type_, label in (
-            (TypeStructure.DEPARTEMENT, "Direction de l'insertion"),
-            (TypeStructure.FRANCE_TRAVAIL, "France Travail"),
-            (TypeStructure.MISSION_LOCALE, "Mission locale"),
-            (TypeStructure.ASSOCIATION, "Association d'insertion"),
-        )
-    ]
-    return Structure.objects.bulk_create(created)
+        for type_, label in specs
+    )
 
 
 def ensure_professionnels(departement, rng, pool_size=POOL_SIZE):
-    """The département's professionals; a pool of generated ones is added up to `pool_size`.
+    """The département's professionals (active memberships), completed by generated ones up to `pool_size`.
 
-    Generated accounts share one unusable password (no login, no hashing cost) and an e-mail address
-    under GENERATED_EMAIL_DOMAIN, so that they can be recognised.
+    Generated accounts share one unusable password (no login, no hashing cost) and have an e-mail address
+    under GENERATED_EMAIL_DOMAIN, so that they can be told apart.
     """
     structures = ensure_structures(departement)
-    memberships = (
-        Membership.objects.actifs()
-        .filter(role=Role.PROFESSIONNEL)
-        .select_related("user", "structure")
-        .order_by("pk")
-    )
-    existing = {(m.user_id, m.structure_id): m for m in memberships}
+    memberships = Membership.objects.actifs().filter(role=Role.PROFESSIONNEL).select_related("user", "structure")
+    existing = {(m.user_id, m.structure_id): m for m in memberships.order_by("pk")}
     missing = pool_size - len(existing)
     if missing > 0:
-        password = make_password(None)
-        token = uuid.uuid4().hex[:8]
-        users = []
-        for index in range(missing):
-            first_name, _ = rng.choice(FIRST_NAMES)
-            last_name = rng.choice(SURNAMES)
-            users.append(
-                User(
-                    email=f"pro.{departement.code.lower()}.{token}.{index:04d}@{GENERATED_EMAIL_DOMAIN}",
-                    first_name=first_name,
-                    last_name=last_name,
-                    password=password,
-                )
+        password, token = make_password(None), uuid.uuid4().hex[:8]
+        users = User.objects.bulk_create(
+            User(
+                email=f"pro.{departement.code.lower()}.{token}.{index:04d}@{GENERATED_EMAIL_DOMAIN}",
+                first_name=rng.choice(FIRST_NAMES)[0],
+                last_name=rng.choice(SURNAMES),
+                password=password,
             )
-        users = User.objects.bulk_create(users)
+            for index in range(missing)
+        )
         Membership.objects.bulk_create(
             Membership(
-                departement=departement,
-                user=user,
-                structure=structures[index % len(structures)],
-                role=Role.PROFESSIONNEL,
+                departement=departement, user=user, structure=structures[i % len(structures)], role=Role.PROFESSIONNEL
             )
-            for index, user in enumerate(users)
+            for i, user in enumerate(users)
         )
         return ensure_professionnels(departement, rng, pool_size=0)
     return [
-        Professionnel(
-            user_id=m.user_id,
-            structure_id=m.structure_id,
-            nom_complet=m.user.get_full_name(),
-            structure_nom=m.structure.nom,
-            structure_type=m.structure.type,
-        )
+        Professionnel(m.user_id, m.structure_id, m.user.get_full_name(), m.structure.nom, m.structure.type)
         for m in existing.values()
     ]
 
 
-@dataclass
-class Referentiels:
-    themes: list  # (theme, [objective labels])
-    situations: list
-
-
-def load_referentiels(departement):
-    objectifs = {}
-    for reference in ObjectifReference.objects.disponibles(departement):
-        objectifs.setdefault(reference.theme_id, []).append(reference.libelle)
-    themes = [(theme, objectifs.get(theme.pk) or ["Lever les freins identifiés"]) for theme in Theme.objects.all()]
-    return Referentiels(themes=themes, situations=list(Situation.objects.disponibles(departement)))
-
-
 # --- Generation ---------------------------------------------------------------------------------
+
+TABLES = {
+    "beneficiaire": (
+        Beneficiaire,
+        "id uid departement_id civilite nom_usage nom_naissance prenoms date_naissance telephone courriel adresse "
+        "code_postal commune_id organisme_payeur numero_allocataire role_foyer identifiant_france_travail "
+        "etat_droit_rsa soumis_droits_devoirs date_entree_rsa nom_recherche trigrammes created_at updated_at",
+    ),
+    "carnet": (
+        Carnet,
+        "id uid departement_id beneficiaire_id dernier_rendez_vous prochain_rendez_vous fin_contrat_en_cours "
+        "created_at updated_at",
+    ),
+    "membre": (MembreGroupe, "uid departement_id carnet_id user_id structure_id est_referent debut"),
+    "situation": (
+        SituationConstatee,
+        "uid departement_id carnet_id situation_id constatee_le auteur_id structure_id created_at",
+    ),
+    "axe": (AxeDeTravail, "id uid departement_id carnet_id theme_id created_by_id created_at"),
+    "objectif": (
+        Objectif,
+        "id uid departement_id axe_id libelle statut consentement consentement_le created_by_id created_at",
+    ),
+    "action": (
+        Action,
+        "uid departement_id objectif_id libelle statut date_debut date_fin structure_id created_by_id created_at",
+    ),
+    "rendez_vous": (
+        RendezVous,
+        "uid departement_id carnet_id date_heure professionnel_id structure_id mode lieu objet statut created_by_id "
+        "created_at",
+    ),
+    "contrat": (
+        Contrat,
+        "id uid departement_id carnet_id type statut date_signature date_debut date_fin engagements_personne "
+        "engagements_structure structure_id created_by_id created_at termine_le",
+    ),
+    "contrat_objectif": (Contrat.objectifs.through, "contrat_id objectif_id"),
+    "note": (Note, "uid departement_id carnet_id texte sensibilite auteur_id structure_id created_at"),
+    "evenement": (
+        Evenement,
+        "departement_id carnet_id type resume sensibilite auteur_id structure_id object_uid created_at",
+    ),
+}
+NOTE_LABELS = {Sensibilite.GENERALE: "Note ajoutée", Sensibilite.RESTREINTE: "Note restreinte ajoutée"}
 
 
 class Generateur:
-    """Build and write batches of carnets for one département (call inside its scope)."""
+    """Builds and writes batches of carnets for one département; use it inside that département's scope."""
 
-    def __init__(self, *, departement, seed, stdout=None):
-        self.departement = departement
+    def __init__(self, *, departement, seed):
+        self.departement, self.dep_id = departement, departement.pk
         self.rng = Random(f"{seed}-{departement.code}")
-        self.stdout = stdout
-        self.now = timezone.now()
-        self.today = timezone.localdate()
-        self.tz = timezone.get_current_timezone()
-        communes = list(
-            Commune.objects.filter(departement_id=departement.code).values_list("code_insee", "codes_postaux", "population")
-        )
+        self.now, self.today, self.tz = timezone.now(), timezone.localdate(), timezone.get_current_timezone()
+        communes = Commune.objects.filter(departement_id=departement.code).order_by("code_insee")
+        communes = list(communes.values_list("code_insee", "codes_postaux", "population"))
         if not communes:
             raise LookupError(departement.code)
+        # People live where people live: communes weighted by population.
         self.communes = [(code, (postaux or [""])[0]) for code, postaux, _ in communes]
-        self.communes_cw = list(_cumulate(max(population or 0, 50) for _, _, population in communes))
+        self.communes_cw = _cumulate(max(population or 0, 50) for _, _, population in communes)
         self.professionnels = ensure_professionnels(departement, self.rng)
-        self.referentiels = load_referentiels(departement)
-        # Mild Zipf-like skew: "Martin" is more frequent than "Séguin", as in real life.
-        self.surnames_cw = list(_cumulate(1 / (rank + 8) for rank in range(len(SURNAMES))))
-        self.first_names_cw = list(_cumulate(1 / (rank + 15) for rank in range(len(FIRST_NAMES))))
-        self.rdv_statuts, self.rdv_statuts_cw = _weights(RDV_PASSES)
-        self.modes, self.modes_cw = _weights(MODES)
-        self.etats, self.etats_cw = _weights(ETATS_DROIT)
-        self._search_cache = {}
-        self.tables = {
-            "beneficiaire": Table(
-                Beneficiaire,
-                (
-                    "id", "uid", "departement_id", "civilite", "nom_usage", "nom_naissance", "prenoms",
-                    "date_naissance", "telephone", "courriel", "adresse", "code_postal", "commune_id",
-                    "organisme_payeur", "numero_allocataire", "role_foyer", "identifiant_france_travail",
-                    "etat_droit_rsa", "soumis_droits_devoirs", "date_entree_rsa", "nom_recherche", "trigrammes",
-                    "created_at", "updated_at",
-                ),
-            ),
-            "carnet": Table(
-                Carnet,
-                (
-                    "id", "uid", "departement_id", "beneficiaire_id", "dernier_rendez_vous", "prochain_rendez_vous",
-                    "fin_contrat_en_cours", "created_at", "updated_at",
-                ),
-            ),
-            "membre": Table(
-                MembreGroupe, ("uid", "departement_id", "carnet_id", "user_id", "structure_id", "est_referent", "debut")
-            ),
-            "situation": Table(
-                SituationConstatee,
-                ("uid", "departement_id", "carnet_id", "situation_id", "constatee_le", "auteur_id", "structure_id",
-                 "created_at"),
-            ),
-            "axe": Table(
-                AxeDeTravail, ("id", "uid", "departement_id", "carnet_id", "theme_id", "created_by_id", "created_at")
-            ),
-            "objectif": Table(
-                Objectif,
-                ("id", "uid", "departement_id", "axe_id", "libelle", "statut", "consentement", "consentement_le",
-                 "created_by_id", "created_at"),
-            ),
-            "action": Table(
-                Action,
-                ("uid", "departement_id", "objectif_id", "libelle", "statut", "date_debut", "date_fin",
-                 "structure_id", "created_by_id", "created_at"),
-            ),
-            "rendez_vous": Table(
-                RendezVous,
-                ("uid", "departement_id", "carnet_id", "date_heure", "professionnel_id", "structure_id", "mode",
-                 "lieu", "objet", "statut", "created_by_id", "created_at"),
-            ),
-            "contrat": Table(
-                Contrat,
-                ("id", "uid", "departement_id", "carnet_id", "type", "statut", "date_signature", "date_debut",
-                 "date_fin", "engagements_personne", "engagements_structure", "structure_id", "created_by_id",
-                 "created_at", "termine_le"),
-            ),
-            "contrat_objectif": Table(Contrat.objectifs.through, ("contrat_id", "objectif_id")),
-            "note": Table(
-                Note, ("uid", "departement_id", "carnet_id", "texte", "sensibilite", "auteur_id", "structure_id",
-                       "created_at"),
-            ),
-            "evenement": Table(
-                Evenement,
-                ("departement_id", "carnet_id", "type", "resume", "sensibilite", "auteur_id", "structure_id",
-                 "object_uid", "created_at"),
-            ),
-        }  # fmt: skip
-
-    # Helpers
+        objectifs = {}
+        for reference in ObjectifReference.objects.disponibles(departement).order_by("pk"):
+            objectifs.setdefault(reference.theme_id, []).append(reference.libelle)
+        self.themes = [(theme, objectifs.get(theme.pk) or ["Lever les freins"]) for theme in Theme.objects.all()]
+        self.situations = list(Situation.objects.disponibles(departement).order_by("pk").values_list("pk", flat=True))
+        # Mild Zipf-like skew (Martin is more frequent than Séguin); about 55 % of women, as at the RSA.
+        self.surnames_cw = _cumulate(1 / (rank + 8) for rank in range(len(SURNAMES)))
+        female = [0.55 / (rank + 15) for rank in range(len(FEMALE_FIRST_NAMES))]
+        male = [0.45 / (rank + 15) for rank in range(len(MALE_FIRST_NAMES))]
+        self.first_names_cw = _cumulate(female + male)
+        self.rdv_statuts, self.rdv_statuts_cw = _weighted(RDV_PASSES)
+        self.modes, self.modes_cw = _weighted(MODES)
+        self.etats, self.etats_cw = _weighted(ETATS_DROIT)
+        self.search_cache = {}
+        self.tables = {name: Table(model, columns) for name, (model, columns) in TABLES.items()}
 
     def _between(self, start, end):
-        """A datetime between two datetimes (end excluded), uniformly."""
-        span = (end - start).total_seconds()
-        return start + timedelta(seconds=self.rng.random() * max(span, 0))
+        return start + timedelta(seconds=self.rng.random() * max((end - start).total_seconds(), 0))
 
     def _office_hours(self, moment):
-        """The same day, at a plausible appointment time (local time)."""
         local = timezone.localtime(moment, self.tz)
-        return local.replace(hour=self.rng.randint(9, 16), minute=self.rng.choice((0, 15, 30, 45)), second=0,
-                             microsecond=0)  # fmt: skip
-
-    def _search_columns(self, nom_usage, nom_naissance, prenoms):
-        key = (nom_usage, nom_naissance, prenoms)
-        cached = self._search_cache.get(key)
-        if cached is None:
-            cached = (search_text(*key), name_trigrams(*key))
-            if len(self._search_cache) < 200_000:
-                self._search_cache[key] = cached
-        return cached
-
-    # One batch
+        return local.replace(
+            hour=self.rng.randint(9, 16), minute=self.rng.choice((0, 15, 30, 45)), second=0, microsecond=0
+        )
 
     def batch(self, size):
-        rng = self.rng
-        beneficiaire_ids = reserve_ids(Beneficiaire, size)
-        carnet_ids = reserve_ids(Carnet, size)
-        # Axes and objectives: at most 2 per carnet; contracts: at most 1.
-        axe_ids = iter(reserve_ids(AxeDeTravail, 2 * size))
-        objectif_ids = iter(reserve_ids(Objectif, 2 * size))
-        contrat_ids = iter(reserve_ids(Contrat, size))
+        """Build `size` carnets and COPY them; returns the number of rows written per table."""
+        beneficiaire_ids, carnet_ids = reserve_ids(Beneficiaire, size), reserve_ids(Carnet, size)
+        self.axe_ids = iter(reserve_ids(AxeDeTravail, 2 * size))  # at most 2 axes per carnet,
+        self.objectif_ids = iter(reserve_ids(Objectif, 2 * size))  # one objective per axe,
+        self.contrat_ids = iter(reserve_ids(Contrat, size))  # at most one contract.
         for beneficiaire_id, carnet_id in zip(beneficiaire_ids, carnet_ids, strict=True):
-            self._carnet(rng, beneficiaire_id, carnet_id, axe_ids, objectif_ids, contrat_ids)
-        return size
-
-    def flush(self):
+            self.carnet(beneficiaire_id, carnet_id)
         raw = connection.connection
         return {name: table.flush(raw) for name, table in self.tables.items()}
 
-    def _carnet(self, rng, beneficiaire_id, carnet_id, axe_ids, objectif_ids, contrat_ids):
-        dep_id = self.departement.pk
-        now, today = self.now, self.today
-        t = self.tables
-
-        # The person
-        first_name, civilite = rng.choices(FIRST_NAMES, cum_weights=self.first_names_cw)[0]
-        prenoms = [first_name]
-        extra_names = 2 if rng.random() < 0.05 else 1 if rng.random() < 0.3 else 0
-        while len(prenoms) < 1 + extra_names:
-            other, other_civilite = rng.choice(FIRST_NAMES)
-            if other_civilite == civilite and other not in prenoms:
-                prenoms.append(other)
-        prenoms = " ".join(prenoms)
-        nom_usage = rng.choices(SURNAMES, cum_weights=self.surnames_cw)[0]
-        nom_naissance = ""
-        if civilite == "mme" and rng.random() < 0.25:
-            nom_naissance = rng.choices(SURNAMES, cum_weights=self.surnames_cw)[0]
-        nom_recherche, trigrammes = self._search_columns(nom_usage, nom_naissance, prenoms)
-        age_days = rng.randint(18 * 365 + 5, 24 * 365) if rng.random() < 0.05 else rng.randint(25 * 365, 64 * 365)
-        date_naissance = today - timedelta(days=age_days)
-        commune_id, code_postal = rng.choices(self.communes, cum_weights=self.communes_cw)[0]
+    def carnet(self, beneficiaire_id, carnet_id):
+        rng, now = self.rng, self.now
         created_at = (
             self._between(now - timedelta(days=25), now)
             if rng.random() < 0.03
             else self._between(now - timedelta(days=3 * 365), now - timedelta(days=25))
         )
-        date_entree_rsa = created_at.date() - timedelta(days=rng.randint(0, 120))
-        login = f"{first_name}.{nom_usage}".lower().replace(" ", "-")
-        t["beneficiaire"].add(
-            beneficiaire_id,
-            uuid.uuid4(),
-            dep_id,
-            civilite,
-            nom_usage,
-            nom_naissance,
-            prenoms,
-            date_naissance,
-            f"06 {rng.randint(0, 99):02d} {rng.randint(0, 99):02d} {rng.randint(0, 99):02d} {rng.randint(0, 99):02d}"
-            if rng.random() < 0.7
-            else "",
-            f"{login}{rng.randint(1, 99)}@exemple.invalid" if rng.random() < 0.4 else "",
-            f"{rng.randint(1, 120)} {rng.choice(STREETS)}",
-            code_postal,
-            commune_id,
-            "msa" if rng.random() < 0.05 else "caf",
-            f"{rng.randint(0, 9_999_999):07d}",
-            "dem" if rng.random() < 0.85 else "cjt",
-            f"{rng.randint(0, 9_999_999):07d}{chr(65 + rng.randint(0, 25))}" if rng.random() < 0.6 else "",
-            rng.choices(self.etats, cum_weights=self.etats_cw)[0],
-            rng.random() < 0.9,
-            date_entree_rsa,
-            nom_recherche,
-            trigrammes,
-            created_at,
-            created_at,
-        )
+        self.beneficiaire(beneficiaire_id, created_at)
+        group, last_activity = self.groupe(carnet_id, created_at)
+        diagnostic = min(created_at + timedelta(days=rng.randint(0, 20)), now)
+        referent = group[0]
+        for situation_id in rng.sample(self.situations, min(rng.randint(1, 2), len(self.situations))):
+            self.tables["situation"].add(
+                uuid.uuid4(), self.dep_id, carnet_id, situation_id, diagnostic.date(), referent.user_id,
+                referent.structure_id, diagnostic,
+            )  # fmt: skip
+        objectifs = self.plan(carnet_id, group, diagnostic)
+        dernier, prochain, last_rdv = self.rendez_vous(carnet_id, group, created_at)
+        fin_contrat = self.contrat(carnet_id, referent, diagnostic, objectifs)
+        last_note = self.notes(carnet_id, group, created_at)
+        self.tables["carnet"].add(
+            carnet_id, uuid.uuid4(), self.dep_id, beneficiaire_id, dernier, prochain, fin_contrat, created_at,
+            max(last_activity, last_rdv, last_note),
+        )  # fmt: skip
 
-        # The group: a référent and one or two other professionals (distinct people).
+    def beneficiaire(self, beneficiaire_id, created_at):
+        rng = self.rng
+        first_name, civilite = rng.choices(FIRST_NAMES, cum_weights=self.first_names_cw)[0]
+        names = [first_name]
+        wanted = 1 + (2 if rng.random() < 0.05 else 1 if rng.random() < 0.3 else 0)
+        pool = FEMALE_FIRST_NAMES if civilite == "mme" else MALE_FIRST_NAMES
+        while len(names) < wanted:
+            other = rng.choice(pool)
+            if other not in names:
+                names.append(other)
+        prenoms = " ".join(names)
+        nom_usage = rng.choices(SURNAMES, cum_weights=self.surnames_cw)[0]
+        nom_naissance = ""
+        if civilite == "mme" and rng.random() < 0.25:
+            nom_naissance = rng.choices(SURNAMES, cum_weights=self.surnames_cw)[0]
+        # What Beneficiaire.save() would compute (COPY does not call it).
+        key = (nom_usage, nom_naissance, prenoms)
+        if key not in self.search_cache:
+            self.search_cache[key] = (search_text(*key), name_trigrams(*key))
+        nom_recherche, trigrammes = self.search_cache[key]
+        young = rng.random() < 0.05  # under 25: RSA jeune actif, or a young parent
+        age_days = rng.randint(18 * 365 + 5, 25 * 365 - 5) if young else rng.randint(25 * 365, 64 * 365)
+        commune_id, code_postal = rng.choices(self.communes, cum_weights=self.communes_cw)[0]
+        login = f"{first_name}.{nom_usage}".lower().replace(" ", "-")
+        r = rng.random
+        self.tables["beneficiaire"].add(
+            beneficiaire_id, uuid.uuid4(), self.dep_id, civilite, nom_usage, nom_naissance, prenoms,
+            self.today - timedelta(days=age_days),
+            " ".join(["06"] + [str(rng.randint(10, 99)) for _ in range(4)]) if r() < 0.7 else "",
+            f"{login}{rng.randint(1, 99)}@exemple.invalid" if r() < 0.4 else "",
+            f"{rng.randint(1, 120)} {rng.choice(STREETS)}", code_postal, commune_id, "msa" if r() < 0.05 else "caf",
+            f"{rng.randint(0, 9_999_999):07d}", "dem" if r() < 0.85 else "cjt",
+            f"{rng.randint(0, 9_999_999):07d}{chr(65 + rng.randint(0, 25))}" if r() < 0.6 else "",
+            rng.choices(self.etats, cum_weights=self.etats_cw)[0], r() < 0.9,
+            created_at.date() - timedelta(days=rng.randint(0, 120)), nom_recherche, trigrammes, created_at, created_at,
+        )  # fmt: skip
+
+    def groupe(self, carnet_id, created_at):
+        """A référent and one or two other professionals (distinct people), with their timeline events."""
+        rng, dep_id = self.rng, self.dep_id
         group = [rng.choice(self.professionnels)]
         wanted = 1 + rng.randint(1, 2)
         while len(group) < wanted:
             candidate = rng.choice(self.professionnels)
             if all(candidate.user_id != member.user_id for member in group):
                 group.append(candidate)
-        referent = group[0]
-        evenements = t["evenement"]
+        referent, evenements = group[0], self.tables["evenement"]
         evenements.add(
             dep_id, carnet_id, TypeEvenement.CARNET_CREE, "Carnet de bord ouvert", Sensibilite.GENERALE,
             referent.user_id, referent.structure_id, None, created_at,
         )  # fmt: skip
-        last_activity = created_at
+        last = created_at
         for index, member in enumerate(group):
-            debut = created_at + timedelta(days=index * rng.randint(1, 40), minutes=5)
-            debut = min(debut, now)
+            debut = min(created_at + timedelta(days=index * rng.randint(1, 40), minutes=5), self.now)
             member_uid = uuid.uuid4()
-            t["membre"].add(member_uid, dep_id, carnet_id, member.user_id, member.structure_id, index == 0, debut)
-            action = "devient référent" if index == 0 else "rejoint le groupe"
+            self.tables["membre"].add(
+                member_uid, dep_id, carnet_id, member.user_id, member.structure_id, index == 0, debut
+            )
+            what = "devient référent" if index == 0 else "rejoint le groupe"
             evenements.add(
                 dep_id, carnet_id, TypeEvenement.REFERENT_CHANGE if index == 0 else TypeEvenement.MEMBRE_AJOUTE,
-                f"{member.nom_complet} ({member.structure_nom}) {action}"[:255], Sensibilite.GENERALE,
+                f"{member.nom_complet} ({member.structure_nom}) {what}"[:255], Sensibilite.GENERALE,
                 referent.user_id, referent.structure_id, member_uid, debut,
             )  # fmt: skip
-            last_activity = max(last_activity, debut)
+            last = max(last, debut)
+        return group, last
 
-        # Situations checked at the first interview.
-        diagnostic = created_at + timedelta(days=rng.randint(0, 20))
-        diagnostic = min(diagnostic, now)
-        for situation in rng.sample(self.referentiels.situations, rng.randint(1, 2)):
-            t["situation"].add(
-                uuid.uuid4(), dep_id, carnet_id, situation.pk, diagnostic.date(), referent.user_id,
-                referent.structure_id, diagnostic,
-            )  # fmt: skip
-
-        # The plan: 1–2 axes, one objective each, 1–2 actions per objective.
+    def plan(self, carnet_id, group, diagnostic):
+        """1–2 axes (distinct themes), one objective each, 1–2 actions per objective."""
+        rng, dep_id, today, referent = self.rng, self.dep_id, self.today, group[0]
         objectifs = []
-        for theme, libelles in rng.sample(self.referentiels.themes, rng.randint(1, 2)):
-            axe_id = next(axe_ids)
-            t["axe"].add(axe_id, uuid.uuid4(), dep_id, carnet_id, theme.pk, referent.user_id, diagnostic)
-            objectif_id = next(objectif_ids)
-            statut_objectif = StatutObjectif.ATTEINT if rng.random() < 0.15 else StatutObjectif.EN_COURS
+        for theme, libelles in rng.sample(self.themes, min(rng.randint(1, 2), len(self.themes))):
+            axe_id, objectif_id = next(self.axe_ids), next(self.objectif_ids)
+            self.tables["axe"].add(axe_id, uuid.uuid4(), dep_id, carnet_id, theme.pk, referent.user_id, diagnostic)
             consentement = rng.random() < 0.8
-            t["objectif"].add(
-                objectif_id, uuid.uuid4(), dep_id, axe_id, rng.choice(libelles), statut_objectif, consentement,
+            self.tables["objectif"].add(
+                objectif_id, uuid.uuid4(), dep_id, axe_id, rng.choice(libelles),
+                StatutObjectif.ATTEINT if rng.random() < 0.15 else StatutObjectif.EN_COURS, consentement,
                 diagnostic if consentement else None, referent.user_id, diagnostic,
             )  # fmt: skip
             objectifs.append(objectif_id)
@@ -582,153 +495,165 @@ class Generateur:
                     statut, fin = StatutAction.REALISEE, min(debut + timedelta(days=rng.randint(1, 90)), today)
                 else:
                     statut, fin = rng.choice((StatutAction.EN_COURS, StatutAction.EN_ATTENTE)), None
-                t["action"].add(
-                    uuid.uuid4(), dep_id, objectif_id, rng.choice(ACTIONS), statut, debut, fin,
-                    porteur.structure_id, porteur.user_id, diagnostic,
+                self.tables["action"].add(
+                    uuid.uuid4(), dep_id, objectif_id, rng.choice(ACTIONS), statut, debut, fin, porteur.structure_id,
+                    porteur.user_id, diagnostic,
                 )  # fmt: skip
+        return objectifs
 
-        # Appointments: 3–6, past ones mostly honoured; some carnets are dormant (no appointment for
-        # months, none planned), some have one planned in the coming weeks.
-        count = rng.randint(3, 6)
-        dormant = rng.random() < 0.25
+    def rendez_vous(self, carnet_id, group, created_at):
+        """3–6 appointments, past ones mostly honoured. A quarter of carnets are dormant (nothing for two
+        months or more, nothing planned); about 40 % have one planned in the coming weeks.
+
+        Returns the carnet's `dernier_rendez_vous` and `prochain_rendez_vous` as `carnet_refresh_dates`
+        computes them, and the last past appointment."""
+        rng, now = self.rng, self.now
+        count, dormant = rng.randint(3, 6), rng.random() < 0.25
         planned = not dormant and rng.random() < 0.55
-        past_end = now - timedelta(days=rng.randint(61, 240)) if dormant else now
-        past_end = max(past_end, created_at + timedelta(hours=1))
+        past_end = max(now - timedelta(days=rng.randint(61, 240)) if dormant else now, created_at + timedelta(hours=1))
         dernier = prochain = None
+        last = created_at
         for index in range(count):
-            is_future = planned and index == count - 1
-            if is_future:
-                moment = self._office_hours(now + timedelta(days=rng.randint(1, 45)))
-                statut = StatutRendezVous.PREVU
+            if planned and index == count - 1:
+                moment, statut = self._office_hours(now + timedelta(days=rng.randint(1, 45))), StatutRendezVous.PREVU
             else:
                 moment = self._office_hours(self._between(created_at, past_end))
                 if moment >= now:
                     moment -= timedelta(days=1)
                 statut = rng.choices(self.rdv_statuts, cum_weights=self.rdv_statuts_cw)[0]
-            pro = referent if rng.random() < 0.7 else rng.choice(group)
+                last = max(last, moment)
+            pro = group[0] if rng.random() < 0.7 else rng.choice(group)
             mode = rng.choices(self.modes, cum_weights=self.modes_cw)[0]
-            t["rendez_vous"].add(
-                uuid.uuid4(), dep_id, carnet_id, moment, pro.user_id, pro.structure_id, mode,
-                pro.structure_nom[:255] if mode == "sur_place" else "", rng.choice(RDV_OBJETS), statut,
-                pro.user_id, min(moment, now) - timedelta(days=rng.randint(1, 15)),
+            self.tables["rendez_vous"].add(
+                uuid.uuid4(), self.dep_id, carnet_id, moment, pro.user_id, pro.structure_id, mode,
+                pro.structure_nom[:255] if mode == "sur_place" else "", rng.choice(RDV_OBJETS), statut, pro.user_id,
+                min(moment, now) - timedelta(days=rng.randint(1, 15)),
             )  # fmt: skip
             if statut == StatutRendezVous.PRESENT and (dernier is None or moment > dernier):
                 dernier = moment
             if statut == StatutRendezVous.PREVU and moment >= now and (prochain is None or moment < prochain):
                 prochain = moment
-            if moment <= now:
-                last_activity = max(last_activity, moment)
+        return dernier, prochain, last
 
-        # A contract for about 60 %: signed (ended when past its end), sometimes still a draft.
-        fin_contrat = None
-        if rng.random() < 0.6:
-            contrat_id = next(contrat_ids)
-            debut = self._between(diagnostic, max(now, diagnostic + timedelta(days=1))).date()
-            fin = debut + timedelta(days=rng.choice((182, 365)))
-            brouillon = rng.random() < 0.1
-            if brouillon:
-                statut, signature, termine = StatutContrat.BROUILLON, None, None
-            elif fin < today:
-                statut, signature, termine = StatutContrat.TERMINE, debut, fin
-            else:
-                statut, signature, termine = StatutContrat.SIGNE, debut, None
-            type_contrat = TypeContrat.PPAE if referent.structure_type == "france_travail" else TypeContrat.CER
-            contrat_uid = uuid.uuid4()
-            contrat_created = timezone.make_aware(datetime.combine(debut, datetime.min.time()), self.tz)
-            t["contrat"].add(
-                contrat_id, contrat_uid, dep_id, carnet_id, type_contrat, statut, signature, debut, fin,
-                "Se présenter aux rendez-vous et mener les actions du plan.",
-                "Accompagner la personne et mobiliser les aides utiles.",
-                referent.structure_id, referent.user_id, contrat_created, termine,
+    def contrat(self, carnet_id, referent, diagnostic, objectifs):
+        """A contract for about 60 % (ended when past its end date, 10 % still drafts); returns the carnet's
+        `fin_contrat_en_cours` (signed and current) as `carnet_refresh_dates` computes it."""
+        rng, today = self.rng, self.today
+        if rng.random() >= 0.6:
+            return None
+        contrat_id, contrat_uid = next(self.contrat_ids), uuid.uuid4()
+        debut = self._between(diagnostic, max(self.now, diagnostic + timedelta(days=1))).date()
+        fin = debut + timedelta(days=rng.choice((182, 365)))
+        if rng.random() < 0.1:
+            statut, signature, termine = StatutContrat.BROUILLON, None, None
+        elif fin < today:
+            statut, signature, termine = StatutContrat.TERMINE, debut, fin
+        else:
+            statut, signature, termine = StatutContrat.SIGNE, debut, None
+        type_contrat = TypeContrat.PPAE if referent.structure_type == TypeStructure.FRANCE_TRAVAIL else TypeContrat.CER
+        created = timezone.make_aware(datetime.combine(debut, datetime.min.time()), self.tz)
+        self.tables["contrat"].add(
+            contrat_id, contrat_uid, self.dep_id, carnet_id, type_contrat, statut, signature, debut, fin,
+            "Se présenter aux rendez-vous et mener les actions du plan.",
+            "Accompagner la personne et mobiliser les aides utiles.", referent.structure_id, referent.user_id,
+            created, termine,
+        )  # fmt: skip
+        self.tables["contrat_objectif"].add(contrat_id, objectifs[0])
+        if statut != StatutContrat.BROUILLON:
+            self.tables["evenement"].add(
+                self.dep_id, carnet_id, TypeEvenement.CONTRAT, f"Contrat signé : {TypeContrat(type_contrat).label}",
+                Sensibilite.GENERALE, referent.user_id, referent.structure_id, contrat_uid, created,
             )  # fmt: skip
-            t["contrat_objectif"].add(contrat_id, objectifs[0])
-            if statut != StatutContrat.BROUILLON:
-                evenements.add(
-                    dep_id, carnet_id, TypeEvenement.CONTRAT, f"Contrat signé : {TypeContrat(type_contrat).label}",
-                    Sensibilite.GENERALE, referent.user_id, referent.structure_id, contrat_uid, contrat_created,
-                )  # fmt: skip
-            if statut == StatutContrat.SIGNE and debut <= today <= fin:
-                fin_contrat = fin
+        return fin if statut == StatutContrat.SIGNE and debut <= today <= fin else None
 
-        # Notes: 2–3, of different sensitivities; the timeline only says that a restricted or private
-        # note was added (never its text).
+    def notes(self, carnet_id, group, created_at):
+        """2–3 notes of different sensitivities; the timeline says only that a restricted or private note
+        was added, never its text."""
+        rng, dep_id = self.rng, self.dep_id
         sensibilites = [Sensibilite.GENERALE, rng.choice((Sensibilite.RESTREINTE, Sensibilite.PRIVEE))]
         if rng.random() < 0.5:
-            sensibilites.append(rng.choice((Sensibilite.GENERALE, Sensibilite.RESTREINTE, Sensibilite.PRIVEE)))
+            sensibilites.append(rng.choice(Sensibilite.values))
+        last = created_at
         for sensibilite in sensibilites:
-            auteur = rng.choice(group)
-            moment = self._between(created_at, now)
-            note_uid = uuid.uuid4()
-            t["note"].add(
+            auteur, moment, note_uid = rng.choice(group), self._between(created_at, self.now), uuid.uuid4()
+            self.tables["note"].add(
                 note_uid, dep_id, carnet_id, rng.choice(NOTES[sensibilite]), sensibilite, auteur.user_id,
                 auteur.structure_id, moment,
             )  # fmt: skip
-            label = {Sensibilite.GENERALE: "Note ajoutée", Sensibilite.RESTREINTE: "Note restreinte ajoutée"}.get(
-                sensibilite, "Note privée ajoutée"
-            )
-            evenements.add(
-                dep_id, carnet_id, TypeEvenement.NOTE, label, sensibilite, auteur.user_id, auteur.structure_id,
-                note_uid, moment,
+            self.tables["evenement"].add(
+                dep_id, carnet_id, TypeEvenement.NOTE, NOTE_LABELS.get(sensibilite, "Note privée ajoutée"),
+                sensibilite, auteur.user_id, auteur.structure_id, note_uid, moment,
             )  # fmt: skip
-            last_activity = max(last_activity, moment)
-
-        t["carnet"].add(
-            carnet_id, uuid.uuid4(), dep_id, beneficiaire_id, dernier, prochain, fin_contrat, created_at,
-            last_activity,
-        )  # fmt: skip
+            last = max(last, moment)
+        return last
 
 
-def _cumulate(weights):
-    total = 0
-    for weight in weights:
-        total += weight
-        yield total
+@dataclass
+class Stats:
+    carnets: int = 0
+    rows: dict = field(default_factory=dict)
+    seconds: float = 0.0
 
-
-ANALYZE_MODELS = (
-    Beneficiaire, Carnet, MembreGroupe, SituationConstatee, AxeDeTravail, Objectif, Action, RendezVous, Contrat,
-    Contrat.objectifs.through, Note, Evenement,
-)  # fmt: skip
+    @property
+    def total_rows(self):
+        return sum(self.rows.values())
 
 
 def generate(*, departements, total, seed=1, batch_size=5000, log=print):
-    """Generate `total` carnets spread over `departements`; returns the Stats. `log` receives progress lines."""
+    """Generate `total` carnets spread evenly over `departements`, one transaction per batch; returns Stats.
+
+    `log` receives one progress line per batch."""
     share, remainder = divmod(total, len(departements))
-    stats = Stats()
-    start = time.perf_counter()
+    stats, start = Stats(), time.perf_counter()
     for position, departement in enumerate(departements):
-        wanted = share + (1 if position < remainder else 0)
+        wanted, done = share + (1 if position < remainder else 0), 0
         if not wanted:
             continue
         with departement_scope(departement):
             generateur = Generateur(departement=departement, seed=seed)
-            done = 0
             while done < wanted:
-                size = min(batch_size, wanted - done)
-                batch_start = time.perf_counter()
+                size, batch_start = min(batch_size, wanted - done), time.perf_counter()
                 with transaction.atomic():
-                    generateur.batch(size)
-                    written = generateur.flush()
+                    written = generateur.batch(size)
                 elapsed = time.perf_counter() - batch_start
                 done += size
                 stats.carnets += size
                 for name, count in written.items():
                     stats.rows[name] = stats.rows.get(name, 0) + count
-                rows = sum(written.values())
-                total_elapsed = time.perf_counter() - start
+                rows, total_elapsed = sum(written.values()), time.perf_counter() - start
                 log(
-                    f"[{departement.code}] {_fr(done)}/{_fr(wanted)} carnets · lot de {_fr(rows)} lignes en "
-                    f"{elapsed:.1f} s ({_fr(rows / elapsed)} lignes/s) · total {_fr(stats.total_rows)} lignes, "
-                    f"{_fr(stats.total_rows / total_elapsed)} lignes/s"
+                    f"[{departement.code}] {fr(done)}/{fr(wanted)} carnets · lot : {fr(rows)} lignes "
+                    f"en {elapsed:.1f} s ({fr(rows / elapsed)} lignes/s) · total : {fr(stats.total_rows)} lignes, "
+                    f"{fr(stats.total_rows / total_elapsed)} lignes/s"
                 )
-    analyze_start = time.perf_counter()
-    with connection.cursor() as cursor:
-        for model in ANALYZE_MODELS:
-            cursor.execute(f"ANALYZE {connection.ops.quote_name(model._meta.db_table)}")
-    log(f"Statistiques du planificateur mises à jour (ANALYZE) en {time.perf_counter() - analyze_start:.1f} s")
+    maintenance_start = time.perf_counter()
+    log(f"{maintenance()} en {time.perf_counter() - maintenance_start:.1f} s.")
     stats.seconds = time.perf_counter() - start
     return stats
 
 
-def _fr(number):
+def maintenance():
+    """Leave the tables as a running database would be: planner statistics fresh, GIN pending lists merged.
+
+    Without it the first queries plan as on empty tables, and every name search scans the GIN index's
+    pending list (thousands of unmerged entries after a bulk load). VACUUM cannot run in a transaction
+    (tests): there ANALYZE and gin_clean_pending_list() do the part that matters.
+    """
+    tables = [connection.ops.quote_name(model._meta.db_table) for model, _ in TABLES.values()]
+    with connection.cursor() as cursor:
+        if not connection.in_atomic_block:
+            cursor.execute(f"VACUUM (ANALYZE) {', '.join(tables)}")
+            return "Tables nettoyées et statistiques à jour (VACUUM ANALYZE)"
+        for table in tables:
+            cursor.execute(f"ANALYZE {table}")
+        cursor.execute(
+            """SELECT gin_clean_pending_list(i.indexrelid) FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid
+               JOIN pg_am am ON am.oid = c.relam WHERE am.amname = 'gin' AND i.indrelid = %s::regclass""",
+            [Beneficiaire._meta.db_table],
+        )
+    return "Statistiques à jour (ANALYZE) et index GIN fusionnés"
+
+
+def fr(number):
+    """12345.6 → "12 345" (French thousands separator)."""
     return f"{math.floor(number):,}".replace(",", " ")

@@ -6,6 +6,7 @@ whatever ends up in its HTML.
 """
 
 from pathlib import Path
+from urllib.request import url2pathname
 
 import weasyprint
 from django.conf import settings
@@ -24,8 +25,6 @@ class LocalOnlyFetcher(URLFetcher):
 
     def fetch(self, url, headers=None):
         if url.startswith("file:"):
-            from urllib.request import url2pathname
-
             path = Path(url2pathname(url.split("?")[0].removeprefix("file:"))).resolve()
             if not path.is_relative_to(self.root):
                 raise ValueError("Ressource hors du dossier des fichiers statiques refusée.")

@@ -52,6 +52,7 @@ spie_patterns = [
 
 urlpatterns = [
     path("", include((spie_patterns, "spie"))),
+    path("carnets/", include("carnet.urls")),
     path("comptes/", include("allauth.urls")),
     path("admin-nationale/", admin.site.urls),
 ]

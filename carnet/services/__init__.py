@@ -11,9 +11,9 @@ from carnet.services.beneficiaires import (
     beneficiaire_match,
     beneficiaire_update,
 )
+from carnet.services.documents import document_add
 from carnet.services.groupe import adhesion_decide, adhesion_request, groupe_add_member, groupe_remove_member
 from carnet.services.notes import carnet_refresh_dates, note_add
-from carnet.services.documents import document_add
 from carnet.services.situation import projet_add, projet_update, situation_add, situation_end
 
 __all__ = [

@@ -3,6 +3,7 @@
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_safe
 
 from carnet import services
 from carnet.decorators import carnet_queryset, carnet_view
@@ -61,13 +62,14 @@ def beneficiaire_creer(request):
 
 
 @require_membership
+@require_safe
 def carnet_detail(request, uid):
     """Group members and readers see the summary; everyone else in the département the minimal card."""
     carnet = get_object_or_404(carnet_queryset(), uid=uid)
     membres = list(
-        MembreGroupe.objects.filter(carnet=carnet, fin=None).select_related("user", "structure").order_by(
-            "-est_referent", "debut"
-        )
+        MembreGroupe.objects.filter(carnet=carnet, fin=None)
+        .select_related("user", "structure")
+        .order_by("-est_referent", "debut")
     )
     carnet._membres_actifs = membres
     if not can_view_carnet(request.acting, carnet):

@@ -33,7 +33,10 @@ def apply_filter(queryset, filtre, jours, prefix=""):
         )
     if filtre == "fin_contrat":
         return queryset.filter(
-            **{field("fin_contrat_en_cours__gte"): today, field("fin_contrat_en_cours__lte"): today + timedelta(days=30)}
+            **{
+                field("fin_contrat_en_cours__gte"): today,
+                field("fin_contrat_en_cours__lte"): today + timedelta(days=30),
+            }
         )
     if filtre == "sans_contrat":
         return queryset.filter(**{field("fin_contrat_en_cours"): None})

@@ -34,6 +34,7 @@ from tests.spie.factories import DepartementFactory, StructureFactory, UnscopedF
 class BeneficiaireFactory(UnscopedFactory):
     class Meta:
         model = Beneficiaire
+        skip_postgeneration_save = True
 
     departement = factory.SubFactory(DepartementFactory)
     civilite = "mme"

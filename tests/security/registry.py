@@ -49,6 +49,40 @@ OBJECT_ROUTES = {
     "spie:admin_invitation_renvoyer": lambda w: {"uid": w.invitation.uid},
     "spie:admin_invitation_annuler": lambda w: {"uid": w.invitation.uid},
     "spie:notification_lire": lambda w: {"uid": w.notification.uid},
+    # Carnet: every route addresses the carnet, and nested objects by their own uid.
+    **{
+        f"carnet:{name}": (lambda w: {"uid": w.carnet.uid})
+        for name in (
+            "detail",
+            "beneficiaire_modifier",
+            "groupe",
+            "adhesion_demander",
+            "situation",
+            "projet_ajouter",
+            "plan",
+            "axe_ajouter",
+            "rendez_vous",
+            "contrats",
+            "documents",
+            "notes",
+            "historique",
+        )
+    },
+    "carnet:adhesion_decider": lambda w: {"uid": w.carnet.uid, "demande_uid": w.demande.uid},
+    "carnet:membre_retirer": lambda w: {"uid": w.carnet.uid, "membre_uid": w.membre.uid},
+    "carnet:referent_designer": lambda w: {"uid": w.carnet.uid, "membre_uid": w.membre.uid},
+    "carnet:situation_terminer": lambda w: {"uid": w.carnet.uid, "situation_uid": w.situation.uid},
+    "carnet:projet_modifier": lambda w: {"uid": w.carnet.uid, "projet_uid": w.projet.uid},
+    "carnet:objectif_ajouter": lambda w: {"uid": w.carnet.uid, "axe_uid": w.axe.uid},
+    "carnet:objectif_modifier": lambda w: {"uid": w.carnet.uid, "objectif_uid": w.objectif.uid},
+    "carnet:action_ajouter": lambda w: {"uid": w.carnet.uid, "objectif_uid": w.objectif.uid},
+    "carnet:action_modifier": lambda w: {"uid": w.carnet.uid, "action_uid": w.action.uid},
+    "carnet:rendez_vous_modifier": lambda w: {"uid": w.carnet.uid, "rdv_uid": w.rdv.uid},
+    **{
+        f"carnet:{name}": (lambda w: {"uid": w.carnet.uid, "contrat_uid": w.contrat.uid})
+        for name in ("contrat_detail", "contrat_signer", "contrat_terminer", "contrat_renouveler", "contrat_pdf")
+    },
+    "carnet:document_telecharger": lambda w: {"uid": w.carnet.uid, "document_uid": w.document.uid},
 }
 
 PARAM_ROUTES = {
@@ -73,6 +107,10 @@ PLAIN_ROUTES = {
     "spie:admin_invitations",
     "spie:admin_journal",
     "spie:notifications",
+    "carnet:portefeuille",
+    "carnet:portefeuille_structure",
+    "carnet:recherche",
+    "carnet:beneficiaire_creer",
     "spie:notifications_tout_lire",
     "account_login",
     "account_logout",

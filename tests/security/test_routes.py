@@ -83,6 +83,12 @@ def _kwargs(name, world):
     return builder(world) if builder else {}
 
 
+def _release(response):
+    """Consume a streamed response so its file is closed (response.close() would close the DB connection)."""
+    if response.streaming:
+        b"".join(response.streaming_content)  # the test client's wrapper closes the file at the end
+
+
 def _is_login_redirect(response):
     return response.status_code == 302 and response["Location"].startswith(LOGIN_PATH)
 
@@ -93,6 +99,7 @@ def test_anonymous_request_gets_login_redirect(name, world_a):
     client = Client()
     for method in ("get", "post"):
         response = getattr(client, method)(url)
+        _release(response)
         assert _is_login_redirect(response) or response.status_code in (401, 403), (
             f"{method.upper()} {url} anonyme : {response.status_code} {response.get('Location', '')}"
         )
@@ -114,6 +121,7 @@ def test_other_departement_gets_404_for_every_role(name, world_a, world_b):
         client.force_login(world_b.users_by_role[role])
         for method in ("get", "post"):
             response = getattr(client, method)(url)
+            _release(response)
             # A POST-only route answers a GET with 405 before any lookup: that reveals nothing.
             allowed = {404, 405} if method == "get" else {404}
             if response.status_code not in allowed:
@@ -122,13 +130,17 @@ def test_other_departement_gets_404_for_every_role(name, world_a, world_b):
 
 
 @pytest.mark.parametrize("name", sorted(OBJECT_ROUTES))
-def test_own_departement_object_is_reachable_by_its_admin(name, world_a):
+def test_own_departement_object_is_reachable_by_someone_of_its_departement(name, world_a):
     """The 404 above must come from the tenant scope, not from a route that never works."""
     url = reverse(name, kwargs=OBJECT_ROUTES[name](world_a))
-    client = Client()
-    client.force_login(world_a.users_by_role["admin_departement"])
-    response = client.get(url)
-    assert response.status_code in (200, 302, 405), f"GET {url} : {response.status_code}"
+    statuses = {}
+    for role, user in world_a.users_by_role.items():
+        client = Client()
+        client.force_login(user)
+        response = client.get(url)
+        _release(response)
+        statuses[role] = response.status_code
+    assert any(status in (200, 302, 405) for status in statuses.values()), f"GET {url} : {statuses}"
 
 
 def test_departement_users_cannot_enter_the_national_admin(world_a):

@@ -25,6 +25,17 @@ class World:
     agent_membership: object
     invitation: object
     notification: object
+    carnet: object
+    membre: object
+    demande: object
+    situation: object
+    projet: object
+    axe: object
+    objectif: object
+    action: object
+    rdv: object
+    contrat: object
+    document: object
     users_by_role: dict
 
 
@@ -38,7 +49,9 @@ def build_world(code, nom) -> World:
         TotpFactory(user=user)
         users_by_role[role] = user
     agent_membership = MembershipFactory(structure=structure, role=Role.PROFESSIONNEL)
+    carnet = build_carnet(departement, structure, users_by_role)
     return World(
+        **carnet,
         departement=departement,
         structure=structure,
         territoire=TerritoireFactory(departement=departement),
@@ -50,3 +63,47 @@ def build_world(code, nom) -> World:
         ),
         users_by_role=users_by_role,
     )
+
+
+def build_carnet(departement, structure, users_by_role):
+    """A carnet whose référent is the département's professional, with one object of each kind."""
+    import datetime
+
+    from carnet.models import DemandeAdhesion, ProjetProfessionnel, Situation, SituationConstatee
+    from tests.carnet.factories import (
+        ActionFactory,
+        AxeFactory,
+        CarnetFactory,
+        ContratFactory,
+        DocumentFactory,
+        MembreGroupeFactory,
+        ObjectifFactory,
+        RendezVousFactory,
+    )
+
+    referent = users_by_role[Role.PROFESSIONNEL]
+    carnet = CarnetFactory(departement=departement)
+    membre = MembreGroupeFactory(carnet=carnet, user=referent, structure=structure, est_referent=True)
+    common = {"departement": departement, "carnet": carnet}
+    objectif = ObjectifFactory(axe=AxeFactory(carnet=carnet, created_by=referent))
+    return {
+        "carnet": carnet,
+        "membre": membre,
+        "demande": DemandeAdhesion.unscoped_objects.create(
+            **common, user=users_by_role[Role.RESPONSABLE_STRUCTURE], structure=structure, motif="Suivi"
+        ),
+        "situation": SituationConstatee.unscoped_objects.create(
+            **common,
+            situation=Situation.objects.filter(departement=None).first(),
+            constatee_le=datetime.date(2026, 1, 5),
+            auteur=referent,
+            structure=structure,
+        ),
+        "projet": ProjetProfessionnel.unscoped_objects.create(**common, metier="Cariste", auteur=referent),
+        "axe": objectif.axe,
+        "objectif": objectif,
+        "action": ActionFactory(objectif=objectif),
+        "rdv": RendezVousFactory(carnet=carnet, professionnel=referent, structure=structure),
+        "contrat": ContratFactory(carnet=carnet, structure=structure, created_by=referent),
+        "document": DocumentFactory(carnet=carnet, auteur=referent, structure=structure),
+    }

@@ -23,8 +23,16 @@ class Command(BaseCommand):
             raise CommandError(
                 "Le référentiel géographique est vide : lancez d'abord « manage.py charger_referentiels »."
             )
+        from carnet import demo as carnet_demo
+        from spie.models import Departement
+        from spie.tenancy import departement_scope
+
         with transaction.atomic():
             summary = demo.load()
+            for departement in Departement.objects.filter(code__in=[d["code"] for d in demo.DEPARTEMENTS]):
+                with departement_scope(departement):
+                    carnets = carnet_demo.load(departement)
+                summary += f"\n{departement.nom} : {carnets} carnet(s) de démonstration créé(s)."
         self.stdout.write(self.style.SUCCESS(summary))
         if not options["quiet_logins"]:
             self.stdout.write(demo.logins_table())

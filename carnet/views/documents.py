@@ -1,0 +1,160 @@
+"""Documents, notes and the timeline of a carnet.
+
+What a user may list is filtered in the query itself (`_lisibles`), with the rule of
+`carnet.perms.can_read_sensitive`: general items for whoever reads the carnet, restricted items for the
+référent, and every item for its author. Nothing hidden is fetched, so no count or order leaks it.
+"""
+
+import datetime
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.db.models import Q
+from django.http import FileResponse, Http404
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_safe
+
+from carnet import services
+from carnet.decorators import carnet_child, carnet_view
+from carnet.forms_situation import DocumentForm, HistoriqueFiltreForm, NoteForm
+from carnet.models import Document, Evenement, Note, Sensibilite
+from carnet.navigation import carnet_context
+from carnet.perms import can_edit_carnet, can_read_sensitive, can_view_carnet, relation_of
+from carnet.uploads import TYPES_PAR_MIME, default_name, download_filename
+from spie.audit import log_access
+from spie.models import Action
+
+PAR_PAGE = 25
+
+
+def _lisibles(queryset, acting, carnet):
+    """Rows of `queryset` (with `sensibilite` and `auteur`) that this user may read, as one WHERE clause."""
+    relation = relation_of(acting, carnet)
+    if not relation.lit_le_carnet:
+        return queryset.none()
+    condition = Q(sensibilite=Sensibilite.GENERALE) | Q(auteur_id=acting.user_id)
+    if relation.est_referent:
+        condition |= Q(sensibilite=Sensibilite.RESTREINTE)
+    return queryset.filter(condition)
+
+
+def _page(request, queryset):
+    return Paginator(queryset, PAR_PAGE).get_page(request.GET.get("page"))
+
+
+def _refuse_write(request, carnet):
+    if not can_edit_carnet(request.acting, carnet):
+        raise PermissionDenied("Seuls les membres du groupe de suivi écrivent dans le carnet.")
+
+
+# --- Documents -----------------------------------------------------------------------------------
+
+
+@carnet_view(can_view_carnet)
+def documents(request, carnet):
+    peut_ajouter = can_edit_carnet(request.acting, carnet)
+    form = None
+    if request.method == "POST":
+        _refuse_write(request, carnet)
+        form = DocumentForm(request.POST, request.FILES)
+        if form.is_valid():
+            fichier = form.cleaned_data["fichier"]
+            document = services.document_add(
+                carnet=carnet,
+                fichier=fichier,
+                nom=form.cleaned_data["nom"] or default_name(fichier.name),
+                type_document=form.type_document,
+                sensibilite=form.cleaned_data["sensibilite"],
+                auteur=request.user,
+                structure=request.structure,
+            )
+            messages.success(request, f"Le document « {document.nom} » est ajouté.")
+            return redirect("carnet:documents", uid=carnet.uid)
+    elif peut_ajouter:
+        form = DocumentForm()
+    queryset = _lisibles(Document.objects.filter(carnet=carnet), request.acting, carnet).select_related(
+        "auteur", "structure"
+    )
+    page = _page(request, queryset.order_by("-created_at", "-id"))
+    for document in page:
+        kind = TYPES_PAR_MIME.get(document.type_mime)
+        document.type_libelle = kind.libelle if kind else document.type_mime
+    return render(request, "carnet/documents.html", carnet_context(request, carnet, page=page, form=form))
+
+
+@carnet_view(can_view_carnet, log_reads=False)
+@require_safe  # inside the guard: another département's URL is a 404 whatever the method
+def document_telecharger(request, carnet, document_uid):
+    document = carnet_child(carnet, Document.objects.all(), document_uid)
+    if not can_read_sensitive(request.acting, carnet, document):
+        raise PermissionDenied("Ce document est réservé au référent et à son auteur.")
+    # Logged before opening: a missing file raises Http404, which rolls the request's transaction (and the row) back.
+    log_access(request=request, action=Action.TELECHARGEMENT, obj=document, details={"carnet": str(carnet.uid)})
+    try:
+        handle = document.fichier.open("rb")
+    except FileNotFoundError:
+        raise Http404("Le fichier de ce document est introuvable.") from None
+    response = FileResponse(
+        handle,
+        as_attachment=True,
+        filename=download_filename(document.nom, document.type_mime),
+        content_type=document.type_mime,
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+# --- Notes ---------------------------------------------------------------------------------------
+
+
+@carnet_view(can_view_carnet)
+def notes(request, carnet):
+    form = None
+    if request.method == "POST":
+        _refuse_write(request, carnet)
+        form = NoteForm(request.POST)
+        if form.is_valid():
+            services.note_add(
+                carnet=carnet,
+                texte=form.cleaned_data["texte"],
+                sensibilite=form.cleaned_data["sensibilite"],
+                auteur=request.user,
+                structure=request.structure,
+            )
+            messages.success(request, "La note est ajoutée.")
+            return redirect("carnet:notes", uid=carnet.uid)
+    elif can_edit_carnet(request.acting, carnet):
+        form = NoteForm()
+    queryset = _lisibles(Note.objects.filter(carnet=carnet), request.acting, carnet).select_related(
+        "auteur", "structure"
+    )
+    page = _page(request, queryset.order_by("-created_at", "-id"))
+    return render(request, "carnet/notes.html", carnet_context(request, carnet, page=page, form=form))
+
+
+# --- Historique ----------------------------------------------------------------------------------
+
+
+def _debut_du_jour(day):
+    return timezone.make_aware(datetime.datetime.combine(day, datetime.time.min))
+
+
+@carnet_view(can_view_carnet)
+def historique(request, carnet):
+    filtres = HistoriqueFiltreForm(request.GET or None)
+    queryset = _lisibles(Evenement.objects.filter(carnet=carnet), request.acting, carnet)
+    if filtres.is_bound and filtres.is_valid():
+        du, au, type_ = filtres.cleaned_data["du"], filtres.cleaned_data["au"], filtres.cleaned_data["type"]
+        # Bounds on the indexed column itself (not created_at__date), in the server's time zone.
+        if du:
+            queryset = queryset.filter(created_at__gte=_debut_du_jour(du))
+        if au:
+            queryset = queryset.filter(created_at__lt=_debut_du_jour(au + datetime.timedelta(days=1)))
+        if type_:
+            queryset = queryset.filter(type=type_)
+    elif filtres.is_bound:
+        queryset = queryset.none()
+    page = _page(request, queryset.select_related("auteur", "structure").order_by("-created_at", "-id"))
+    return render(request, "carnet/historique.html", carnet_context(request, carnet, page=page, filtres=filtres))

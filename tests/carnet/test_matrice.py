@@ -1,0 +1,253 @@
+"""Role × relation matrix over every carnet route (need to know, narrow by default).
+
+Relations: référent, member, former member, same structure non-member, other structure, département
+admin, chargé d'orientation, other département. Each route has a category for GET and for POST; the
+expected answer of each relation per category is in `EXPECTED`. A carnet route missing from
+`ROUTES` makes `test_every_carnet_route_is_in_the_matrix` fail.
+"""
+
+import datetime
+
+import pytest
+from django.test import Client
+from django.urls import reverse
+from django.utils import timezone
+
+from spie.models import Role
+from tests.security.test_routes import iter_routes
+from tests.security.world import build_world
+from tests.spie.factories import MembershipFactory, StructureFactory
+
+OK = "ok"  # 200, 302 (done or redirected with a message) or 405 (method not offered)
+CARTE = "carte"  # 200 with the minimal card only
+REFUSE = "403"
+INCONNU = "404"
+
+RELATIONS = [
+    "referent",
+    "membre",
+    "ancien_membre",
+    "meme_structure",
+    "autre_structure",
+    "admin",
+    "orientation",
+    "autre_departement",
+]
+
+# Expected answer per category and relation.
+EXPECTED = {
+    # Pages that show the carnet's content.
+    "lecture": {
+        "referent": OK,
+        "membre": OK,
+        "ancien_membre": REFUSE,
+        "meme_structure": REFUSE,
+        "autre_structure": REFUSE,
+        "admin": OK,
+        "orientation": OK,
+        "autre_departement": INCONNU,
+    },
+    # The carnet's entry page: the minimal card for professionals outside the group.
+    "fiche": {
+        "referent": OK,
+        "membre": OK,
+        "ancien_membre": CARTE,
+        "meme_structure": CARTE,
+        "autre_structure": CARTE,
+        "admin": OK,
+        "orientation": OK,
+        "autre_departement": INCONNU,
+    },
+    # Writes, and pages that exist only to write: the group's members.
+    "ecriture": {
+        "referent": OK,
+        "membre": OK,
+        "ancien_membre": REFUSE,
+        "meme_structure": REFUSE,
+        "autre_structure": REFUSE,
+        "admin": REFUSE,
+        "orientation": REFUSE,
+        "autre_departement": INCONNU,
+    },
+    # Managing the group: the référent (and the admin, to repair a group).
+    "gestion": {
+        "referent": OK,
+        "membre": REFUSE,
+        "ancien_membre": REFUSE,
+        "meme_structure": REFUSE,
+        "autre_structure": REFUSE,
+        "admin": OK,
+        "orientation": REFUSE,
+        "autre_departement": INCONNU,
+    },
+    # Asking to join: professionals outside the group.
+    "adhesion": {
+        "referent": REFUSE,
+        "membre": REFUSE,
+        "ancien_membre": OK,
+        "meme_structure": OK,
+        "autre_structure": OK,
+        "admin": OK,
+        "orientation": OK,
+        "autre_departement": INCONNU,
+    },
+}
+
+# route name → (GET category, POST category); None: the method is not offered (405 for everyone allowed).
+ROUTES = {
+    "detail": ("fiche", None),
+    "beneficiaire_modifier": ("ecriture", "ecriture"),
+    "groupe": ("lecture", "gestion"),
+    "adhesion_demander": (None, "adhesion"),
+    "adhesion_decider": (None, "gestion"),
+    "membre_retirer": (None, "gestion"),
+    "referent_designer": (None, "gestion"),
+    "situation": ("lecture", "ecriture"),
+    "situation_terminer": ("ecriture", "ecriture"),
+    "projet_ajouter": ("ecriture", "ecriture"),
+    "projet_modifier": ("ecriture", "ecriture"),
+    "plan": ("lecture", None),
+    "axe_ajouter": ("ecriture", "ecriture"),
+    "objectif_ajouter": ("ecriture", "ecriture"),
+    "objectif_modifier": ("ecriture", "ecriture"),
+    "action_ajouter": ("ecriture", "ecriture"),
+    "action_modifier": ("ecriture", "ecriture"),
+    "rendez_vous": ("lecture", "ecriture"),
+    "rendez_vous_modifier": ("ecriture", "ecriture"),
+    "contrats": ("lecture", "ecriture"),
+    "contrat_detail": ("lecture", None),
+    "contrat_signer": (None, "ecriture"),
+    "contrat_terminer": (None, "ecriture"),
+    "contrat_renouveler": ("ecriture", "ecriture"),
+    "contrat_pdf": ("lecture", None),
+    "documents": ("lecture", "ecriture"),
+    "document_telecharger": ("lecture", None),
+    "notes": ("lecture", "ecriture"),
+    "historique": ("lecture", None),
+}
+
+
+def test_every_carnet_route_is_in_the_matrix():
+    names = {name.split(":", 1)[1] for name, _, _ in iter_routes() if (name or "").startswith("carnet:")}
+    routes_with_object = {
+        n for n in names if n not in {"portefeuille", "portefeuille_structure", "recherche", "beneficiaire_creer"}
+    }
+    assert routes_with_object == set(ROUTES)
+
+
+@pytest.fixture
+def matrix_world(db):
+    world_a = build_world("76", "Seine-Maritime")
+    world_b = build_world("08", "Ardennes")
+    departement, structure, carnet = world_a.departement, world_a.structure, world_a.carnet
+    other_structure = StructureFactory(departement=departement, type="association")
+    member = MembershipFactory(structure=other_structure, role=Role.PROFESSIONNEL).user
+    former = MembershipFactory(structure=other_structure, role=Role.PROFESSIONNEL).user
+    from tests.carnet.factories import MembreGroupeFactory
+
+    MembreGroupeFactory(carnet=carnet, user=member, structure=other_structure)
+    MembreGroupeFactory(
+        carnet=carnet, user=former, structure=other_structure, fin=timezone.now() - datetime.timedelta(days=1)
+    )
+    users = {
+        "referent": world_a.users_by_role[Role.PROFESSIONNEL],
+        "membre": member,
+        "ancien_membre": former,
+        "meme_structure": MembershipFactory(structure=structure, role=Role.PROFESSIONNEL).user,
+        "autre_structure": MembershipFactory(structure=other_structure, role=Role.PROFESSIONNEL).user,
+        "admin": world_a.users_by_role[Role.ADMIN_DEPARTEMENT],
+        "orientation": world_a.users_by_role[Role.CHARGE_ORIENTATION],
+        "autre_departement": world_b.users_by_role[Role.PROFESSIONNEL],
+    }
+    return world_a, users
+
+
+def _outcome(response):
+    if response.streaming:
+        b"".join(response.streaming_content)
+        return OK if response.status_code == 200 else str(response.status_code)
+    if response.status_code == 404:
+        return INCONNU
+    if response.status_code == 403:
+        return REFUSE
+    is_html = response.get("Content-Type", "").startswith("text/html")
+    if response.status_code == 200 and is_html and "Fiche minimale" in response.content.decode():
+        return CARTE
+    if response.status_code in (200, 302, 405):
+        return OK
+    return str(response.status_code)
+
+
+@pytest.mark.parametrize("route", sorted(ROUTES))
+def test_carnet_route_answers_each_relation_as_the_matrix_says(route, matrix_world):
+    from tests.security.registry import OBJECT_ROUTES
+
+    world, users = matrix_world
+    url = reverse(f"carnet:{route}", kwargs=OBJECT_ROUTES[f"carnet:{route}"](world))
+    get_category, post_category = ROUTES[route]
+    failures = []
+    # Denied relations first, so that allowed writes (which change the carnet) come last.
+    order = sorted(RELATIONS, key=lambda r: EXPECTED.get(post_category or get_category, {}).get(r) == OK)
+    for relation in order:
+        client = Client()
+        client.force_login(users[relation])
+        for method, category in (("get", get_category), ("post", post_category)):
+            expected = EXPECTED[category][relation] if category else None
+            if expected is None:
+                # Method not offered: 405, except that the tenant and the rules may answer first.
+                expected_any = {OK, REFUSE, INCONNU}
+            else:
+                expected_any = {expected}
+            outcome = _outcome(getattr(client, method)(url))
+            if outcome not in expected_any:
+                failures.append(f"{relation} {method.upper()} : {outcome} (attendu {expected})")
+    assert not failures, f"{url}\n" + "\n".join(failures)
+
+
+SENTINEL_RESTRICTED = "SENTINELLE-RESTREINTE-7f3a"
+SENTINEL_PRIVATE = "SENTINELLE-PRIVEE-9c1e"
+
+
+def _body(response):
+    if response.streaming:
+        return b"".join(response.streaming_content).decode("latin-1")
+    return response.content.decode("utf-8", errors="replace") + " ".join(str(v) for v in response.headers.values())
+
+
+def test_restricted_and_private_content_never_reaches_those_who_may_not_see_it(matrix_world, unscoped):
+    """Sentinels in a restricted note, a private note and a restricted document's name, then every readable
+    carnet page, the portfolio and the search rendered for each relation."""
+    from tests.carnet.factories import DocumentFactory, NoteFactory
+    from tests.security.registry import OBJECT_ROUTES
+
+    world, users = matrix_world
+    author = users["membre"]
+    structure = world.carnet.membres.filter(user=author).get().structure
+    NoteFactory(
+        carnet=world.carnet, auteur=author, structure=structure, sensibilite="restreinte", texte=SENTINEL_RESTRICTED
+    )
+    NoteFactory(carnet=world.carnet, auteur=author, structure=structure, sensibilite="privee", texte=SENTINEL_PRIVATE)
+    DocumentFactory(
+        carnet=world.carnet, auteur=author, structure=structure, sensibilite="restreinte", nom=SENTINEL_RESTRICTED
+    )
+    readable = [name for name, (get_category, _) in ROUTES.items() if get_category in ("lecture", "fiche")]
+    urls = [reverse(f"carnet:{name}", kwargs=OBJECT_ROUTES[f"carnet:{name}"](world)) for name in readable]
+    urls += [
+        reverse("carnet:portefeuille"),
+        reverse("carnet:recherche") + "?nom=" + world.carnet.beneficiaire.nom_usage,
+    ]
+    may_see = {
+        "referent": {SENTINEL_RESTRICTED},
+        "membre": {SENTINEL_RESTRICTED, SENTINEL_PRIVATE},  # the author
+    }
+    for relation, user in users.items():
+        client = Client()
+        client.force_login(user)
+        seen = set()
+        for url in urls:
+            body = _body(client.get(url))
+            seen |= {s for s in (SENTINEL_RESTRICTED, SENTINEL_PRIVATE) if s in body}
+        allowed = may_see.get(relation, set())
+        assert seen <= allowed, f"{relation} voit {seen - allowed}"
+        if relation in may_see:
+            assert SENTINEL_RESTRICTED in seen, f"{relation} devrait voir la note restreinte"

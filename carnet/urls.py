@@ -1,6 +1,6 @@
 from django.urls import path
 
-from carnet.views import documents, fiche, groupe, plan, portefeuille, recherche, situation, suivi
+from carnet.views import documents, fiche, groupe, plan, portefeuille, recherche, referentiels, situation, suivi
 
 app_name = "carnet"
 
@@ -10,6 +10,10 @@ urlpatterns = [
     path("structure/", portefeuille.portefeuille_structure, name="portefeuille_structure"),
     path("recherche/", recherche.recherche, name="recherche"),
     path("nouveau/", fiche.beneficiaire_creer, name="beneficiaire_creer"),
+    # The département's own referentials (admin)
+    path("referentiels/", referentiels.referentiels, name="referentiels"),
+    path("referentiels/situations/<uuid:uid>/", referentiels.situation_basculer, name="situation_basculer"),
+    path("referentiels/objectifs/<uuid:uid>/", referentiels.objectif_basculer, name="objectif_basculer"),
     # The carnet and the person's identity
     path("<uuid:uid>/", fiche.carnet_detail, name="detail"),
     path("<uuid:uid>/identite/", fiche.beneficiaire_modifier, name="beneficiaire_modifier"),

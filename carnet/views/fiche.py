@@ -2,8 +2,8 @@
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
+from django.http import HttpResponseNotAllowed
 from django.shortcuts import get_object_or_404, redirect, render
-from django.views.decorators.http import require_safe
 
 from carnet import services
 from carnet.decorators import carnet_queryset, carnet_view
@@ -62,10 +62,11 @@ def beneficiaire_creer(request):
 
 
 @require_membership
-@require_safe
 def carnet_detail(request, uid):
     """Group members and readers see the summary; everyone else in the département the minimal card."""
     carnet = get_object_or_404(carnet_queryset(), uid=uid)
+    if request.method not in ("GET", "HEAD"):
+        return HttpResponseNotAllowed(["GET", "HEAD"])
     membres = list(
         MembreGroupe.objects.filter(carnet=carnet, fin=None)
         .select_related("user", "structure")

@@ -265,3 +265,30 @@ def test_sql_recherche_returns_the_page_rows(generated):
                 assert {row[0]: (row[6], row[9]) for row in rows} == expected
                 selective = sql_recherche(**kwargs, selective=True, frequencies=frequencies)
                 assert sorted(row[0] for row in selective) == sorted(row[0] for row in rows)
+
+
+def test_bench_command_measures_pages_and_sql(generated):
+    stdout = StringIO()
+    call_command(
+        "bench_carnet",
+        "--departement",
+        "76",
+        "--iterations",
+        "3",
+        "--portefeuille",
+        "5",
+        stdout=stdout,
+        stderr=StringIO(),
+    )
+    output = stdout.getvalue()
+    assert "30 carnets dans le département 76" in output
+    for label in ("portefeuille (5 carnets)", "portefeuille ?filtre=sans_rdv", "fiche carnet", "recherche ?nom="):
+        line = next(line for line in output.splitlines() if line.startswith(label))
+        assert "—" not in line.split("|")[0], line  # the page itself was measured
+    # The bench référent took over its carnets through the service: one référent per carnet still.
+    with departement_scope(generated[0]):
+        assert MembreGroupe.objects.filter(user__email__startswith="referent.bench.76@", fin=None).count() == 5
+        assert all(
+            MembreGroupe.objects.filter(carnet=carnet, fin=None, est_referent=True).count() == 1
+            for carnet in Carnet.objects.all()
+        )

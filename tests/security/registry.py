@@ -82,6 +82,8 @@ OBJECT_ROUTES = {
         f"carnet:{name}": (lambda w: {"uid": w.carnet.uid, "contrat_uid": w.contrat.uid})
         for name in ("contrat_detail", "contrat_signer", "contrat_terminer", "contrat_renouveler", "contrat_pdf")
     },
+    "carnet:situation_basculer": lambda w: {"uid": w.situation_locale.uid},
+    "carnet:objectif_basculer": lambda w: {"uid": w.objectif_local.uid},
     "carnet:document_telecharger": lambda w: {"uid": w.carnet.uid, "document_uid": w.document.uid},
 }
 
@@ -111,6 +113,7 @@ PLAIN_ROUTES = {
     "carnet:portefeuille_structure",
     "carnet:recherche",
     "carnet:beneficiaire_creer",
+    "carnet:referentiels",
     "spie:notifications_tout_lire",
     "account_login",
     "account_logout",

@@ -36,6 +36,8 @@ class World:
     rdv: object
     contrat: object
     document: object
+    situation_locale: object
+    objectif_local: object
     users_by_role: dict
 
 
@@ -69,7 +71,7 @@ def build_carnet(departement, structure, users_by_role):
     """A carnet whose référent is the département's professional, with one object of each kind."""
     import datetime
 
-    from carnet.models import DemandeAdhesion, ProjetProfessionnel, Situation, SituationConstatee
+    from carnet.models import DemandeAdhesion, ObjectifReference, ProjetProfessionnel, Situation, SituationConstatee
     from tests.carnet.factories import (
         ActionFactory,
         AxeFactory,
@@ -79,6 +81,7 @@ def build_carnet(departement, structure, users_by_role):
         MembreGroupeFactory,
         ObjectifFactory,
         RendezVousFactory,
+        theme,
     )
 
     referent = users_by_role[Role.PROFESSIONNEL]
@@ -106,4 +109,10 @@ def build_carnet(departement, structure, users_by_role):
         "rdv": RendezVousFactory(carnet=carnet, professionnel=referent, structure=structure),
         "contrat": ContratFactory(carnet=carnet, structure=structure, created_by=referent),
         "document": DocumentFactory(carnet=carnet, auteur=referent, structure=structure),
+        "situation_locale": Situation.objects.create(
+            theme=theme("logement"), libelle=f"Situation locale {departement.code}", departement=departement
+        ),
+        "objectif_local": ObjectifReference.objects.create(
+            theme=theme("emploi"), libelle=f"Objectif local {departement.code}", departement=departement
+        ),
     }

@@ -1,5 +1,6 @@
 """Request context: the acting membership, the tenant scope, MFA enforcement, no-store caching."""
 
+import time
 from dataclasses import dataclass, field
 
 from django.conf import settings
@@ -10,6 +11,7 @@ from django.utils.cache import patch_cache_control
 from spie.models import ROLES_MFA_OBLIGATOIRE, Membership, Role
 from spie.tenancy import all_departements, departement_scope, no_scope
 
+API_PREFIX = "/api/"
 SESSION_STRUCTURE_KEY = "spie_structure_uid"
 NATIONAL_ADMIN_PREFIX = "/admin-nationale/"
 
@@ -70,6 +72,8 @@ class TenantMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
+        if request.path.startswith(API_PREFIX):
+            return self._api_call(request)
         acting = load_acting_context(request)
         request.acting = acting
         request.departement = acting.departement
@@ -86,6 +90,40 @@ class TenantMiddleware:
             if hasattr(response, "render") and callable(response.render) and not response.is_rendered:
                 response.render()
         return response
+
+    def _api_call(self, request):
+        """Partner API: the token (never a session) gives the département and the acting structure."""
+        from partenaires.auth import mark_used, token_from_request
+
+        token, problem = token_from_request(request)
+        request.api_token, request.api_token_problem, request.api_objects = token, problem, []
+        request.acting = ActingContext()
+        request.departement = token.departement if token else None
+        request.structure = token.structure if token else None
+        started = time.monotonic()
+        with departement_scope(token.departement) if token else no_scope():
+            response = self.get_response(request)
+            if hasattr(response, "render") and callable(response.render) and not response.is_rendered:
+                response.render()
+        if token is not None:
+            mark_used(token)
+        _log_api_call(request, response, started)
+        return response
+
+
+def _log_api_call(request, response, started):
+    from partenaires.models import AppelApi
+
+    match = request.resolver_match
+    AppelApi.objects.create(
+        departement=request.departement,
+        jeton_id=getattr(request.api_token, "pk", None),
+        methode=request.method[:8],
+        route=(match.route if match else request.path)[:200],
+        objets=[uid for uid in request.api_objects if uid][:50],
+        statut=response.status_code,
+        duree_ms=int((time.monotonic() - started) * 1000),
+    )
 
 
 def _path_allowed_without_mfa(path):

@@ -53,6 +53,8 @@ spie_patterns = [
 urlpatterns = [
     path("", include((spie_patterns, "spie"))),
     path("carnets/", include("carnet.urls")),
+    path("api/v1/", include("partenaires.api.urls")),
+    path("partenaires/", include("partenaires.urls")),
     path("comptes/", include("allauth.urls")),
     path("admin-nationale/", admin.site.urls),
 ]

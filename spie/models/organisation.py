@@ -2,8 +2,11 @@
 
 import uuid
 
+from django.contrib.postgres.fields import ArrayField
+from django.contrib.postgres.indexes import GinIndex
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.utils import timezone
 from stdnum.exceptions import ValidationError as StdnumError
 from stdnum.fr import siret as stdnum_siret
 
@@ -98,7 +101,13 @@ class TypeStructure(models.TextChoices):
 
 
 class Structure(TenantModel):
-    """An organisation working in the département; one table for the whole platform."""
+    """An organisation working in the département; one table for the whole platform.
+
+    It is also the data·inclusion `Structure` (schema v1) of the offer catalogue: `nom`, `siret`, `adresse`,
+    `telephone`, `courriel` and `site_web` are the schema's own fields; `commune` gives the schema's
+    `commune` (name) and `code_insee`; `di_id` is the schema's `id` (`source--local id`, the local id being
+    the uid for structures created here). `offre.schema` maps the row to the schema.
+    """
 
     uid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     nom = models.CharField("nom", max_length=200)
@@ -112,6 +121,24 @@ class Structure(TenantModel):
     courriel = models.EmailField("courriel", blank=True)
     site_web = models.URLField("site web", blank=True)
     actif = models.BooleanField("active", default=True)
+    # --- data·inclusion (schema v1) -------------------------------------------------------------
+    source = models.CharField(
+        "source data·inclusion", max_length=100, blank=True, help_text="Producteur de la donnée (spie-76 par défaut)."
+    )
+    di_id = models.CharField("identifiant data·inclusion", max_length=255, blank=True)
+    description = models.TextField("description", blank=True)
+    lien_source = models.URLField("lien vers la source", max_length=500, blank=True)
+    code_postal = models.CharField("code postal", max_length=5, blank=True)
+    complement_adresse = models.CharField("complément d'adresse", max_length=255, blank=True)
+    longitude = models.FloatField("longitude", null=True, blank=True)
+    latitude = models.FloatField("latitude", null=True, blank=True)
+    horaires_accueil = models.CharField("horaires d'accueil du public", max_length=500, blank=True)
+    accessibilite_lieu = models.URLField("accessibilité du lieu (Acceslibre)", max_length=500, blank=True)
+    # Values of data_inclusion.schema.v1.ReseauPorteur (validated by the package, not retyped here).
+    reseaux_porteurs = ArrayField(
+        models.CharField(max_length=100), default=list, blank=True, verbose_name="réseaux porteurs"
+    )
+    date_maj = models.DateField("date de dernière modification", null=True, blank=True)
     version = models.PositiveIntegerField(default=1)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -124,8 +151,26 @@ class Structure(TenantModel):
                 fields=["departement", "siret"],
                 condition=~models.Q(siret=""),
                 name="structure_siret_unique_par_departement",
-            )
+            ),
+            models.UniqueConstraint(
+                fields=["departement", "di_id"],
+                condition=~models.Q(di_id=""),
+                name="structure_di_id_unique_par_departement",
+            ),
         ]
+        indexes = [GinIndex(fields=["reseaux_porteurs"], name="structure_reseaux_gin")]
 
     def __str__(self):
         return self.nom
+
+    def save(self, *args, date_maj=None, **kwargs):
+        """Every save through the platform is a modification "chez le producteur" (`date_maj` = today);
+        an import passes the producer's own date instead."""
+        self.date_maj = date_maj or timezone.localdate()
+        if not self.source and self.departement_id:
+            self.source = Departement.objects.only("code").get(pk=self.departement_id).source_slug
+        if not self.di_id and self.source:
+            self.di_id = f"{self.source}--{self.uid}"
+        if kwargs.get("update_fields") is not None:
+            kwargs["update_fields"] = {*kwargs["update_fields"], "date_maj", "source", "di_id"}
+        super().save(*args, **kwargs)

@@ -65,6 +65,7 @@ INSTALLED_APPS = [
     "allauth.mfa",
     "rest_framework",
     "drf_spectacular",
+    "drf_spectacular_sidecar",
     "django_htmx",
     "csp",
     "dsfr",
@@ -282,16 +283,42 @@ if PROCONNECT_SERVER_URL:
 # --- API ------------------------------------------------------------------------------------
 REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
-    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_RENDERER_CLASSES": [
+        "rest_framework.renderers.JSONRenderer",
+        "partenaires.api.errors.ProblemJSONRenderer",
+    ],
     "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
-    "DEFAULT_AUTHENTICATION_CLASSES": [],
+    "DEFAULT_AUTHENTICATION_CLASSES": ["partenaires.api.base.JetonAuthentication"],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
-    "UNAUTHENTICATED_USER": None,
+    "EXCEPTION_HANDLER": "partenaires.api.errors.problem_exception_handler",
+    "DEFAULT_THROTTLE_RATES": {"jeton": env("API_RATE_LIMIT", "600/minute")},
+    "DATETIME_FORMAT": "iso-8601",
 }
 SPECTACULAR_SETTINGS = {
-    "TITLE": "API SPIE",
-    "DESCRIPTION": "API des partenaires du Service Public de l'Insertion et de l'Emploi.",
+    "TITLE": "API SPIE — partenaires du Service Public de l'Insertion et de l'Emploi",
+    "DESCRIPTION": (
+        "API des partenaires (France Travail, CAF/MSA, missions locales, structures, éditeurs de logiciels des "
+        "départements).\n\n"
+        "**Authentification** : `Authorization: Bearer <jeton>`. Un jeton appartient à une structure d'un "
+        "département ; il porte des droits (scopes). Les objets d'un autre département répondent 404 ; un droit "
+        "manquant répond 403.\n\n"
+        "**Erreurs** : `application/problem+json` (RFC 9457), message en français dans `detail`.\n\n"
+        "**Pas de mise à jour perdue** : les réponses portent un `ETag` ; PATCH exige `If-Match` (428 sans, "
+        "412 s'il est périmé).\n\n"
+        "**Rejeu sans risque** : un POST accepte `Idempotency-Key` ; même clé et même corps : même réponse, rien "
+        "de créé ; même clé, autre corps : 422.\n\n"
+        "**Pagination** par curseur (`next`, `previous`), 200 éléments au plus par page. **Limite** de requêtes "
+        "par jeton : 429 avec `Retry-After`.\n\n"
+        "**Historique des versions** : v1.0.0 (2026-11) — bénéficiaires, résumé du carnet, rendez-vous."
+    ),
     "VERSION": "1.0.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SERVE_PERMISSIONS": ["rest_framework.permissions.AllowAny"],
+    "SERVE_AUTHENTICATION": [],
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "COMPONENT_SPLIT_REQUEST": True,
+    "SCHEMA_PATH_PREFIX": "/api/v1",
 }
 
 # --- Celery ---------------------------------------------------------------------------------

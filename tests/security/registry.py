@@ -37,6 +37,8 @@ PUBLIC = {
     "socialaccount_signup": "retour de ProConnect : compte inconnu (inscription fermée)",
     "openid_connect_login": "départ vers ProConnect",
     "openid_connect_callback": "retour de ProConnect, protégé par l'état OIDC",
+    "api:schema": "schéma OpenAPI public de l'API des partenaires",
+    "api:docs": "documentation publique de l'API des partenaires",
 }
 
 OBJECT_ROUTES = {
@@ -84,6 +86,13 @@ OBJECT_ROUTES = {
     },
     "carnet:situation_basculer": lambda w: {"uid": w.situation_locale.uid},
     "carnet:objectif_basculer": lambda w: {"uid": w.objectif_local.uid},
+    "partenaires:jeton_revoquer": lambda w: {"uid": w.jeton.uid},
+    "partenaires:jeton_appels": lambda w: {"uid": w.jeton.uid},
+    # Partner API (département B uses its own token: see test_routes).
+    "api:beneficiaire": lambda w: {"uid": w.carnet.beneficiaire.uid},
+    "api:carnet": lambda w: {"uid": w.carnet.uid},
+    "api:carnet_rendez_vous": lambda w: {"uid": w.carnet.uid},
+    "api:rendez_vous": lambda w: {"uid": w.rdv.uid},
     "carnet:document_telecharger": lambda w: {"uid": w.carnet.uid, "document_uid": w.document.uid},
 }
 
@@ -114,6 +123,10 @@ PLAIN_ROUTES = {
     "carnet:recherche",
     "carnet:beneficiaire_creer",
     "carnet:referentiels",
+    "partenaires:jetons",
+    "api:schema",
+    "api:docs",
+    "api:beneficiaires",
     "spie:notifications_tout_lire",
     "account_login",
     "account_logout",

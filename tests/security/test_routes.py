@@ -116,6 +116,15 @@ def test_public_route_answers_without_server_error(name, world_a):
 def test_other_departement_gets_404_for_every_role(name, world_a, world_b):
     url = reverse(name, kwargs=OBJECT_ROUTES[name](world_a))
     failures = []
+    if name.startswith("api:"):
+        # The partner API knows tokens, not sessions: département B's token (every scope) gets 404.
+        client = Client(headers={"Authorization": f"Bearer {world_b.jeton_valeur}"})
+        for method in ("get", "post", "patch"):
+            response = getattr(client, method)(url, content_type="application/json", headers={"If-Match": "*"})
+            if response.status_code not in ({404, 405} if method != "get" else {404}):
+                failures.append(f"jeton de B {method.upper()} {url} : {response.status_code}")
+        assert not failures, "\n".join(failures)
+        return
     for role in ALL_ROLES:
         client = Client()
         client.force_login(world_b.users_by_role[role])
@@ -133,6 +142,10 @@ def test_other_departement_gets_404_for_every_role(name, world_a, world_b):
 def test_own_departement_object_is_reachable_by_someone_of_its_departement(name, world_a):
     """The 404 above must come from the tenant scope, not from a route that never works."""
     url = reverse(name, kwargs=OBJECT_ROUTES[name](world_a))
+    if name.startswith("api:"):
+        response = Client(headers={"Authorization": f"Bearer {world_a.jeton_valeur}"}).get(url)
+        assert response.status_code == 200, f"GET {url} : {response.status_code} {response.content[:300]}"
+        return
     statuses = {}
     for role, user in world_a.users_by_role.items():
         client = Client()

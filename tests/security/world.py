@@ -38,6 +38,8 @@ class World:
     document: object
     situation_locale: object
     objectif_local: object
+    jeton: object
+    jeton_valeur: str
     users_by_role: dict
 
 
@@ -52,8 +54,11 @@ def build_world(code, nom) -> World:
         users_by_role[role] = user
     agent_membership = MembershipFactory(structure=structure, role=Role.PROFESSIONNEL)
     carnet = build_carnet(departement, structure, users_by_role)
+    jeton, jeton_valeur = build_token(departement, structure, users_by_role[Role.ADMIN_DEPARTEMENT])
     return World(
         **carnet,
+        jeton=jeton,
+        jeton_valeur=jeton_valeur,
         departement=departement,
         structure=structure,
         territoire=TerritoireFactory(departement=departement),
@@ -116,3 +121,20 @@ def build_carnet(departement, structure, users_by_role):
             theme=theme("emploi"), libelle=f"Objectif local {departement.code}", departement=departement
         ),
     }
+
+
+def build_token(departement, structure, admin):
+    """A partner token of the département with every scope (the route tests need every route open)."""
+    from partenaires.models import JetonApi, Scope
+
+    value, prefix, digest = JetonApi.generate()
+    jeton = JetonApi.unscoped_objects.create(
+        departement=departement,
+        structure=structure,
+        nom="Jeton de test",
+        prefixe=prefix,
+        hash=digest,
+        scopes=[scope.value for scope in Scope],
+        created_by=admin,
+    )
+    return jeton, value

@@ -1,0 +1,176 @@
+"""The one DRF base of the partner API: token authentication, scopes, tenant scope, ETag, idempotency.
+
+The tenant scope is entered by `spie.middleware.TenantMiddleware` from the token, so querysets of the
+views are the ordinary scoped managers: another département's object is a 404.
+"""
+
+import hashlib
+import json
+
+from django.db import transaction
+from drf_spectacular.utils import OpenApiParameter
+from rest_framework import exceptions, permissions, status
+from rest_framework.authentication import BaseAuthentication
+from rest_framework.response import Response
+from rest_framework.throttling import SimpleRateThrottle
+
+from partenaires.auth import TokenProblem
+from partenaires.models import CleIdempotence
+
+TOKEN_MESSAGES = {
+    TokenProblem.MISSING: "Authentification requise : envoyez « Authorization: Bearer <jeton> ».",
+    TokenProblem.INVALID: "Jeton d'API inconnu.",
+    TokenProblem.EXPIRED: "Ce jeton d'API a expiré : demandez-en un nouveau à l'administrateur du département.",
+    TokenProblem.REVOKED: "Ce jeton d'API a été révoqué.",
+}
+
+
+class PartenaireUser:
+    """The identity of a token for DRF: authenticated, not a person."""
+
+    is_authenticated = True
+    is_anonymous = False
+    pk = None
+
+    def __init__(self, token):
+        self.token = token
+
+    def __str__(self):
+        return f"jeton {self.token.prefixe}"
+
+
+class JetonAuthentication(BaseAuthentication):
+    def authenticate(self, request):
+        token = getattr(request._request, "api_token", None)
+        if token is None:
+            problem = getattr(request._request, "api_token_problem", TokenProblem.MISSING)
+            raise exceptions.AuthenticationFailed(TOKEN_MESSAGES[problem])
+        return PartenaireUser(token), token
+
+    def authenticate_header(self, request):
+        return 'Bearer realm="api"'
+
+
+class HasScope(permissions.BasePermission):
+    """The token must hold the scope the view declares for the method (`required_scopes`)."""
+
+    message = "Ce jeton n'a pas le droit nécessaire pour cette opération."
+
+    def has_permission(self, request, view):
+        scope = view.required_scope(request)
+        if scope and not request.auth.a_le_droit(scope):
+            self.message = f"Ce jeton n'a pas le droit « {scope} » nécessaire pour cette opération."
+            return False
+        return True
+
+
+class JetonRateThrottle(SimpleRateThrottle):
+    """Per token; the answer carries Retry-After."""
+
+    scope = "jeton"
+
+    def get_cache_key(self, request, view):
+        token = getattr(request, "auth", None)
+        return f"throttle_jeton_{token.pk}" if token is not None else None
+
+
+IF_MATCH = OpenApiParameter(
+    "If-Match",
+    str,
+    OpenApiParameter.HEADER,
+    required=True,
+    description="ETag de la version lue (réponse du GET). Sans lui : 428 ; périmé : 412.",
+)
+IDEMPOTENCY_KEY = OpenApiParameter(
+    "Idempotency-Key",
+    str,
+    OpenApiParameter.HEADER,
+    required=False,
+    description="Clé choisie par le client pour rejouer un POST sans effet double (même corps : même réponse, "
+    "rien de nouveau créé ; autre corps : 422).",
+)
+
+
+class PartnerAPIMixin:
+    """Shared behaviour of every partner view. `scopes` maps HTTP methods to the scope they need."""
+
+    authentication_classes = [JetonAuthentication]
+    permission_classes = [permissions.IsAuthenticated, HasScope]
+    throttle_classes = [JetonRateThrottle]
+    scopes: dict = {}
+
+    def required_scope(self, request):
+        return self.scopes.get(request.method, self.scopes.get("*"))
+
+    def touched(self, *objects):
+        """Record the objects a call reads or writes in the call log (by uid only)."""
+        self.request._request.api_objects.extend(str(getattr(o, "uid", o)) for o in objects if o is not None)
+
+    # --- ETag and If-Match (no lost update) -------------------------------------------------
+
+    @staticmethod
+    def etag_of(obj):
+        return f'"{obj.uid}-{obj.version}"'
+
+    def check_if_match(self, request, obj):
+        header = request.headers.get("If-Match")
+        if not header:
+            raise PreconditionRequired()
+        if header.strip() not in (self.etag_of(obj), "*") and header.strip().removeprefix("W/") != self.etag_of(obj):
+            raise PreconditionFailed()
+
+    def with_etag(self, response, obj):
+        response["ETag"] = self.etag_of(obj)
+        return response
+
+    # --- Idempotency-Key (safe retries) -----------------------------------------------------
+
+    def idempotent_create(self, request, create):
+        """Run `create()` (returning a Response) once per Idempotency-Key and request body."""
+        key = request.headers.get("Idempotency-Key")
+        if not key:
+            return create()
+        if len(key) > 100:
+            raise exceptions.ValidationError({"Idempotency-Key": "100 caractères au plus."})
+        fingerprint = hashlib.sha256(
+            json.dumps(request.data, sort_keys=True, default=str).encode() + request.path.encode()
+        ).hexdigest()
+        with transaction.atomic():
+            previous = CleIdempotence.objects.select_for_update().filter(jeton=request.auth, cle=key).first()
+            if previous is not None:
+                if previous.empreinte_requete != fingerprint:
+                    raise IdempotencyMismatch()
+                response = Response(previous.reponse, status=previous.statut)
+                for name, value in previous.entetes.items():
+                    response[name] = value
+                response["Idempotent-Replayed"] = "true"
+                return response
+            response = create()
+            if response.status_code < 500:
+                CleIdempotence.objects.create(
+                    jeton=request.auth,
+                    cle=key,
+                    empreinte_requete=fingerprint,
+                    statut=response.status_code,
+                    reponse=json.loads(json.dumps(response.data, default=str)),
+                    entetes={k: response[k] for k in ("ETag", "Location") if k in response},
+                )
+            return response
+
+
+class PreconditionRequired(exceptions.APIException):
+    status_code = 428
+    default_detail = "En-tête If-Match obligatoire : renvoyez l'ETag de la version que vous avez lue."
+    default_code = "precondition_required"
+
+
+class PreconditionFailed(exceptions.APIException):
+    status_code = status.HTTP_412_PRECONDITION_FAILED
+    default_detail = "La ressource a changé depuis votre lecture : relisez-la avant de la modifier."
+    default_code = "precondition_failed"
+
+
+class IdempotencyMismatch(exceptions.APIException):
+    status_code = status.HTTP_422_UNPROCESSABLE_ENTITY
+    default_detail = "Cette clé d'idempotence a déjà servi pour une autre requête."
+    default_code = "idempotency_key_reused"

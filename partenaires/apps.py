@@ -7,4 +7,7 @@ class PartenairesConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self):
+        from partenaires import signals, tasks_webhooks  # noqa: F401  (webhook receivers and task)
         from partenaires.api import schema  # noqa: F401  (registers the OpenAPI extension)
+
+        signals.connect()

@@ -109,3 +109,50 @@ class CleIdempotence(models.Model):
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["jeton", "cle"], name="idempotence_unique")]
+
+
+class AbonnementWebhook(TenantModel):
+    """A partner's endpoint for some event types. The signing secret is stored encrypted (it must be re-read)."""
+
+    uid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    structure = models.ForeignKey("spie.Structure", on_delete=models.PROTECT, related_name="webhooks")
+    jeton = models.ForeignKey(JetonApi, null=True, on_delete=models.SET_NULL, related_name="webhooks")
+    url = models.URLField("adresse de réception", max_length=500)
+    evenements = ArrayField(models.CharField(max_length=40), verbose_name="événements")
+    secret_chiffre = models.TextField(editable=False)
+    actif = models.BooleanField(default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = "abonnement webhook"
+        ordering = ["-created_at"]
+
+    def secret_en_clair(self):
+        from spie.crypto import decrypt
+
+        return decrypt(self.secret_chiffre)
+
+
+class StatutLivraison(models.TextChoices):
+    EN_ATTENTE = "en_attente", "En attente"
+    LIVREE = "livree", "Livrée"
+    ECHEC = "echec", "Abandonnée après plusieurs tentatives"
+
+
+class LivraisonWebhook(models.Model):
+    """One event for one subscription, with its attempts."""
+
+    uid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    abonnement = models.ForeignKey(AbonnementWebhook, on_delete=models.CASCADE, related_name="livraisons")
+    evenement = models.CharField(max_length=40)
+    payload = models.JSONField()
+    statut = models.CharField(max_length=12, choices=StatutLivraison.choices, default=StatutLivraison.EN_ATTENTE)
+    tentatives = models.PositiveSmallIntegerField(default=0)
+    dernier_statut = models.PositiveSmallIntegerField(null=True, blank=True)
+    derniere_erreur = models.CharField(max_length=100, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    livree_le = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = "livraison de webhook"
+        ordering = ["-created_at"]

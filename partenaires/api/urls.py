@@ -1,7 +1,7 @@
 from django.urls import path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
-from partenaires.api import views
+from partenaires.api import views, views_webhooks
 
 app_name = "api"
 
@@ -13,4 +13,6 @@ urlpatterns = [
     path("carnets/<uuid:uid>/", views.CarnetResume.as_view(), name="carnet"),
     path("carnets/<uuid:uid>/rendez-vous/", views.RendezVousListCreate.as_view(), name="carnet_rendez_vous"),
     path("rendez-vous/<uuid:uid>/", views.RendezVousDetail.as_view(), name="rendez_vous"),
+    path("webhooks/", views_webhooks.AbonnementListCreate.as_view(), name="webhooks"),
+    path("webhooks/<uuid:uid>/", views_webhooks.AbonnementDetail.as_view(), name="webhook"),
 ]

@@ -337,6 +337,20 @@ CELERY_BEAT_SCHEDULE = {
         "task": "spie.tasks.purger_invitations_expirees",
         "schedule": 24 * 3600,
     },
+    # Offre: prescriptions unanswered get a reminder at 10 days and expire at 30 days (each task finds what is
+    # due and claims it, so the hourly run is idempotent); the quality scores decay with age: refreshed daily.
+    "offre-relancer-prescriptions": {
+        "task": "offre.tasks.relancer_prescriptions",
+        "schedule": 3600,
+    },
+    "offre-expirer-prescriptions": {
+        "task": "offre.tasks.expirer_prescriptions",
+        "schedule": 3600,
+    },
+    "offre-recalculer-scores-qualite": {
+        "task": "offre.tasks.recalculer_scores_qualite",
+        "schedule": 24 * 3600,
+    },
 }
 
 # --- Platform -------------------------------------------------------------------------------
@@ -344,6 +358,8 @@ SPIE_SITE_NAME = "SPIE — Service Public de l'Insertion et de l'Emploi"
 SPIE_BASE_URL = env("SPIE_BASE_URL", "https://spie.localhost")
 SPIE_INVITATION_DAYS = env_int("SPIE_INVITATION_DAYS", 7)
 SPIE_ACCESS_LOG_RETENTION_DAYS = 365
+# Webhook endpoints must be https; plain http to localhost only where explicitly allowed (tests, development).
+SPIE_WEBHOOK_ALLOW_LOCAL_HTTP = env_bool("SPIE_WEBHOOK_ALLOW_LOCAL_HTTP", False)
 
 LOGGING = {
     "version": 1,

@@ -20,3 +20,4 @@ DEBUG = True
 STORAGES["staticfiles"] = {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}  # noqa: F405
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = True
+SPIE_WEBHOOK_ALLOW_LOCAL_HTTP = True

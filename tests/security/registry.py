@@ -93,6 +93,7 @@ OBJECT_ROUTES = {
     "api:carnet": lambda w: {"uid": w.carnet.uid},
     "api:carnet_rendez_vous": lambda w: {"uid": w.carnet.uid},
     "api:rendez_vous": lambda w: {"uid": w.rdv.uid},
+    "api:webhook": lambda w: {"uid": w.webhook.uid},
     "carnet:document_telecharger": lambda w: {"uid": w.carnet.uid, "document_uid": w.document.uid},
 }
 
@@ -127,6 +128,7 @@ PLAIN_ROUTES = {
     "api:schema",
     "api:docs",
     "api:beneficiaires",
+    "api:webhooks",
     "spie:notifications_tout_lire",
     "account_login",
     "account_logout",

@@ -40,6 +40,7 @@ class World:
     objectif_local: object
     jeton: object
     jeton_valeur: str
+    webhook: object
     users_by_role: dict
 
 
@@ -59,6 +60,7 @@ def build_world(code, nom) -> World:
         **carnet,
         jeton=jeton,
         jeton_valeur=jeton_valeur,
+        webhook=build_webhook(jeton),
         departement=departement,
         structure=structure,
         territoire=TerritoireFactory(departement=departement),
@@ -138,3 +140,17 @@ def build_token(departement, structure, admin):
         created_by=admin,
     )
     return jeton, value
+
+
+def build_webhook(jeton):
+    from partenaires.models import AbonnementWebhook
+    from spie.crypto import encrypt
+
+    return AbonnementWebhook.unscoped_objects.create(
+        departement=jeton.departement,
+        structure=jeton.structure,
+        jeton=jeton,
+        url="https://partenaire.example/webhooks",
+        evenements=["carnet.modifie"],
+        secret_chiffre=encrypt("secret-de-test"),
+    )

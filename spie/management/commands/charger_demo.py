@@ -24,15 +24,21 @@ class Command(BaseCommand):
                 "Le référentiel géographique est vide : lancez d'abord « manage.py charger_referentiels »."
             )
         from carnet import demo as carnet_demo
+        from partenaires import demo as partenaires_demo
         from spie.models import Departement
         from spie.tenancy import departement_scope
 
+        tokens = {}
         with transaction.atomic():
             summary = demo.load()
             for departement in Departement.objects.filter(code__in=[d["code"] for d in demo.DEPARTEMENTS]):
                 with departement_scope(departement):
                     carnets = carnet_demo.load(departement)
+                    tokens[departement.code] = partenaires_demo.load(departement)
                 summary += f"\n{departement.nom} : {carnets} carnet(s) de démonstration créé(s)."
         self.stdout.write(self.style.SUCCESS(summary))
         if not options["quiet_logins"]:
             self.stdout.write(demo.logins_table())
+            self.stdout.write("  Jetons d'API de démonstration (France Travail, tous les droits) :")
+            for code, token in sorted(tokens.items()):
+                self.stdout.write(f"    {code} : {token}")

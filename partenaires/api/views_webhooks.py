@@ -1,0 +1,153 @@
+"""Webhook subscriptions of a partner structure."""
+
+import secrets
+from urllib.parse import urlparse
+
+from django.conf import settings
+from django.shortcuts import get_object_or_404
+from drf_spectacular.utils import extend_schema
+from rest_framework import exceptions, generics, serializers, status
+from rest_framework.response import Response
+
+from partenaires.api.base import IDEMPOTENCY_KEY, PartnerAPIMixin
+from partenaires.api.pagination import CursorPaginationSPIE
+from partenaires.api.views import ERRORS, PROBLEM
+from partenaires.models import AbonnementWebhook, LivraisonWebhook, Scope
+from partenaires.webhooks import EVENTS
+from spie.crypto import encrypt
+
+# The scope a token needs to hear about each event.
+SCOPE_OF_EVENT = {
+    "carnet.modifie": Scope.BENEFICIAIRES_READ,
+    "rendez_vous.cree": Scope.BENEFICIAIRES_READ,
+    "rendez_vous.modifie": Scope.BENEFICIAIRES_READ,
+    "orientation.decidee": Scope.ORIENTATIONS_READ,
+    "prescription.envoyee": Scope.PRESCRIPTIONS_WRITE,
+    "prescription.repondue": Scope.PRESCRIPTIONS_WRITE,
+}
+
+
+class AbonnementSerializer(serializers.ModelSerializer):
+    id = serializers.UUIDField(source="uid", read_only=True)
+    evenements = serializers.ListField(
+        child=serializers.ChoiceField(choices=sorted(EVENTS)), allow_empty=False, help_text="Types d'événements."
+    )
+
+    class Meta:
+        model = AbonnementWebhook
+        fields = ["id", "url", "evenements", "actif", "created_at"]
+        read_only_fields = ["actif", "created_at"]
+
+    def validate_url(self, value):
+        parsed = urlparse(value)
+        local = parsed.hostname in ("localhost", "127.0.0.1", "::1")
+        if parsed.scheme != "https" and not (local and settings.SPIE_WEBHOOK_ALLOW_LOCAL_HTTP):
+            raise serializers.ValidationError("L'adresse doit être en https.")
+        return value
+
+    def validate_evenements(self, value):
+        token = self.context["request"].auth
+        missing = sorted({SCOPE_OF_EVENT[e] for e in value} - set(token.scopes))
+        if missing:
+            raise serializers.ValidationError(f"Droits manquants pour ces événements : {', '.join(missing)}.")
+        return sorted(set(value))
+
+
+class AbonnementCreeSerializer(serializers.Serializer):
+    """Answer of the creation: the subscription and its secret, shown this once only."""
+
+    id = serializers.UUIDField()
+    url = serializers.URLField()
+    evenements = serializers.ListField(child=serializers.CharField())
+    actif = serializers.BooleanField()
+    created_at = serializers.DateTimeField()
+    secret = serializers.CharField(help_text="Secret de signature HMAC-SHA256, renvoyé une seule fois.")
+
+
+class LivraisonSerializer(serializers.ModelSerializer):
+    id = serializers.UUIDField(source="uid", read_only=True)
+
+    class Meta:
+        model = LivraisonWebhook
+        fields = ["id", "evenement", "statut", "tentatives", "dernier_statut", "created_at", "livree_le"]
+
+
+class AbonnementListCreate(PartnerAPIMixin, generics.GenericAPIView):
+    scopes = {}
+    serializer_class = AbonnementSerializer
+    pagination_class = CursorPaginationSPIE
+
+    def get_queryset(self):
+        return AbonnementWebhook.objects.filter(structure=self.request.auth.structure)
+
+    @extend_schema(
+        summary="Abonnements webhooks de votre structure", responses={200: AbonnementSerializer(many=True), **ERRORS}
+    )
+    def get(self, request):
+        page = self.paginate_queryset(self.get_queryset())
+        return self.get_paginated_response(AbonnementSerializer(page, many=True).data)
+
+    @extend_schema(
+        summary="S'abonner à des événements",
+        description="Les livraisons sont des POST JSON signés : en-tête `X-SPIE-Signature: sha256=<hex>`, HMAC-SHA256 "
+        "du texte `<X-SPIE-Horodatage>.<corps brut>` avec le secret renvoyé (une seule fois) à la création. "
+        "Répondez 2xx ; sinon la livraison est retentée (30 s, 1 min, 2 min… 8 tentatives). "
+        f"Événements : {', '.join(f'`{k}` ({v})' for k, v in EVENTS.items())}.",
+        parameters=[IDEMPOTENCY_KEY],
+        request=AbonnementSerializer,
+        responses={201: AbonnementCreeSerializer, 400: PROBLEM, 422: PROBLEM, **ERRORS},
+    )
+    def post(self, request):
+        return self.idempotent_create(request, lambda: self._create(request))
+
+    def _create(self, request):
+        serializer = AbonnementSerializer(data=request.data, context={"request": request})
+        serializer.is_valid(raise_exception=True)
+        secret = secrets.token_urlsafe(32)
+        token = request.auth
+        abonnement = AbonnementWebhook.objects.create(
+            departement=token.departement,
+            structure=token.structure,
+            jeton=token,
+            secret_chiffre=encrypt(secret),
+            **serializer.validated_data,
+        )
+        self.touched(abonnement)
+        data = AbonnementSerializer(abonnement).data
+        data["secret"] = secret
+        return Response(data, status=status.HTTP_201_CREATED)
+
+
+class AbonnementDetailSerializer(AbonnementSerializer):
+    livraisons = LivraisonSerializer(many=True, read_only=True, help_text="Les 50 dernières livraisons.")
+
+    class Meta(AbonnementSerializer.Meta):
+        fields = [*AbonnementSerializer.Meta.fields, "livraisons"]
+
+
+class AbonnementDetail(PartnerAPIMixin, generics.GenericAPIView):
+    scopes = {}
+    serializer_class = AbonnementSerializer
+    http_method_names = ["get", "delete", "head", "options"]
+
+    def get_object(self):
+        abonnement = get_object_or_404(AbonnementWebhook.objects.all(), uid=self.kwargs["uid"])
+        if abonnement.structure_id != self.request.auth.structure_id:
+            raise exceptions.PermissionDenied("Cet abonnement appartient à une autre structure.")
+        self.touched(abonnement)
+        return abonnement
+
+    @extend_schema(
+        summary="Lire un abonnement et ses dernières livraisons", responses={200: AbonnementSerializer, **ERRORS}
+    )
+    def get(self, request, uid):
+        abonnement = self.get_object()
+        data = AbonnementSerializer(abonnement).data
+        data["livraisons"] = LivraisonSerializer(abonnement.livraisons.all()[:50], many=True).data
+        return Response(data)
+
+    @extend_schema(summary="Se désabonner", responses={204: None, **ERRORS})
+    def delete(self, request, uid):
+        abonnement = self.get_object()
+        AbonnementWebhook.objects.filter(pk=abonnement.pk).update(actif=False)
+        return Response(status=status.HTTP_204_NO_CONTENT)

@@ -1,0 +1,103 @@
+"""Signed webhooks: partners subscribe per event type; deliveries are signed, retried, logged.
+
+Events are produced by `post_save` receivers (connected in PartenairesConfig.ready) and only become
+deliveries when the database transaction commits (`transaction.on_commit`). Payloads obey the same
+need-to-know rules as the API: a structure only hears about carnets it follows, never about
+restricted content.
+
+Signature: header `X-SPIE-Signature: sha256=<hex>` where <hex> is HMAC-SHA256, keyed by the
+subscription's secret, of `<X-SPIE-Horodatage>.<raw body>`. A partner verifies it with:
+
+    expected = hmac.new(secret.encode(), f"{timestamp}.{body}".encode(), hashlib.sha256).hexdigest()
+    hmac.compare_digest(expected, signature.removeprefix("sha256="))
+
+and refuses timestamps older than 5 minutes (replay).
+"""
+
+import hashlib
+import hmac
+import json
+import time
+
+from django.db import transaction
+
+EVENTS = {
+    "carnet.modifie": "Le carnet d'une personne suivie a changé (événement de l'historique).",
+    "rendez_vous.cree": "Un rendez-vous a été créé.",
+    "rendez_vous.modifie": "Un rendez-vous a été modifié (date, présence).",
+    "orientation.decidee": "Une orientation a été décidée.",
+    "prescription.envoyee": "Une prescription a été envoyée à votre structure.",
+    "prescription.repondue": "Une prescription de votre structure a reçu une réponse.",
+}
+
+
+def sign(secret: str, timestamp: str, body: bytes) -> str:
+    digest = hmac.new(secret.encode(), timestamp.encode() + b"." + body, hashlib.sha256).hexdigest()
+    return f"sha256={digest}"
+
+
+def emit(*, event, departement_id, payload_for, carnet=None, structure_ids=None):
+    """Queue deliveries of `event` to the subscriptions of the département that may hear about it.
+
+    `payload_for(structure)` builds the (already filtered) payload for one structure. With `carnet`,
+    only structures following the carnet receive it; with `structure_ids`, only those structures.
+    """
+    from partenaires.api.views import structure_suit
+    from partenaires.models import AbonnementWebhook, LivraisonWebhook
+
+    subscriptions = AbonnementWebhook.unscoped_objects.filter(
+        departement_id=departement_id, actif=True, evenements__contains=[event]
+    ).select_related("structure")
+    deliveries = []
+    for subscription in subscriptions:
+        structure = subscription.structure
+        if structure_ids is not None and structure.pk not in structure_ids:
+            continue
+        if carnet is not None and not structure_suit(structure, carnet):
+            continue
+        deliveries.append(
+            LivraisonWebhook.objects.create(
+                abonnement=subscription,
+                evenement=event,
+                payload={"evenement": event, "date": _now_iso(), "donnees": payload_for(structure)},
+            )
+        )
+    if deliveries:
+        from partenaires.tasks_webhooks import livrer_webhook
+
+        ids = [d.pk for d in deliveries]
+        transaction.on_commit(lambda: [livrer_webhook.delay(pk) for pk in ids])
+    return deliveries
+
+
+def _now_iso():
+    from django.utils import timezone
+
+    return timezone.now().isoformat()
+
+
+def deliver(livraison, *, post=None):
+    """One attempt. Returns True when the partner answered 2xx."""
+    import requests
+
+    post = post or requests.post
+    secret = livraison.abonnement.secret_en_clair()
+    body = json.dumps({"id": str(livraison.uid), **livraison.payload}, ensure_ascii=False).encode()
+    timestamp = str(int(time.time()))
+    headers = {
+        "Content-Type": "application/json; charset=utf-8",
+        "X-SPIE-Evenement": livraison.evenement,
+        "X-SPIE-Livraison": str(livraison.uid),
+        "X-SPIE-Horodatage": timestamp,
+        "X-SPIE-Signature": sign(secret, timestamp, body),
+        "User-Agent": "SPIE-webhooks/1",
+    }
+    try:
+        response = post(livraison.abonnement.url, data=body, headers=headers, timeout=10, allow_redirects=False)
+        status = response.status_code
+    except requests.RequestException as error:
+        status = None
+        livraison.derniere_erreur = type(error).__name__
+    livraison.tentatives += 1
+    livraison.dernier_statut = status
+    return status is not None and 200 <= status < 300

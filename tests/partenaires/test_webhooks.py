@@ -1,0 +1,162 @@
+"""Signed webhooks: subscription, after-commit enqueue, signature, retries, need-to-know filtering."""
+
+import hashlib
+import hmac
+import http.server
+import json
+import threading
+
+import pytest
+from celery.exceptions import Retry
+from django.urls import reverse
+
+from carnet import services
+from partenaires.models import AbonnementWebhook, LivraisonWebhook, Scope
+from partenaires.tasks_webhooks import livrer_webhook
+from spie.tenancy import departement_scope
+from tests.carnet.factories import CarnetFactory, MembreGroupeFactory
+from tests.partenaires.test_api import api, make_token
+from tests.spie.factories import MembershipFactory, StructureFactory
+
+
+class Receiver:
+    """A real HTTP endpoint on 127.0.0.1 recording what it receives and answering a chosen status."""
+
+    def __init__(self, status=200):
+        self.status = status
+        self.requests = []
+        receiver = self
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def do_POST(self):
+                body = self.rfile.read(int(self.headers["Content-Length"]))
+                receiver.requests.append((dict(self.headers), body))
+                self.send_response(receiver.status)
+                self.end_headers()
+
+            def log_message(self, *args):
+                pass
+
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/webhook"
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread.start()
+
+    def close(self):
+        self.server.shutdown()
+        self.server.server_close()
+
+
+@pytest.fixture
+def receiver():
+    endpoint = Receiver()
+    yield endpoint
+    endpoint.close()
+
+
+@pytest.fixture
+def ft(dep_a):
+    return StructureFactory(departement=dep_a, type="france_travail")
+
+
+@pytest.fixture
+def carnet(dep_a, ft):
+    carnet = CarnetFactory(departement=dep_a)
+    MembreGroupeFactory(carnet=carnet, user=MembershipFactory(structure=ft).user, structure=ft, est_referent=True)
+    return carnet
+
+
+def subscribe(token_value, url, events):
+    response = api(token_value).post(
+        reverse("api:webhooks"), {"url": url, "evenements": events}, content_type="application/json"
+    )
+    assert response.status_code == 201, response.content
+    return response.json()
+
+
+def test_subscription_returns_the_secret_once_and_stores_it_encrypted(ft, receiver, unscoped):
+    _, value = make_token(ft)
+    body = subscribe(value, receiver.url, ["carnet.modifie"])
+    abonnement = AbonnementWebhook.objects.get(uid=body["id"])
+    assert body["secret"] and body["secret"] not in abonnement.secret_chiffre
+    assert abonnement.secret_en_clair() == body["secret"]
+    assert "secret" not in api(value).get(reverse("api:webhook", kwargs={"uid": body["id"]})).json()
+
+
+def test_subscription_needs_https_and_the_scope_of_its_events(ft, unscoped):
+    _, value = make_token(ft, scopes=[Scope.BENEFICIAIRES_READ])
+    response = api(value).post(
+        reverse("api:webhooks"),
+        {"url": "http://partenaire.example/hook", "evenements": ["orientation.decidee"]},
+        content_type="application/json",
+    )
+    errors = response.json()["errors"]
+    assert (
+        response.status_code == 400 and "https" in errors["url"][0] and "orientations:read" in errors["evenements"][0]
+    )
+
+
+def test_carnet_change_is_delivered_signed_after_commit(
+    ft, carnet, receiver, dep_a, django_capture_on_commit_callbacks, unscoped
+):
+    _, value = make_token(ft)
+    secret = subscribe(value, receiver.url, ["carnet.modifie"])["secret"]
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        with departement_scope(dep_a):
+            services.evenement_record(carnet=carnet, type="note", resume="Note ajoutée")
+    assert LivraisonWebhook.objects.count() == 1 and receiver.requests == []  # nothing before the commit
+    for callback in callbacks:
+        callback()
+    raw_headers, body = receiver.requests[0]
+    headers = {name.lower(): value for name, value in raw_headers.items()}
+    expected = hmac.new(secret.encode(), f"{headers['x-spie-horodatage']}.".encode() + body, hashlib.sha256)
+    assert headers["x-spie-signature"] == f"sha256={expected.hexdigest()}"
+    assert headers["x-spie-evenement"] == "carnet.modifie"
+    payload = json.loads(body)
+    assert payload["evenement"] == "carnet.modifie" and payload["donnees"]["carnet_id"] == str(carnet.uid)
+    assert LivraisonWebhook.objects.get().statut == "livree"
+
+
+def test_restricted_events_and_unfollowed_carnets_are_not_sent(
+    ft, carnet, receiver, dep_a, django_capture_on_commit_callbacks, unscoped
+):
+    _, value = make_token(ft)
+    subscribe(value, receiver.url, ["carnet.modifie"])
+    other = CarnetFactory(departement=dep_a)
+    with django_capture_on_commit_callbacks(execute=True):
+        with departement_scope(dep_a):
+            services.evenement_record(carnet=carnet, type="note", resume="Note restreinte", sensibilite="restreinte")
+            services.evenement_record(carnet=other, type="note", resume="Note ajoutée")
+    assert receiver.requests == [] and LivraisonWebhook.objects.count() == 0
+
+
+def test_failed_deliveries_are_retried_then_abandoned(ft, carnet, dep_a, django_capture_on_commit_callbacks, unscoped):
+    failing = Receiver(status=503)
+    try:
+        _, value = make_token(ft)
+        subscribe(value, failing.url, ["carnet.modifie"])
+        # Eagerly (tests), a retry is only announced (Retry raised); the worker's later runs are simulated.
+        with pytest.raises(Retry), django_capture_on_commit_callbacks(execute=True):
+            with departement_scope(dep_a):
+                services.evenement_record(carnet=carnet, type="note", resume="Note ajoutée")
+        livraison = LivraisonWebhook.objects.get()
+        assert livraison.tentatives == 1 and livraison.statut == "en_attente"
+        outcomes = []
+        for _ in range(10):
+            try:
+                outcomes.append(livrer_webhook.apply(args=[livraison.pk]).get())
+            except Retry:
+                outcomes.append("retry")
+        livraison.refresh_from_db()
+        assert livraison.statut == "echec" and livraison.tentatives == 8 and livraison.dernier_statut == 503
+        assert len(failing.requests) == 8
+        assert outcomes[:7] == ["retry"] * 6 + ["echec"] and outcomes[7:] == ["rien à livrer"] * 3
+    finally:
+        failing.close()
+
+
+def test_backoff_grows_exponentially():
+    from partenaires.tasks_webhooks import backoff_seconds
+
+    assert [backoff_seconds(n) for n in (1, 2, 3, 4)] == [30, 60, 120, 240]
+    assert backoff_seconds(20) == 6 * 3600

@@ -18,6 +18,7 @@ SECTIONS = [
     ("notes", "Notes", ("notes",)),
     ("historique", "Historique", ("historique",)),
     ("groupe", "Groupe de suivi", ("groupe",)),
+    ("offre:carnet_prescriptions", "Prescriptions", ("carnet_prescriptions", "carnet_recherche", "prescrire")),
 ]
 
 
@@ -25,7 +26,12 @@ def carnet_context(request, carnet, **extra):
     """Template context shared by every carnet page: the carnet, the user's relation, the tabs."""
     current = request.resolver_match.url_name if request.resolver_match else ""
     sections = [
-        {"url": reverse(f"carnet:{name}", kwargs={"uid": carnet.uid}), "label": label, "current": current in names}
+        {
+            # A section of another app names its route with its namespace ("offre:...").
+            "url": reverse(name if ":" in name else f"carnet:{name}", kwargs={"uid": carnet.uid}),
+            "label": label,
+            "current": current in names,
+        }
         for name, label, names in SECTIONS
     ]
     return {"carnet": carnet, "relation": relation_of(request.acting, carnet), "carnet_sections": sections, **extra}

@@ -22,6 +22,64 @@ def _entries(acting):
             "Le portefeuille de toute votre structure, et les personnes sans référent.",
             "carnet:portefeuille_structure",
         )
+    from orientation.perms import can_administer_orientation, can_validate_orientation, can_work_queue
+
+    if can_work_queue(acting):
+        yield (
+            "orientation:file",
+            "Orientation : nouveaux entrants",
+            "Les personnes entrées au RSA à convoquer, diagnostiquer et orienter.",
+            "orientation:file",
+        )
+    if can_validate_orientation(acting):
+        yield (
+            "orientation:a_valider",
+            "Orientations à valider",
+            "Les orientations proposées qui attendent votre validation.",
+            "orientation:a_valider",
+        )
+    if can_administer_orientation(acting):
+        yield (
+            "orientation:dispositifs",
+            "Dispositifs d'orientation",
+            "Les programmes vers lesquels le département oriente les personnes.",
+            "orientation:dispositif",
+        )
+        yield (
+            "orientation:secteurs",
+            "Secteurs",
+            "Les territoires de chaque chargé d'orientation.",
+            "orientation:secteur",
+        )
+    yield (
+        "offre:recherche",
+        "Offre d'insertion",
+        "Les services du territoire : formations, ateliers, immersions, mobilité, logement…",
+        "offre:recherche",
+    )
+    if acting.structure is not None:
+        yield (
+            "offre:prescriptions_recues",
+            "Prescriptions reçues",
+            "Les personnes adressées à votre structure : accepter ou refuser.",
+            "offre:prescription",
+        )
+    from offre.perms import can_manage_catalogue, can_moderate_catalogue
+
+    if can_manage_catalogue(acting):
+        yield (
+            "offre:catalogue",
+            "Catalogue de ma structure",
+            "Vos services et leurs sessions au format data·inclusion.",
+            "offre:catalogue",
+        )
+    if can_moderate_catalogue(acting):
+        yield (
+            "offre:moderation",
+            "Catalogue du département",
+            "Modération, qualité, import et export data·inclusion.",
+            "offre:moderation",
+        )
     if can_administer_departement(acting):
         yield (
             "spie:admin_tableau_de_bord",
@@ -29,6 +87,22 @@ def _entries(acting):
             "Territoires, structures, utilisateurs, invitations et journal des accès.",
             "spie:admin_",
         )
+    from suivi.perms import can_view_all_evaluations, can_view_evaluations
+
+    if can_view_evaluations(acting) and not can_view_all_evaluations(acting):
+        # Administrators reach the evaluations from the administration menu.
+        yield (
+            "suivi:evaluations",
+            "Évaluations",
+            "L'avis des personnes accompagnées par votre structure, en moyennes seulement.",
+            "suivi:evaluations",
+        )
+    yield (
+        "suivi:preferences",
+        "Mes préférences de notification",
+        "Recevoir le point sur vos personnes suivies chaque semaine, chaque jour ou jamais par courriel.",
+        "suivi:preferences",
+    )
 
 
 def nav_items(request):

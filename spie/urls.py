@@ -53,8 +53,12 @@ spie_patterns = [
 urlpatterns = [
     path("", include((spie_patterns, "spie"))),
     path("carnets/", include("carnet.urls")),
+    path("offre/", include("offre.urls")),
+    path("orientation/", include("orientation.urls")),
     path("api/v1/", include("partenaires.api.urls")),
     path("partenaires/", include("partenaires.urls")),
+    path("suivi/", include("suivi.urls")),
+    path("evaluation/", include("suivi.urls_public")),
     path("comptes/", include("allauth.urls")),
     path("admin-nationale/", admin.site.urls),
 ]

@@ -98,7 +98,8 @@ class Beneficiaire(TenantModel):
             ),
         ]
         indexes = [
-            GinIndex(fields=["trigrammes"], name="beneficiaire_trigrammes_gin"),
+            # fastupdate off: a search never scans index entries still waiting to be merged after bulk loads.
+            GinIndex(fields=["trigrammes"], name="beneficiaire_trigrammes_gin", fastupdate=False),
             models.Index(fields=["departement", "date_naissance"], name="beneficiaire_naissance_idx"),
             models.Index(fields=["departement", "identifiant_france_travail"], name="beneficiaire_ft_idx"),
         ]

@@ -53,6 +53,13 @@ class MembreGroupe(TenantModel):
             ),
         ]
         indexes = [
+            # The portfolio: the active rows of one user in one structure, carnet read from the index.
+            models.Index(
+                fields=["user", "structure"],
+                condition=Q(fin=None),
+                include=["carnet"],
+                name="membre_portefeuille_idx",
+            ),
             models.Index(fields=["user", "fin"], name="membre_user_actif_idx"),
             models.Index(fields=["structure", "fin"], name="membre_structure_actif_idx"),
         ]

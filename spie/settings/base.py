@@ -74,6 +74,7 @@ INSTALLED_APPS = [
     "orientation",
     "offre",
     "partenaires",
+    "suivi",
 ]
 
 MIDDLEWARE = [
@@ -169,6 +170,8 @@ STORAGES = {
 # Idle timeout: the cookie age is renewed on every request, so it expires after this many
 # seconds without activity.
 SESSION_COOKIE_AGE = env_int("SESSION_IDLE_TIMEOUT", 30 * 60)
+# Sessions live in Redis: renewing the idle timeout at every request costs no database transaction.
+SESSION_ENGINE = "django.contrib.sessions.backends.cache"
 SESSION_SAVE_EVERY_REQUEST = True
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 SESSION_COOKIE_SECURE = env_bool("SESSION_COOKIE_SECURE", True)
@@ -331,6 +334,8 @@ CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+from celery.schedules import crontab  # noqa: E402
+
 # The one beat schedule of the project; tests check every task named here exists.
 CELERY_BEAT_SCHEDULE = {
     "purger-invitations-expirees": {
@@ -351,6 +356,36 @@ CELERY_BEAT_SCHEDULE = {
         "task": "offre.tasks.recalculer_scores_qualite",
         "schedule": 24 * 3600,
     },
+    # Suivi (times are Europe/Paris): each task finds what is due and is idempotent by key, so a late or
+    # repeated run sends nothing twice; the outbox sweep sends what the after-commit task missed.
+    "suivi-rappels-rendez-vous": {
+        "task": "suivi.tasks.rappels_rendez_vous",
+        "schedule": crontab(hour=10, minute=0),
+    },
+    "suivi-digests-referents": {
+        "task": "suivi.tasks.digests_referents",
+        "schedule": crontab(hour=7, minute=0),
+    },
+    "suivi-alertes-orientation": {
+        "task": "suivi.tasks.alertes_orientation",
+        "schedule": crontab(hour=7, minute=30, day_of_week="1-5"),
+    },
+    "suivi-alertes-sans-referent": {
+        "task": "suivi.tasks.alertes_sans_referent",
+        "schedule": crontab(hour=7, minute=45, day_of_week="1-5"),
+    },
+    "suivi-envoyer-questionnaires": {
+        "task": "suivi.tasks.envoyer_questionnaires",
+        "schedule": crontab(hour=11, minute=0),
+    },
+    "suivi-envoyer-messages": {
+        "task": "suivi.tasks.envoyer_messages",
+        "schedule": 5 * 60,
+    },
+    "suivi-expurger-messages": {
+        "task": "suivi.tasks.expurger_messages",
+        "schedule": crontab(hour=3, minute=30),
+    },
 }
 
 # --- Platform -------------------------------------------------------------------------------
@@ -360,6 +395,8 @@ SPIE_INVITATION_DAYS = env_int("SPIE_INVITATION_DAYS", 7)
 SPIE_ACCESS_LOG_RETENTION_DAYS = 365
 # Webhook endpoints must be https; plain http to localhost only where explicitly allowed (tests, development).
 SPIE_WEBHOOK_ALLOW_LOCAL_HTTP = env_bool("SPIE_WEBHOOK_ALLOW_LOCAL_HTTP", False)
+# SMS backend (dotted path to a class with `send(numero, texte)`, see suivi/sms.py); empty: no SMS is sent.
+SPIE_SMS_BACKEND = env("SPIE_SMS_BACKEND", "")
 
 LOGGING = {
     "version": 1,

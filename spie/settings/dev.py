@@ -13,6 +13,7 @@ os.environ.setdefault("SECURE_SSL_REDIRECT", "false")
 os.environ.setdefault("SECURE_HSTS_SECONDS", "0")
 os.environ.setdefault("SPIE_BASE_URL", "http://localhost:8000")
 os.environ.setdefault("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
+os.environ.setdefault("SPIE_SMS_BACKEND", "suivi.sms.ConsoleBackend")
 
 from spie.settings.base import *  # noqa: E402,F403
 

@@ -24,9 +24,12 @@ class Command(BaseCommand):
                 "Le référentiel géographique est vide : lancez d'abord « manage.py charger_referentiels »."
             )
         from carnet import demo as carnet_demo
+        from offre import demo as offre_demo
+        from orientation import demo as orientation_demo
         from partenaires import demo as partenaires_demo
         from spie.models import Departement
         from spie.tenancy import departement_scope
+        from suivi import demo as suivi_demo
 
         tokens = {}
         with transaction.atomic():
@@ -34,8 +37,12 @@ class Command(BaseCommand):
             for departement in Departement.objects.filter(code__in=[d["code"] for d in demo.DEPARTEMENTS]):
                 with departement_scope(departement):
                     carnets = carnet_demo.load(departement)
+                    summary += "\n" + orientation_demo.load(departement)
                     tokens[departement.code] = partenaires_demo.load(departement)
+                    summary += "\n" + suivi_demo.load(departement)
+                    offres = offre_demo.load(departement)
                 summary += f"\n{departement.nom} : {carnets} carnet(s) de démonstration créé(s)."
+                summary += f"\n{departement.nom} : {offres} service(s) du catalogue de démonstration créé(s)."
         self.stdout.write(self.style.SUCCESS(summary))
         if not options["quiet_logins"]:
             self.stdout.write(demo.logins_table())

@@ -45,7 +45,7 @@ def emit(*, event, departement_id, payload_for, carnet=None, structure_ids=None)
     from partenaires.api.views import structure_suit
     from partenaires.models import AbonnementWebhook, LivraisonWebhook
 
-    subscriptions = AbonnementWebhook.unscoped_objects.filter(
+    subscriptions = AbonnementWebhook.objects.filter(
         departement_id=departement_id, actif=True, evenements__contains=[event]
     ).select_related("structure")
     deliveries = []

@@ -1,5 +1,4 @@
 from django.conf import settings
-from django.core.cache import cache
 
 from spie.models import Notification
 from spie.navigation import nav_items
@@ -21,11 +20,5 @@ def _unread(request):
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return 0
-    # Cached: every page shows the bell; notify() and the "read" views drop the key.
-    return cache.get_or_set(
-        unread_cache_key(user.pk), lambda: Notification.objects.filter(user=user, lue_le=None).count(), 300
-    )
-
-
-def unread_cache_key(user_id):
-    return f"spie:notifications-non-lues:{user_id}"
+    # One indexed COUNT (notification_non_lue_idx) per page.
+    return Notification.objects.filter(user=user, lue_le=None).count()

@@ -8,7 +8,6 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
 from spie.models import Notification
-from spie.notifications import forget_unread_count
 
 
 @login_required
@@ -24,7 +23,6 @@ def notification_lire(request, uid):
     """Mark as read, then follow the notification's link (same site only)."""
     notification = get_object_or_404(Notification.objects.filter(user=request.user), uid=uid)
     Notification.objects.filter(pk=notification.pk, lue_le=None).update(lue_le=timezone.now())
-    forget_unread_count(request.user.pk)
     if notification.lien and url_has_allowed_host_and_scheme(notification.lien, allowed_hosts=None):
         return redirect(notification.lien)
     return redirect("spie:notifications")
@@ -34,5 +32,4 @@ def notification_lire(request, uid):
 @require_POST
 def notifications_tout_lire(request):
     Notification.objects.filter(user=request.user, lue_le=None).update(lue_le=timezone.now())
-    forget_unread_count(request.user.pk)
     return redirect("spie:notifications")

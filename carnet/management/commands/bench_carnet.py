@@ -41,7 +41,7 @@ from carnet.search import (
 from carnet.views.portefeuille import PAGE_SIZE
 from carnet.views.recherche import MAX_RESULTS
 from spie.models import Departement, Membership, Role, Structure, User
-from spie.tenancy import departement_scope
+from spie.tenancy import all_departements, departement_scope
 
 TARGET_PAGE_MS, TARGET_RATIO, TARGET_SEARCH_MS = 100, 3, 50
 
@@ -278,7 +278,8 @@ class Command(BaseCommand):
                 .first()
             )
             carnets_departement = Carnet.objects.count()
-        carnets_total = Carnet.unscoped_objects.count()
+        with all_departements():
+            carnets_total = Carnet.objects.count()
         names = rng.sample(SURNAMES, 20)
         search_terms = [typo(name, rng) for name in names]
 

@@ -1,0 +1,21 @@
+"""Who may configure the reminders and read the evaluations. Each docstring states the rule."""
+
+from spie.models import Role
+from spie.perms import can_administer_departement
+
+
+def can_manage_reminder_rules(acting, obj=None) -> bool:
+    """The département's administrators set its reminder and alert rules."""
+    return can_administer_departement(acting)
+
+
+def can_view_evaluations(acting, obj=None) -> bool:
+    """Administrators read the aggregated evaluations of the whole département; a structure's manager reads
+    those of the structure they act for. Nobody reads an individual answer."""
+    return acting.departement is not None and acting.has_role(Role.ADMIN_DEPARTEMENT, Role.RESPONSABLE_STRUCTURE)
+
+
+def can_view_all_evaluations(acting, obj=None) -> bool:
+    """Only administrators compare structures and territories, and read the free comments (never with a score
+    or a date that would tie them to a person)."""
+    return can_administer_departement(acting)

@@ -1,0 +1,41 @@
+"""Services of the follow-up: reminders, digests, alerts, evaluations. Tasks and views call these."""
+
+from suivi.services.alertes import alertes_orientation_envoyer, alertes_sans_referent_envoyer
+from suivi.services.base import (
+    ConflitDeVersion,
+    regles_du_departement,
+    regles_en_lecture,
+    regles_enregistrer,
+)
+from suivi.services.digests import digest_pour, digests_envoyer
+from suivi.services.evaluations import (
+    SEUIL_ANONYMAT,
+    QuestionnaireInvalide,
+    agregats_evaluations,
+    commentaires,
+    questionnaire_repondre,
+    questionnaire_trouver,
+    questionnaires_envoyer,
+    taux_de_reponse,
+)
+from suivi.services.rappels import rappels_rendez_vous_envoyer
+
+__all__ = [
+    "SEUIL_ANONYMAT",
+    "ConflitDeVersion",
+    "QuestionnaireInvalide",
+    "agregats_evaluations",
+    "alertes_orientation_envoyer",
+    "alertes_sans_referent_envoyer",
+    "commentaires",
+    "digest_pour",
+    "digests_envoyer",
+    "questionnaire_repondre",
+    "questionnaire_trouver",
+    "questionnaires_envoyer",
+    "rappels_rendez_vous_envoyer",
+    "regles_du_departement",
+    "regles_en_lecture",
+    "regles_enregistrer",
+    "taux_de_reponse",
+]

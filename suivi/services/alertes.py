@@ -1,0 +1,180 @@
+"""Alerts to the people who can act: chargés d'orientation (late new entrants), structure managers (people
+followed without référent).
+
+Each person is signalled at most once a week for a reason (`Alerte`, unique per type, carnet and ISO week);
+a run notifies each recipient once about the people newly signalled, in one notification (and one e-mail
+unless they chose "jamais"). Runs of the same département are serialised by an advisory lock.
+"""
+
+import datetime
+from collections import defaultdict
+
+from django.db.models import Exists, OuterRef, Q
+from django.urls import NoReverseMatch, reverse
+
+from carnet.models import Carnet, EtatDroitRsa, MembreGroupe
+from spie.models import Membership, Role, User
+from spie.notifications import notify
+from suivi import outbox
+from suivi.models import Alerte, Canal, FrequenceCourriel, TypeAlerte
+from suivi.services.base import (
+    aujourd_hui,
+    liste_noms,
+    preferences_de,
+    regles_du_departement,
+    rendre,
+    semaine_iso,
+    verrou,
+)
+
+DROITS_CLOS = [EtatDroitRsa.REFUSE, EtatDroitRsa.CLOS, EtatDroitRsa.CLOS_ANTERIEUR]
+
+
+def _condition_nouvel_entrant():
+    """The orientation queue's own definition when the orientation app provides it, else: no active référent
+    and a right neither refused nor closed."""
+    try:
+        from orientation.queue import nouvel_entrant_q
+    except ImportError:
+        referent = MembreGroupe.objects.filter(carnet=OuterRef("pk"), est_referent=True, fin=None)
+        return Q(~Exists(referent), beneficiaire__date_entree_rsa__isnull=False) & ~Q(
+            beneficiaire__etat_droit_rsa__in=DROITS_CLOS
+        )
+    return nouvel_entrant_q()
+
+
+def nouveaux_entrants_en_retard(*, departement, jour=None):
+    """People who entered the RSA more than the target delay ago and are still waiting for an orientation."""
+    limite = aujourd_hui(jour) - datetime.timedelta(days=departement.delai_orientation_cible)
+    return Carnet.objects.filter(_condition_nouvel_entrant(), beneficiaire__date_entree_rsa__lt=limite)
+
+
+def carnets_sans_referent():
+    """Carnets followed by at least one professional but without an active référent."""
+    referent = MembreGroupe.objects.filter(carnet=OuterRef("pk"), est_referent=True, fin=None)
+    suivi = MembreGroupe.objects.filter(carnet=OuterRef("pk"), fin=None)
+    return Carnet.objects.filter(Exists(suivi), ~Exists(referent))
+
+
+def _signaler(*, departement, type, carnets, jour):
+    """Record this week's alerts for the carnets not signalled yet; returns the new `Alerte` rows."""
+    verrou(f"alerte-{type}", departement.pk)
+    semaine = semaine_iso(aujourd_hui(jour))
+    carnet_ids = list(carnets.values_list("pk", flat=True))
+    deja = set(
+        Alerte.objects.filter(type=type, semaine=semaine, carnet_id__in=carnet_ids).values_list("carnet_id", flat=True)
+    )
+    nouvelles = [
+        Alerte(departement_id=departement.pk, type=type, carnet_id=pk, semaine=semaine)
+        for pk in carnet_ids
+        if pk not in deja
+    ]
+    return Alerte.objects.bulk_create(nouvelles)
+
+
+def _envoyer(*, departement, type, par_destinataire, lot, titre, template, lien):
+    """One notification (and one e-mail unless "jamais") per recipient for this batch of alerts."""
+    users = {u.pk: u for u in User.objects.filter(pk__in=par_destinataire, is_active=True)}
+    preferences = preferences_de(users)
+    carnets = Carnet.objects.select_related("beneficiaire").order_by("beneficiaire__nom_usage", "pk")
+    envoyes = 0
+    for user_id, carnet_ids in sorted(par_destinataire.items()):
+        user = users.get(user_id)
+        if user is None:
+            continue
+        noms, autres = liste_noms(carnets.filter(pk__in=carnet_ids))
+        nombre = len(noms) + autres
+        context = {"user": user, "noms": noms, "autres": autres, "nombre": nombre, "lien": lien}
+        context["departement"] = departement
+        cle = f"alerte:{type}:{departement.code}:{lot}"
+        notify(
+            user=user,
+            titre=titre(nombre),
+            message=rendre(f"suivi/emails/{template}_notification.txt", context),
+            cle=cle,
+            lien=lien,
+            departement_id=departement.pk,
+        )
+        if preferences.get(user.pk, FrequenceCourriel.HEBDOMADAIRE) != FrequenceCourriel.JAMAIS:
+            outbox.mettre_en_file(
+                departement_id=departement.pk,
+                canal=Canal.EMAIL,
+                destinataire=user.email,
+                sujet=titre(nombre),
+                corps=rendre(f"suivi/emails/{template}.txt", context),
+                cle=f"{cle}:{user.uid}",
+            )
+        envoyes += 1
+    return envoyes
+
+
+def _lien(name, **kwargs):
+    try:
+        return reverse(name, kwargs=kwargs or None)
+    except NoReverseMatch:
+        return ""
+
+
+def alertes_orientation_envoyer(*, departement, jour=None) -> int:
+    """Tell the chargés d'orientation about the new entrants past the target delay; returns recipients told."""
+    if not regles_du_departement(departement).alerte_orientation_active:
+        return 0
+    alertes = _signaler(
+        departement=departement,
+        type=TypeAlerte.ORIENTATION,
+        carnets=nouveaux_entrants_en_retard(departement=departement, jour=jour),
+        jour=jour,
+    )
+    if not alertes:
+        return 0
+    charges = Membership.objects.actifs().filter(role=Role.CHARGE_ORIENTATION).values_list("user_id", flat=True)
+    carnet_ids = [a.carnet_id for a in alertes]
+    par_destinataire = {user_id: carnet_ids for user_id in set(charges)}
+    delai = departement.delai_orientation_cible
+    return _envoyer(
+        departement=departement,
+        type=TypeAlerte.ORIENTATION,
+        par_destinataire=par_destinataire,
+        lot=min(a.pk for a in alertes),
+        titre=lambda n: (
+            f"{n} nouvel{'s' if n > 1 else ''} entrant{'s' if n > 1 else ''} sans orientation après {delai} jours"
+        ),
+        template="alerte_orientation",
+        lien=_lien("orientation:file"),
+    )
+
+
+def alertes_sans_referent_envoyer(*, departement, jour=None) -> int:
+    """Tell each structure's managers about the people their structure follows without référent."""
+    if not regles_du_departement(departement).alerte_sans_referent_active:
+        return 0
+    alertes = _signaler(
+        departement=departement, type=TypeAlerte.SANS_REFERENT, carnets=carnets_sans_referent(), jour=jour
+    )
+    if not alertes:
+        return 0
+    carnet_ids = {a.carnet_id for a in alertes}
+    structures_par_carnet = defaultdict(set)
+    for carnet_id, structure_id in MembreGroupe.objects.filter(fin=None, carnet_id__in=carnet_ids).values_list(
+        "carnet_id", "structure_id"
+    ):
+        structures_par_carnet[carnet_id].add(structure_id)
+    responsables = defaultdict(set)
+    for user_id, structure_id in (
+        Membership.objects.actifs().filter(role=Role.RESPONSABLE_STRUCTURE).values_list("user_id", "structure_id")
+    ):
+        responsables[structure_id].add(user_id)
+    par_destinataire = defaultdict(list)
+    for carnet_id in sorted(carnet_ids):
+        destinataires = set().union(*(responsables[s] for s in structures_par_carnet[carnet_id]))
+        for user_id in destinataires:
+            par_destinataire[user_id].append(carnet_id)
+    return _envoyer(
+        departement=departement,
+        type=TypeAlerte.SANS_REFERENT,
+        par_destinataire=dict(par_destinataire),
+        lot=min(a.pk for a in alertes),
+        titre=lambda n: f"{n} personne{'s' if n > 1 else ''} suivie{'s' if n > 1 else ''} sans référent",
+        template="alerte_sans_referent",
+        lien=_lien("carnet:portefeuille_structure"),
+    )

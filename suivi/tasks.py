@@ -1,0 +1,92 @@
+"""Celery tasks of the follow-up: thin wrappers over `suivi.services` and `suivi.outbox`.
+
+The periodic tasks walk the active départements, each inside its own scope and transaction, so that the
+messages a département queues are enqueued after its commit. Every task is idempotent: running it twice
+queues, notifies and sends nothing twice (unique keys, and a status claimed by a conditional UPDATE).
+"""
+
+import logging
+
+from celery import shared_task
+from django.db import transaction
+
+from spie.models import Departement
+from spie.tenancy import departement_scope
+from suivi import outbox, services
+
+logger = logging.getLogger(__name__)
+
+
+def _par_departement(service):
+    """Run a service for each active département; one département's failure does not stop the others."""
+    results, errors = {}, []
+    for departement in Departement.objects.actifs().order_by("pk"):
+        try:
+            with departement_scope(departement), transaction.atomic():
+                results[departement.code] = service(departement=departement)
+        except Exception:
+            logger.exception("%s a échoué pour le département %s", service.__name__, departement.code)
+            errors.append(departement.code)
+    if errors:
+        raise RuntimeError(f"{service.__name__} : échec pour les départements {', '.join(errors)}")
+    return results
+
+
+@shared_task(acks_late=True)
+def rappels_rendez_vous():
+    """Beat (daily): remind the people of their appointments."""
+    return _par_departement(services.rappels_rendez_vous_envoyer)
+
+
+@shared_task(acks_late=True)
+def digests_referents():
+    """Beat (daily): the weekly point to the professionals, and the daily e-mail to those who asked for it."""
+    return _par_departement(services.digests_envoyer)
+
+
+@shared_task(acks_late=True)
+def alertes_orientation():
+    """Beat (working days): new entrants past the orientation target, to the chargés d'orientation."""
+    return _par_departement(services.alertes_orientation_envoyer)
+
+
+@shared_task(acks_late=True)
+def alertes_sans_referent():
+    """Beat (working days): people followed without référent, to the structure managers."""
+    return _par_departement(services.alertes_sans_referent_envoyer)
+
+
+@shared_task(acks_late=True)
+def envoyer_questionnaires():
+    """Beat (daily): evaluation questionnaires after an orientation decision and at the end of a contract."""
+    return _par_departement(services.questionnaires_envoyer)
+
+
+@shared_task(acks_late=True)
+def envoyer_message(departement_id, message_id):
+    """Send one message of the outbox (enqueued after the commit that queued it); quiet if gone or taken."""
+    if not Departement.objects.filter(pk=departement_id).exists():
+        return False
+    with departement_scope(departement_id):
+        return outbox.message_envoyer(message_id=message_id)
+
+
+@shared_task(acks_late=True)
+def envoyer_messages():
+    """Beat (every few minutes): send what the after-commit task missed (broker down, worker lost, retries)."""
+    sent = 0
+    for departement in Departement.objects.order_by("pk"):
+        with departement_scope(departement):
+            for message_id in outbox.messages_a_reprendre():
+                sent += outbox.message_envoyer(message_id=message_id)
+    return sent
+
+
+@shared_task(acks_late=True)
+def expurger_messages():
+    """Beat (daily): erase addresses and texts of messages older than 30 days."""
+    erased = 0
+    for departement in Departement.objects.order_by("pk"):
+        with departement_scope(departement):
+            erased += outbox.messages_expurger()
+    return erased

@@ -49,7 +49,7 @@ def _orientation_event(sender, instance, created, **kwargs):
         payload_for=lambda structure: {
             "carnet_id": str(instance.carnet.uid),
             "orientation_id": str(instance.uid),
-            "type": instance.type,
+            "type": instance.type_orientation,
             "organisme_referent": getattr(instance.structure, "nom", None),
         },
     )

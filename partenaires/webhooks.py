@@ -21,6 +21,8 @@ import time
 
 from django.db import transaction
 
+from spie.tenancy import departement_scope
+
 EVENTS = {
     "carnet.modifie": "Le carnet d'une personne suivie a changé (événement de l'historique).",
     "rendez_vous.cree": "Un rendez-vous a été créé.",
@@ -45,23 +47,23 @@ def emit(*, event, departement_id, payload_for, carnet=None, structure_ids=None)
     from partenaires.api.views import structure_suit
     from partenaires.models import AbonnementWebhook, LivraisonWebhook
 
-    subscriptions = AbonnementWebhook.objects.filter(
-        departement_id=departement_id, actif=True, evenements__contains=[event]
-    ).select_related("structure")
+    # The receiver may run in any context (a task, a command): the event's own département is the scope.
     deliveries = []
-    for subscription in subscriptions:
-        structure = subscription.structure
-        if structure_ids is not None and structure.pk not in structure_ids:
-            continue
-        if carnet is not None and not structure_suit(structure, carnet):
-            continue
-        deliveries.append(
-            LivraisonWebhook.objects.create(
-                abonnement=subscription,
-                evenement=event,
-                payload={"evenement": event, "date": _now_iso(), "donnees": payload_for(structure)},
+    with departement_scope(departement_id):
+        subscriptions = AbonnementWebhook.objects.filter(actif=True, evenements__contains=[event])
+        for subscription in subscriptions.select_related("structure"):
+            structure = subscription.structure
+            if structure_ids is not None and structure.pk not in structure_ids:
+                continue
+            if carnet is not None and not structure_suit(structure, carnet):
+                continue
+            deliveries.append(
+                LivraisonWebhook.objects.create(
+                    abonnement=subscription,
+                    evenement=event,
+                    payload={"evenement": event, "date": _now_iso(), "donnees": payload_for(structure)},
+                )
             )
-        )
     if deliveries:
         from partenaires.tasks_webhooks import livrer_webhook
 

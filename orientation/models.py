@@ -1,0 +1,378 @@
+"""Orientation of new entrants: the queue's dossiers, interviews, diagnostics, decisions, réorientations.
+
+The queue itself is derived (see `orientation.queue`): a person lands in it as soon as their carnet says they
+entered the RSA, whatever created the carnet. A `DossierOrientation` exists from the moment someone takes the
+person; it carries the milestone dates that the delay indicators read.
+"""
+
+import uuid
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+
+from spie.tenancy import TenantManager, TenantModel, TenantQuerySet
+
+
+class TypeOrientation(models.TextChoices):
+    PRO = "pro", "Professionnelle"
+    SOCIO_PRO = "socio_pro", "Socio-professionnelle"
+    SOCIAL = "social", "Sociale"
+    AUTRE = "autre", "Autre (dispositif local)"
+
+
+# --- Configuration of the département -------------------------------------------------------
+
+
+class Dispositif(TenantModel):
+    """An orientation programme of the département (seeded with defaults, edited by its admin)."""
+
+    uid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    nom = models.CharField("nom", max_length=200)
+    type_orientation = models.CharField("type d'orientation", max_length=10, choices=TypeOrientation.choices)
+    description = models.TextField(
+        "description", blank=True, help_text="En mots simples : elle figure dans les courriers remis à la personne."
+    )
+    actif = models.BooleanField("actif", default=True)
+    version = models.PositiveIntegerField(default=1)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = "dispositif d'orientation"
+        verbose_name_plural = "dispositifs d'orientation"
+        ordering = ["type_orientation", "nom"]
+        constraints = [
+            models.UniqueConstraint(fields=["departement", "nom"], name="dispositif_nom_unique_par_departement")
+        ]
+
+    def __str__(self):
+        return self.nom
+
+
+# Created for every new département (post_save receiver) and for existing ones (data migration).
+DISPOSITIFS_PAR_DEFAUT = [
+    (
+        "Accompagnement vers l'emploi",
+        TypeOrientation.PRO,
+        "Un conseiller vous aide à chercher un emploi ou une formation et à préparer vos candidatures.",
+    ),
+    (
+        "Accompagnement des jeunes vers l'emploi",
+        TypeOrientation.PRO,
+        "Pour les moins de 26 ans : la mission locale vous aide à trouver une formation ou un emploi.",
+    ),
+    (
+        "Accompagnement global",
+        TypeOrientation.SOCIO_PRO,
+        "Un conseiller emploi et un travailleur social vous accompagnent ensemble pour lever ce qui vous freine "
+        "et avancer vers l'emploi.",
+    ),
+    (
+        "Parcours d'insertion socio-professionnelle",
+        TypeOrientation.SOCIO_PRO,
+        "Une structure d'insertion vous propose des ateliers, des mises en situation de travail et un suivi régulier.",
+    ),
+    (
+        "Accompagnement social",
+        TypeOrientation.SOCIAL,
+        "Un travailleur social vous aide d'abord pour le logement, le budget, les démarches ou la vie quotidienne.",
+    ),
+]
+
+
+class Secteur(TenantModel):
+    """A territory assigned to a chargé d'orientation: their queue shows its people by default."""
+
+    uid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="secteurs_orientation", verbose_name="agent"
+    )
+    territoire = models.ForeignKey(
+        "spie.Territoire", on_delete=models.CASCADE, related_name="secteurs", verbose_name="territoire"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = "secteur d'un chargé d'orientation"
+        verbose_name_plural = "secteurs des chargés d'orientation"
+        ordering = ["user__last_name", "user__first_name", "territoire__nom"]
+        constraints = [models.UniqueConstraint(fields=["user", "territoire"], name="secteur_unique")]
+
+    def __str__(self):
+        return f"{self.user} — {self.territoire}"
+
+
+# --- The dossier and its convocations -------------------------------------------------------
+
+
+class StatutDossier(models.TextChoices):
+    A_CONVOQUER = "a_convoquer", "À convoquer"
+    CONVOQUE = "convoque", "Convoqué"
+    ENTRETIEN = "entretien", "Entretien en cours"
+    DIAGNOSTIC_TERMINE = "diagnostic_termine", "Diagnostic terminé"
+    ORIENTATION_PROPOSEE = "orientation_proposee", "Orientation proposée"
+    ORIENTE = "oriente", "Orienté"
+
+
+STATUTS_OUVERTS = [s for s in StatutDossier.values if s != StatutDossier.ORIENTE]
+
+
+class DossierOrientationQuerySet(TenantQuerySet):
+    def ouverts(self):
+        return self.exclude(statut=StatutDossier.ORIENTE)
+
+
+class DossierOrientation(TenantModel):
+    """One orientation of one person, from the moment someone takes it to the decision.
+
+    The milestone dates are data (not derived from logs) so that indicators compute delays exactly:
+    RSA entry (copied when the dossier opens), first contact (first convocation issued, or the interview
+    itself when the person came without one), interview, decision, first accompaniment appointment.
+    A réorientation opens a new dossier; at most one dossier per carnet is open at a time.
+    """
+
+    uid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    carnet = models.ForeignKey("carnet.Carnet", on_delete=models.PROTECT, related_name="dossiers_orientation")
+    charge_orientation = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="dossiers_orientation",
+        verbose_name="chargé d'orientation",
+    )
+    statut = models.CharField(
+        "statut", max_length=24, choices=StatutDossier.choices, default=StatutDossier.A_CONVOQUER
+    )
+    demande_reorientation = models.OneToOneField(
+        "orientation.DemandeReorientation",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="dossier",
+        verbose_name="demande de réorientation",
+    )
+    date_entree_rsa = models.DateField("entrée au RSA", null=True, blank=True)
+    date_premier_contact = models.DateField("premier contact", null=True, blank=True)
+    date_entretien = models.DateField("entretien d'orientation", null=True, blank=True)
+    date_decision = models.DateField("décision d'orientation", null=True, blank=True)
+    date_premier_rdv_accompagnement = models.DateField("premier rendez-vous d'accompagnement", null=True, blank=True)
+    version = models.PositiveIntegerField(default=1)
+    created_at = models.DateTimeField("ouvert le", auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = TenantManager.from_queryset(DossierOrientationQuerySet)()
+
+    class Meta:
+        verbose_name = "dossier d'orientation"
+        verbose_name_plural = "dossiers d'orientation"
+        ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["carnet"], condition=~Q(statut="oriente"), name="dossier_orientation_ouvert_unique"
+            )
+        ]
+        indexes = [
+            models.Index(fields=["departement", "statut"], name="dossier_orientation_statut_idx"),
+            models.Index(fields=["charge_orientation", "statut"], name="dossier_orientation_charge_idx"),
+        ]
+
+    def __str__(self):
+        return f"Dossier d'orientation de {self.carnet.beneficiaire}"
+
+    @property
+    def est_ouvert(self):
+        return self.statut != StatutDossier.ORIENTE
+
+    @property
+    def est_reorientation(self):
+        return self.demande_reorientation_id is not None
+
+
+class Convocation(TenantModel):
+    """A convocation to the orientation interview. The appointment itself is a carnet `RendezVous`
+    (not an accompaniment one), whose status records attendance; the row is also the e-mail's outbox."""
+
+    uid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    dossier = models.ForeignKey(DossierOrientation, on_delete=models.PROTECT, related_name="convocations")
+    rendez_vous = models.OneToOneField(
+        "carnet.RendezVous", on_delete=models.PROTECT, related_name="convocation_orientation"
+    )
+    numero = models.PositiveSmallIntegerField("numéro", default=1)
+    courriel_demande = models.BooleanField("envoyer la convocation par courriel", default=False)
+    email_envoye_le = models.DateTimeField("courriel envoyé le", null=True, blank=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField("émise le", auto_now_add=True)
+
+    class Meta:
+        verbose_name = "convocation à l'entretien d'orientation"
+        ordering = ["-numero"]
+        constraints = [models.UniqueConstraint(fields=["dossier", "numero"], name="convocation_numero_unique")]
+
+    def __str__(self):
+        return f"Convocation n° {self.numero}"
+
+
+# --- The diagnostic -------------------------------------------------------------------------
+
+
+class StatutDiagnostic(models.TextChoices):
+    BROUILLON = "brouillon", "Brouillon"
+    TERMINE = "termine", "Terminé"
+
+
+class Diagnostic(TenantModel):
+    """One version of the common diagnostic of a person. A new diagnostic is a new row (next version):
+    a finished one is never rewritten. `data` holds one key per step (see `orientation.diagnostic`)."""
+
+    uid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    carnet = models.ForeignKey("carnet.Carnet", on_delete=models.PROTECT, related_name="diagnostics_orientation")
+    dossier = models.ForeignKey(
+        DossierOrientation, null=True, blank=True, on_delete=models.PROTECT, related_name="diagnostics"
+    )
+    numero_version = models.PositiveSmallIntegerField("version")
+    statut = models.CharField("statut", max_length=10, choices=StatutDiagnostic.choices, default="brouillon")
+    data = models.JSONField("contenu", default=dict, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name="commencé par"
+    )
+    auteur = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name="terminé par",
+    )
+    structure = models.ForeignKey(
+        "spie.Structure", null=True, blank=True, on_delete=models.PROTECT, related_name="+", verbose_name="structure"
+    )
+    started_at = models.DateTimeField("commencé le", auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    termine_le = models.DateTimeField("terminé le", null=True, blank=True)
+    version = models.PositiveIntegerField(default=1)
+
+    class Meta:
+        verbose_name = "diagnostic d'orientation"
+        verbose_name_plural = "diagnostics d'orientation"
+        ordering = ["-numero_version"]
+        constraints = [
+            models.UniqueConstraint(fields=["carnet", "numero_version"], name="diagnostic_version_unique"),
+            models.UniqueConstraint(
+                fields=["carnet"], condition=Q(statut="brouillon"), name="diagnostic_un_seul_brouillon"
+            ),
+        ]
+
+    def __str__(self):
+        return f"Diagnostic v{self.numero_version}"
+
+    @property
+    def est_termine(self):
+        return self.statut == StatutDiagnostic.TERMINE
+
+
+# --- Proposal and decision ------------------------------------------------------------------
+
+
+class StatutOrientation(models.TextChoices):
+    PROPOSEE = "proposee", "Proposée, en attente de validation"
+    VALIDEE = "validee", "Décidée"
+    RENVOYEE = "renvoyee", "Renvoyée au chargé d'orientation"
+
+
+class Orientation(TenantModel):
+    """A proposed orientation; once validated (or at once when the département needs no validation) it is
+    the decision: type, programme, organisme référent and optionally the référent."""
+
+    uid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    dossier = models.ForeignKey(DossierOrientation, on_delete=models.PROTECT, related_name="orientations")
+    carnet = models.ForeignKey("carnet.Carnet", on_delete=models.PROTECT, related_name="orientations")
+    diagnostic = models.ForeignKey(
+        Diagnostic, null=True, blank=True, on_delete=models.PROTECT, related_name="+", verbose_name="diagnostic"
+    )
+    type_orientation = models.CharField("type d'orientation", max_length=10, choices=TypeOrientation.choices)
+    dispositif = models.ForeignKey(
+        Dispositif, on_delete=models.PROTECT, related_name="orientations", verbose_name="dispositif"
+    )
+    structure = models.ForeignKey(
+        "spie.Structure", on_delete=models.PROTECT, related_name="+", verbose_name="organisme référent"
+    )
+    referent = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name="référent",
+    )
+    motif = models.TextField("motif de l'orientation")
+    statut = models.CharField("statut", max_length=10, choices=StatutOrientation.choices, default="proposee")
+    est_reorientation = models.BooleanField("réorientation", default=False)
+    proposee_par = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name="proposée par"
+    )
+    proposee_le = models.DateTimeField("proposée le", auto_now_add=True)
+    decidee_par = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name="décidée par",
+    )
+    decidee_le = models.DateTimeField("décidée le", null=True, blank=True)
+    commentaire = models.TextField("commentaire de la validation", blank=True)
+
+    class Meta:
+        verbose_name = "orientation"
+        ordering = ["-proposee_le"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["dossier"], condition=Q(statut__in=["proposee", "validee"]), name="orientation_une_par_dossier"
+            )
+        ]
+        indexes = [models.Index(fields=["carnet", "statut"], name="orientation_carnet_statut_idx")]
+
+    def __str__(self):
+        return f"Orientation {self.get_type_orientation_display().lower()} — {self.structure}"
+
+
+class StatutDemandeReorientation(models.TextChoices):
+    EN_ATTENTE = "en_attente", "En attente"
+    ACCEPTEE = "acceptee", "Acceptée"
+    REFUSEE = "refusee", "Refusée (maintien de l'orientation)"
+
+
+class DemandeReorientation(TenantModel):
+    """The référent asks for another orientation; one pending request per carnet at most."""
+
+    uid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    carnet = models.ForeignKey("carnet.Carnet", on_delete=models.PROTECT, related_name="demandes_reorientation")
+    demandeur = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name="demandée par"
+    )
+    structure = models.ForeignKey("spie.Structure", on_delete=models.PROTECT, related_name="+")
+    motif = models.TextField("motif de la demande")
+    statut = models.CharField(
+        "statut", max_length=12, choices=StatutDemandeReorientation.choices, default="en_attente"
+    )
+    created_at = models.DateTimeField("demandée le", auto_now_add=True)
+    decidee_par = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    decidee_le = models.DateTimeField("traitée le", null=True, blank=True)
+    commentaire = models.TextField("motif de la décision", blank=True)
+
+    class Meta:
+        verbose_name = "demande de réorientation"
+        verbose_name_plural = "demandes de réorientation"
+        ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["carnet"], condition=Q(statut="en_attente"), name="demande_reorientation_unique_en_attente"
+            )
+        ]
+
+    def __str__(self):
+        return f"Demande de réorientation du {self.created_at:%d/%m/%Y}"

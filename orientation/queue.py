@@ -1,0 +1,118 @@
+"""The queue of people to orient ("file des nouveaux entrants"), derived from the carnets.
+
+Nobody puts a person in the queue: whatever created the carnet (CAF/MSA flux, import, API, by hand), a person
+is in it when they entered the RSA (date known), their right is open or pending, they have no decided
+orientation and no référent yet (someone accompanied before the platform is not a new entrant). A person whose
+dossier is open (including a réorientation) stays in the queue until the decision.
+
+One query for the page whatever its size: the open dossier is joined (at most one per carnet, a database
+constraint), the territory and the convocation date are correlated subqueries.
+"""
+
+import datetime
+
+from django.db.models import Case, DateField, Exists, F, FilteredRelation, OuterRef, Q, Subquery, When
+from django.db.models.functions import TruncDate
+from django.utils import timezone
+
+from carnet.models import Carnet, EtatDroitRsa, MembreGroupe
+from orientation.models import STATUTS_OUVERTS, Convocation, Orientation, StatutDossier, StatutOrientation
+from spie.models import Territoire
+
+# Pending request, open and payable, open and suspended, payment suspended; blank: not known yet.
+DROITS_A_ORIENTER = [
+    EtatDroitRsa.DEMANDE_EN_ATTENTE,
+    EtatDroitRsa.OUVERT_VERSABLE,
+    EtatDroitRsa.OUVERT_SUSPENDU,
+    EtatDroitRsa.OUVERT_VERSEMENT_SUSPENDU,
+    "",
+]
+A_PRENDRE = "a_prendre"
+
+
+def nouvel_entrant_q():
+    """The condition on carnets that makes a person a new entrant waiting for an orientation."""
+    decidee = Orientation.objects.filter(carnet=OuterRef("pk"), statut=StatutOrientation.VALIDEE)
+    referent = MembreGroupe.objects.filter(carnet=OuterRef("pk"), est_referent=True, fin=None)
+    return Q(
+        ~Exists(decidee),
+        ~Exists(referent),
+        beneficiaire__date_entree_rsa__isnull=False,
+        beneficiaire__etat_droit_rsa__in=DROITS_A_ORIENTER,
+    )
+
+
+def file_queryset():
+    """Every carnet of the queue, annotated with its open dossier, territory and reference date."""
+    territoire = Territoire.objects.filter(communes=OuterRef("beneficiaire__commune_id")).order_by("nom")
+    convocation = Convocation.objects.filter(
+        dossier__carnet_id=OuterRef("pk"), dossier__statut=StatutDossier.CONVOQUE
+    ).order_by("-numero")
+    return (
+        Carnet.objects.select_related("beneficiaire", "beneficiaire__commune")
+        .annotate(
+            dossier=FilteredRelation(
+                "dossiers_orientation", condition=Q(dossiers_orientation__statut__in=STATUTS_OUVERTS)
+            )
+        )
+        .annotate(
+            dossier_uid=F("dossier__uid"),
+            dossier_statut=F("dossier__statut"),
+            dossier_charge_id=F("dossier__charge_orientation_id"),
+            charge_prenom=F("dossier__charge_orientation__first_name"),
+            charge_nom=F("dossier__charge_orientation__last_name"),
+            dossier_demande_id=F("dossier__demande_reorientation_id"),
+            territoire_nom=Subquery(territoire.values("nom")[:1]),
+            convocation_le=Subquery(convocation.values("rendez_vous__date_heure")[:1]),
+            # A réorientation counts from the day the request was accepted (its dossier opened).
+            date_reference=Case(
+                When(dossier__demande_reorientation__isnull=False, then=TruncDate("dossier__created_at")),
+                default=F("beneficiaire__date_entree_rsa"),
+                output_field=DateField(),
+            ),
+        )
+        .filter(Q(dossier__uid__isnull=False) | nouvel_entrant_q())
+    )
+
+
+def filtrer(queryset, *, territoires=None, en_retard_depuis=None, charge=None, statut="", recherche=""):
+    """Filters of the queue page. `territoires`: territory ids (None: no filter); `en_retard_depuis`: a
+    date, people whose reference date is before it; `charge`: a user, their dossiers only."""
+    if territoires is not None:
+        through = Territoire.communes.through.objects.filter(
+            territoire_id__in=territoires, commune_id=OuterRef("beneficiaire__commune_id")
+        )
+        queryset = queryset.filter(Exists(through))
+    if en_retard_depuis is not None:
+        queryset = queryset.filter(date_reference__lt=en_retard_depuis)
+    if charge is not None:
+        queryset = queryset.filter(dossier__charge_orientation=charge)
+    if statut == A_PRENDRE:
+        queryset = queryset.filter(dossier__uid__isnull=True)
+    elif statut:
+        queryset = queryset.filter(dossier__statut=statut)
+    if recherche:
+        from carnet.search import search_text
+
+        queryset = queryset.filter(beneficiaire__nom_recherche__contains=search_text(recherche))
+    return queryset.order_by(F("date_reference").asc(nulls_last=True), "beneficiaire__nom_usage", "pk")
+
+
+def limite_retard(departement, today=None) -> datetime.date:
+    """People whose reference date is before this day are late against the département's target."""
+    today = today or timezone.localdate()
+    return today - datetime.timedelta(days=departement.delai_orientation_cible)
+
+
+def decorer(rows, departement, today=None):
+    """Days since the reference date and the late flag, computed once per displayed row."""
+    today = today or timezone.localdate()
+    for row in rows:
+        row.jours = (today - row.date_reference).days if row.date_reference else None
+        row.en_retard = row.jours is not None and row.jours > departement.delai_orientation_cible
+        row.statut_libelle = StatutDossier(row.dossier_statut).label if row.dossier_statut else ""
+    return rows
+
+
+def est_dans_la_file(carnet) -> bool:
+    return file_queryset().filter(pk=carnet.pk).exists()

@@ -156,3 +156,177 @@ class LivraisonWebhook(models.Model):
     class Meta:
         verbose_name = "livraison de webhook"
         ordering = ["-created_at"]
+
+
+# --- CAF/MSA flux and spreadsheet imports (partenaires.flux, partenaires.imports) -----------------------------
+
+
+class StatutTraitement(models.TextChoices):
+    EN_ATTENTE = "en_attente", "En attente"
+    EN_COURS = "en_cours", "En cours"
+    TERMINE = "termine", "Terminé"
+    ECHEC = "echec", "Échec"
+
+
+class CanalDepot(models.TextChoices):
+    WEB = "web", "Navigateur"
+    API = "api", "API"
+
+
+def flux_path(instance, filename):
+    # Private storage, never the original name on disk (it may carry personal data).
+    return f"flux-caf/{instance.departement_id}/{uuid.uuid4().hex}"
+
+
+def tableur_path(instance, filename):
+    return f"imports-tableurs/{instance.departement_id}/{uuid.uuid4().hex}"
+
+
+class SuiviTraitementMixin(models.Model):
+    """Progress and outcome of a background run: the row is also its progress bar and its report."""
+
+    statut = models.CharField(
+        "statut", max_length=12, choices=StatutTraitement.choices, default=StatutTraitement.EN_ATTENTE
+    )
+    total = models.PositiveIntegerField("à traiter", default=0)
+    traites = models.PositiveIntegerField("traités", default=0)
+    crees = models.PositiveIntegerField("personnes créées", default=0)
+    mis_a_jour = models.PositiveIntegerField("personnes mises à jour", default=0)
+    inchanges = models.PositiveIntegerField("personnes inchangées", default=0)
+    rejetes = models.PositiveIntegerField("rejetés", default=0)
+    rapport = models.JSONField("rapport", default=dict, blank=True)
+    created_at = models.DateTimeField("déposé le", auto_now_add=True)
+    started_at = models.DateTimeField("commencé le", null=True, blank=True)
+    finished_at = models.DateTimeField("terminé le", null=True, blank=True)
+    # Heartbeat of the task: a run whose heartbeat is old was lost with its worker and may be taken over.
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        abstract = True
+
+    @property
+    def fini(self):
+        return self.statut in (StatutTraitement.TERMINE, StatutTraitement.ECHEC)
+
+    @property
+    def pourcentage(self):
+        if self.fini:
+            return 100
+        return min(100, int(100 * self.traites / self.total)) if self.total else 0
+
+    @property
+    def rejets(self):
+        return (self.rapport or {}).get("rejets", [])
+
+
+class ImportFlux(SuiviTraitementMixin, TenantModel):
+    """One CAF/MSA "bénéficiaires RSA" file and what its run did (`partenaires.flux`).
+
+    `rapport` holds {"message": str, "avertissements": [str], "rejets": [{"position", "ligne", "matricule",
+    "motif"}], "rejets_non_detailles": int}: never a NIR, never a name.
+    """
+
+    uid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    fichier = models.FileField(upload_to=flux_path)
+    nom_fichier = models.CharField("fichier", max_length=255)
+    taille = models.PositiveBigIntegerField("taille (octets)", default=0)
+    canal = models.CharField("dépôt", max_length=3, choices=CanalDepot.choices, default=CanalDepot.WEB)
+    date_reference = models.DateField("mois de référence du flux", null=True, blank=True)
+    ignores = models.PositiveIntegerField("foyers inconnus sans droit ouvert (ignorés)", default=0)
+    depose_par = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    jeton = models.ForeignKey(JetonApi, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+
+    class Meta:
+        verbose_name = "flux CAF/MSA"
+        verbose_name_plural = "flux CAF/MSA"
+        ordering = ["-created_at", "-pk"]
+
+    def __str__(self):
+        return f"Flux CAF/MSA du {self.created_at:%d/%m/%Y %H:%M}"
+
+    @property
+    def depose_par_libelle(self):
+        if self.jeton_id:
+            return f"API ({self.jeton.nom})"
+        return self.depose_par.get_full_name() if self.depose_par_id else ""
+
+
+class EmpreinteFlux(TenantModel):
+    """Fingerprint of the flux data last applied to a person: an unchanged record causes no write."""
+
+    beneficiaire = models.OneToOneField(
+        "carnet.Beneficiaire", on_delete=models.CASCADE, related_name="empreinte_flux", verbose_name="bénéficiaire"
+    )
+    hash = models.CharField("empreinte", max_length=64)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = "empreinte du flux CAF/MSA"
+        verbose_name_plural = "empreintes du flux CAF/MSA"
+        constraints = [
+            models.UniqueConstraint(fields=["departement", "beneficiaire"], name="empreinte_flux_unique"),
+        ]
+
+
+class TypeImport(models.TextChoices):
+    BENEFICIAIRES = "beneficiaires", "Bénéficiaires"
+    PROFESSIONNELS = "professionnels", "Professionnels (invitations)"
+
+
+class ModeleImport(TenantModel):
+    """Which column of a structure's files feeds which field: chosen once, reused for the next files."""
+
+    uid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    structure = models.ForeignKey(
+        "spie.Structure", on_delete=models.CASCADE, related_name="modeles_import", verbose_name="structure"
+    )
+    type = models.CharField("type", max_length=15, choices=TypeImport.choices)
+    # {target field: column header of the file}
+    colonnes = models.JSONField("correspondance des colonnes", default=dict)
+    updated_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = "modèle d'import"
+        verbose_name_plural = "modèles d'import"
+        constraints = [models.UniqueConstraint(fields=["structure", "type"], name="modele_import_unique")]
+
+
+class EtapeTableur(models.TextChoices):
+    COLONNES = "colonnes", "Colonnes à associer"
+    APERCU = "apercu", "Aperçu à valider"
+    VALIDE = "valide", "Import validé"
+
+
+class ImportTableur(SuiviTraitementMixin, TenantModel):
+    """A CSV or XLSX file of bénéficiaires or professionals: column mapping, preview, then the run.
+
+    `apercu` holds the preview's counts and line-numbered errors; `rapport` the run's ({"message", "rejets":
+    [{"ligne", "champ", "motif"}], "lignes": [{"ligne", "resultat"}]}). Never a NIR in either.
+    """
+
+    uid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    structure = models.ForeignKey(
+        "spie.Structure", on_delete=models.PROTECT, related_name="imports_tableurs", verbose_name="structure"
+    )
+    type = models.CharField("type", max_length=15, choices=TypeImport.choices)
+    fichier = models.FileField(upload_to=tableur_path)
+    nom_fichier = models.CharField("fichier", max_length=255)
+    format = models.CharField("format", max_length=4)
+    # How the file was read: {"encodage": "utf-8-sig"|"cp1252", "separateur": ";"|","} for CSV.
+    lecture = models.JSONField(default=dict, blank=True)
+    entetes = models.JSONField("colonnes du fichier", default=list, blank=True)
+    colonnes = models.JSONField("correspondance des colonnes", default=dict, blank=True)
+    etape = models.CharField("étape", max_length=10, choices=EtapeTableur.choices, default=EtapeTableur.COLONNES)
+    apercu = models.JSONField("aperçu", default=dict, blank=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+
+    class Meta:
+        verbose_name = "import de tableur"
+        verbose_name_plural = "imports de tableurs"
+        ordering = ["-created_at", "-pk"]
+
+    def __str__(self):
+        return f"Import du {self.created_at:%d/%m/%Y %H:%M} ({self.get_type_display()})"

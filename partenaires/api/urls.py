@@ -16,3 +16,11 @@ urlpatterns = [
     path("webhooks/", views_webhooks.AbonnementListCreate.as_view(), name="webhooks"),
     path("webhooks/<uuid:uid>/", views_webhooks.AbonnementDetail.as_view(), name="webhook"),
 ]
+
+# CAF/MSA flux (partenaires.flux).
+from partenaires.api import views_flux  # noqa: E402
+
+urlpatterns += [
+    path("flux-caf/", views_flux.FluxCafDepot.as_view(), name="flux_caf"),
+    path("flux-caf/<uuid:uid>/", views_flux.FluxCafDetail.as_view(), name="flux_caf_detail"),
+]

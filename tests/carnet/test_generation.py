@@ -2,6 +2,7 @@
 
 from collections import Counter
 from io import StringIO
+from random import Random
 
 import pytest
 from django.core.management import CommandError, call_command
@@ -10,6 +11,7 @@ from django.utils import timezone
 
 from carnet import services
 from carnet.generation import GENERATED_EMAIL_DOMAIN, POOL_SIZE, generate
+from carnet.management.commands import bench_carnet
 from carnet.management.commands.bench_carnet import (
     gram_frequencies,
     sql_carnet,
@@ -246,7 +248,7 @@ def test_sql_recherche_returns_the_page_rows(generated):
         names = sorted(set(Beneficiaire.objects.values_list("nom_usage", flat=True)))[:8]
         assert names
         for name in names:
-            for term in (name, typo(name, __import__("random").Random(name))):
+            for term in (name, typo(name, Random(name))):
                 found = list(_with_groups(search_beneficiaires({"nom": term}))[:MAX_RESULTS])
                 expected = {
                     b.pk: (
@@ -267,6 +269,21 @@ def test_sql_recherche_returns_the_page_rows(generated):
                 assert sorted(row[0] for row in selective) == sorted(row[0] for row in rows)
 
 
+def test_selective_search_stops_at_the_best_scores_with_the_same_result(generated, monkeypatch):
+    # With a limit of 3 the decreasing thresholds stop early: the rows must still be the plain query's top 3.
+    monkeypatch.setattr(bench_carnet, "MAX_RESULTS", 3)
+    departement, _, _ = generated
+    frequencies = gram_frequencies()
+    with departement_scope(departement):
+        people = list(Beneficiaire.objects.values_list("prenoms", "nom_usage")[:10])
+    for prenoms, nom in people:
+        for term in (f"{prenoms.split()[0]} {nom}", typo(nom, Random(nom))):
+            kwargs = {"departement_id": departement.pk, "nom": term, "user_id": 0, "structure_id": 0}
+            plain = [(row[1], row[2]) for row in sql_recherche(**kwargs)]
+            selective = [(row[1], row[2]) for row in sql_recherche(**kwargs, selective=True, frequencies=frequencies)]
+            assert selective == plain
+
+
 def test_bench_command_measures_pages_and_sql(generated):
     stdout = StringIO()
     call_command(
@@ -282,7 +299,7 @@ def test_bench_command_measures_pages_and_sql(generated):
     )
     output = stdout.getvalue()
     assert "30 carnets dans le département 76" in output
-    for label in ("portefeuille (5 carnets)", "portefeuille ?filtre=sans_rdv", "fiche carnet", "recherche ?nom="):
+    for label in ("portefeuille (5 carnets)", "portefeuille ?filtre=sans_rdv (5", "fiche carnet", "recherche ?nom="):
         line = next(line for line in output.splitlines() if line.startswith(label))
         assert "—" not in line.split("|")[0], line  # the page itself was measured
     # The bench référent took over its carnets through the service: one référent per carnet still.

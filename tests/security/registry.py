@@ -39,6 +39,7 @@ PUBLIC = {
     "openid_connect_callback": "retour de ProConnect, protégé par l'état OIDC",
     "api:schema": "schéma OpenAPI public de l'API des partenaires",
     "api:docs": "documentation publique de l'API des partenaires",
+    "evaluation:repondre": "questionnaire reçu par courriel par la personne (sans compte), protégé par son jeton",
 }
 
 OBJECT_ROUTES = {
@@ -95,6 +96,67 @@ OBJECT_ROUTES = {
     "api:rendez_vous": lambda w: {"uid": w.rdv.uid},
     "api:webhook": lambda w: {"uid": w.webhook.uid},
     "carnet:document_telecharger": lambda w: {"uid": w.carnet.uid, "document_uid": w.document.uid},
+    # Orientation: each route addresses its own object by uid (the carnet for a person of the queue).
+    **{
+        f"orientation:{name}": (lambda w: {"uid": w.carnet.uid})
+        for name in ("dossier_ouvrir", "synthese", "reorientation_demander")
+    },
+    **{
+        f"orientation:{name}": (lambda w: {"uid": w.dossier_orientation.uid})
+        for name in (
+            "dossier",
+            "dossier_prendre",
+            "dossier_attribuer",
+            "convoquer",
+            "diagnostic_commencer",
+            "proposer",
+        )
+    },
+    "orientation:presence": lambda w: {"uid": w.convocation.uid},
+    "orientation:convocation_pdf": lambda w: {"uid": w.convocation.uid},
+    "orientation:diagnostic": lambda w: {"uid": w.diagnostic.uid},
+    "orientation:diagnostic_etape": lambda w: {"uid": w.diagnostic.uid, "etape": "logement"},
+    **{
+        f"orientation:{name}": (lambda w: {"uid": w.orientation.uid})
+        for name in ("orientation", "valider", "renvoyer", "decision_pdf", "designer_referent")
+    },
+    "orientation:reorientation": lambda w: {"uid": w.demande_reorientation.uid},
+    "orientation:dispositif": lambda w: {"uid": w.dispositif.uid},
+    "orientation:secteur_supprimer": lambda w: {"uid": w.secteur.uid},
+    # CAF/MSA flux and spreadsheet imports (partenaires.flux, partenaires.imports).
+    **{
+        f"partenaires:{name}": (lambda w: {"uid": w.import_flux.uid})
+        for name in ("flux_detail", "flux_statut", "flux_rapport")
+    },
+    **{
+        f"partenaires:{name}": (lambda w: {"uid": w.import_tableur.uid})
+        for name in (
+            "import_detail",
+            "import_colonnes",
+            "import_apercu",
+            "import_valider",
+            "import_statut",
+            "import_rapport",
+        )
+    },
+    "api:flux_caf_detail": lambda w: {"uid": w.import_flux.uid},
+    # Offre: the catalogue, its sessions and imports, prescriptions (carnet side and receiving structure).
+    "offre:service_detail": lambda w: {"uid": w.service.uid},
+    "offre:service_modifier": lambda w: {"uid": w.service.uid},
+    "offre:sessions": lambda w: {"uid": w.service.uid},
+    "offre:session_modifier": lambda w: {"uid": w.service.uid, "session_uid": w.session.uid},
+    "offre:session_supprimer": lambda w: {"uid": w.service.uid, "session_uid": w.session.uid},
+    "offre:structure_fiche": lambda w: {"uid": w.structure.uid},
+    "offre:moderer": lambda w: {"uid": w.service.uid},
+    "offre:import_detail": lambda w: {"uid": w.import_catalogue.uid},
+    "offre:import_statut": lambda w: {"uid": w.import_catalogue.uid},
+    "offre:import_rapport": lambda w: {"uid": w.import_catalogue.uid},
+    "offre:prescription_recue": lambda w: {"uid": w.prescription.uid},
+    "offre:prescription_repondre": lambda w: {"uid": w.prescription.uid},
+    "offre:carnet_prescriptions": lambda w: {"uid": w.carnet.uid},
+    "offre:carnet_recherche": lambda w: {"uid": w.carnet.uid},
+    "offre:prescrire": lambda w: {"uid": w.carnet.uid, "service_uid": w.service.uid},
+    "offre:prescription_annuler": lambda w: {"uid": w.carnet.uid, "prescription_uid": w.prescription.uid},
 }
 
 PARAM_ROUTES = {
@@ -103,6 +165,8 @@ PARAM_ROUTES = {
     "account_reset_password_from_key": lambda w: {"uidb36": "1", "key": "cle-inconnue"},
     "openid_connect_login": lambda w: {"provider_id": "proconnect"},
     "openid_connect_callback": lambda w: {"provider_id": "proconnect"},
+    "evaluation:repondre": lambda w: {"token": "jeton-inconnu"},
+    "offre:export_fichier": lambda w: {"fichier": "services.json"},
 }
 
 PLAIN_ROUTES = {
@@ -124,7 +188,16 @@ PLAIN_ROUTES = {
     "carnet:recherche",
     "carnet:beneficiaire_creer",
     "carnet:referentiels",
+    "orientation:file",
+    "orientation:a_valider",
+    "orientation:reorientations",
+    "orientation:dispositifs",
+    "orientation:dispositif_creer",
+    "orientation:secteurs",
     "partenaires:jetons",
+    "partenaires:flux_liste",
+    "partenaires:imports_liste",
+    "api:flux_caf",
     "api:schema",
     "api:docs",
     "api:beneficiaires",
@@ -155,6 +228,18 @@ PLAIN_ROUTES = {
     "socialaccount_login_error",
     "socialaccount_signup",
     "socialaccount_connections",
+    "suivi:regles",
+    "suivi:evaluations",
+    "suivi:preferences",
+    "offre:recherche",
+    "offre:recherche_json",
+    "offre:catalogue",
+    "offre:service_creer",
+    "offre:moderation",
+    "offre:qualite",
+    "offre:imports",
+    "offre:export",
+    "offre:prescriptions_recues",
 }
 
 # The national admin site (Django admin, superadmins only, own login) and allauth's legacy redirects.

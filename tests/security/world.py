@@ -38,10 +38,24 @@ class World:
     document: object
     situation_locale: object
     objectif_local: object
+    dossier_orientation: object
+    convocation: object
+    diagnostic: object
+    orientation: object
+    demande_reorientation: object
+    dispositif: object
+    secteur: object
     jeton: object
     jeton_valeur: str
     webhook: object
+    import_flux: object
+    import_tableur: object
     users_by_role: dict
+    # Offre (catalogue, sessions, imports, prescriptions): built by build_offre() from build_carnet().
+    service: object = None
+    session: object = None
+    prescription: object = None
+    import_catalogue: object = None
 
 
 def build_world(code, nom) -> World:
@@ -61,6 +75,8 @@ def build_world(code, nom) -> World:
         jeton=jeton,
         jeton_valeur=jeton_valeur,
         webhook=build_webhook(jeton),
+        import_flux=build_import_flux(jeton),
+        import_tableur=build_import_tableur(structure, users_by_role[Role.ADMIN_DEPARTEMENT]),
         departement=departement,
         structure=structure,
         territoire=TerritoireFactory(departement=departement),
@@ -122,6 +138,8 @@ def build_carnet(departement, structure, users_by_role):
         "objectif_local": ObjectifReference.objects.create(
             theme=theme("emploi"), libelle=f"Objectif local {departement.code}", departement=departement
         ),
+        **build_orientation(departement, structure, carnet, users_by_role),
+        **build_offre(departement, structure, carnet, users_by_role),
     }
 
 
@@ -154,3 +172,111 @@ def build_webhook(jeton):
         evenements=["carnet.modifie"],
         secret_chiffre=encrypt("secret-de-test"),
     )
+
+
+def build_orientation(departement, structure, carnet, users_by_role):
+    """Orientation objects of the world's carnet: an open dossier with a convocation, a draft diagnostic, a
+    proposal awaiting validation, a pending réorientation request; a programme and a sector."""
+    from orientation.models import (
+        Convocation,
+        DemandeReorientation,
+        Diagnostic,
+        Dispositif,
+        DossierOrientation,
+        Orientation,
+        Secteur,
+    )
+    from tests.carnet.factories import RendezVousFactory
+
+    charge = users_by_role[Role.CHARGE_ORIENTATION]
+    common = {"departement": departement, "carnet": carnet}
+    dispositif = Dispositif.unscoped_objects.filter(departement=departement, type_orientation="pro").first()
+    dossier = DossierOrientation.unscoped_objects.create(**common, charge_orientation=charge, statut="convoque")
+    rendez_vous = RendezVousFactory(carnet=carnet, professionnel=charge, structure=structure, est_accompagnement=False)
+    return {
+        "dossier_orientation": dossier,
+        "convocation": Convocation.unscoped_objects.create(
+            departement=departement, dossier=dossier, rendez_vous=rendez_vous, created_by=charge
+        ),
+        "diagnostic": Diagnostic.unscoped_objects.create(
+            **common, dossier=dossier, numero_version=1, created_by=charge
+        ),
+        "orientation": Orientation.unscoped_objects.create(
+            **common,
+            dossier=dossier,
+            type_orientation="pro",
+            dispositif=dispositif,
+            structure=structure,
+            motif="Projet professionnel clair",
+            proposee_par=charge,
+        ),
+        "demande_reorientation": DemandeReorientation.unscoped_objects.create(
+            **common, demandeur=users_by_role[Role.PROFESSIONNEL], structure=structure, motif="Nouveau projet"
+        ),
+        "dispositif": dispositif,
+        "secteur": Secteur.unscoped_objects.create(
+            departement=departement,
+            user=charge,
+            territoire=TerritoireFactory(departement=departement, nom=f"Secteur d'orientation {departement.code}"),
+        ),
+    }
+
+
+def build_import_flux(jeton):
+    """A CAF/MSA flux deposited through the API by the world's token (its structure may read it back)."""
+    from partenaires.models import ImportFlux
+
+    return ImportFlux.unscoped_objects.create(
+        departement=jeton.departement,
+        fichier="flux-caf/test.xml",
+        nom_fichier="flux.xml",
+        canal="api",
+        jeton=jeton,
+        statut="termine",
+        rapport={"message": "", "rejets": [{"position": 2, "ligne": 9, "matricule": "1234567", "motif": "Test"}]},
+    )
+
+
+def build_import_tableur(structure, admin):
+    """A spreadsheet import waiting for its column mapping."""
+    from partenaires.models import ImportTableur
+
+    return ImportTableur.unscoped_objects.create(
+        departement=structure.departement,
+        structure=structure,
+        type="beneficiaires",
+        fichier="imports-tableurs/test.csv",
+        nom_fichier="beneficiaires.csv",
+        format="csv",
+        entetes=["Nom", "Prénom", "Date de naissance"],
+        total=1,
+        created_by=admin,
+    )
+
+
+def build_offre(departement, structure, carnet, users_by_role):
+    """A published service of the world's structure with a session, a pending prescription to it from the
+    world's carnet (the structure's members receive it), and a finished import of the catalogue."""
+    from offre.models import ImportCatalogue
+    from tests.offre.factories import PrescriptionFactory, ServiceFactory, SessionFactory
+
+    service = ServiceFactory(structure=structure, di_id=f"spie-{departement.code}--service-du-monde")
+    return {
+        "service": service,
+        "session": SessionFactory(service=service),
+        "prescription": PrescriptionFactory(
+            service=service,
+            carnet=carnet,
+            prescripteur=users_by_role[Role.PROFESSIONNEL],
+            structure_prescriptrice=structure,
+        ),
+        "import_catalogue": ImportCatalogue.unscoped_objects.create(
+            departement=departement,
+            format="json",
+            fichier="imports-offre/inexistant.json",
+            noms_fichiers="catalogue.json",
+            statut="termine",
+            rapport={"message": "Import terminé", "erreurs": []},
+            created_by=users_by_role[Role.ADMIN_DEPARTEMENT],
+        ),
+    }

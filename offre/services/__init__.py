@@ -1,0 +1,46 @@
+"""Writes of the offer, one module per subject; import from here. Functions are keyword-only."""
+
+from offre.services.catalogue import (
+    ConflitDeVersion,
+    RegleMetier,
+    scores_refresh,
+    service_create,
+    service_moderate,
+    service_update,
+    session_create,
+    session_delete,
+    session_update,
+    structure_fiche_update,
+)
+from offre.services.imports import import_create, import_run, report_rows
+from offre.services.lecture import FichierInvalide, read_files
+from offre.services.prescriptions import (
+    prescription_answer,
+    prescription_cancel,
+    prescription_send,
+    prescriptions_expire,
+    prescriptions_remind,
+)
+
+__all__ = [
+    "ConflitDeVersion",
+    "FichierInvalide",
+    "RegleMetier",
+    "import_create",
+    "import_run",
+    "prescription_answer",
+    "prescription_cancel",
+    "prescription_send",
+    "prescriptions_expire",
+    "prescriptions_remind",
+    "read_files",
+    "report_rows",
+    "scores_refresh",
+    "service_create",
+    "service_moderate",
+    "service_update",
+    "session_create",
+    "session_delete",
+    "session_update",
+    "structure_fiche_update",
+]

@@ -1,0 +1,473 @@
+"""Households of the flux → bénéficiaires, one batch at a time.
+
+Only the applicant (ROLEPERS DEM) and the spouse (CJT) become bénéficiaires with a carnet; children and other
+members do not. A person is found, inside the département, by NIR first, then by CAF/MSA number and role in
+the household (the matching rules of `carnet.services.beneficiaire_match` that the flux can feed); a person
+found by number and role who already has another NIR is not merged (the household is rejected for a human
+to look at it).
+
+Speed (the flux of a large département is tens of thousands of households): each batch costs two queries to
+find the people already known, whatever its size, then bulk writes. `EmpreinteFlux` keeps, per person, a hash
+of the flux data last applied: an unchanged record writes nothing at all, so re-running the same file writes
+nothing. Unknown households whose right is refused or closed are not created (nobody to orient).
+
+What the flux overwrites on a known person: the RSA right (state, suspension, closure, "droits et devoirs",
+entry date), the CAF/MSA number, role and the address. Names and birth date are the département's once the
+person exists (they are only filled when blank); the NIR is added when the person had none.
+"""
+
+import datetime
+import hashlib
+from dataclasses import dataclass, field
+
+from django.core.exceptions import ValidationError
+from django.db.models import F
+from django.utils import timezone
+
+from carnet.models import Beneficiaire, Carnet, EtatDroitRsa, OrganismePayeur, RoleFoyer, TypeEvenement
+from carnet.nir import nir_hash, normalise_nir
+from carnet.search import name_trigrams, search_text
+from carnet.services import evenement_record
+from partenaires.flux.ecriture import creer_beneficiaires
+from partenaires.models import EmpreinteFlux
+
+# Bump when the mapping below changes: every person is then re-applied once.
+VERSION_CORRESPONDANCE = "1"
+ROLES = {"DEM": RoleFoyer.DEMANDEUR, "CJT": RoleFoyer.CONJOINT}
+LIBELLES_ROLES = {"DEM": "demandeur", "CJT": "conjoint"}
+ETATS = {choice.value for choice in EtatDroitRsa}
+# An unknown household is created when its right is pending or open (it has someone to orient).
+ETATS_A_CREER = {
+    EtatDroitRsa.DEMANDE_EN_ATTENTE,
+    EtatDroitRsa.OUVERT_VERSABLE,
+    EtatDroitRsa.OUVERT_SUSPENDU,
+    EtatDroitRsa.OUVERT_VERSEMENT_SUSPENDU,
+}
+SUSPENDUS = {EtatDroitRsa.OUVERT_SUSPENDU, EtatDroitRsa.OUVERT_VERSEMENT_SUSPENDU}
+CHAMPS_DROITS = [
+    "etat_droit_rsa",
+    "motif_suspension",
+    "motif_cloture",
+    "date_cloture",
+    "soumis_droits_devoirs",
+    "date_entree_rsa",
+]
+CHAMPS_ADMINISTRATIFS = [
+    "organisme_payeur",
+    "numero_allocataire",
+    "role_foyer",
+    "adresse",
+    "complement_adresse",
+    "code_postal",
+    "commune_id",
+]
+# Overwritten by the flux when it brings a new value.
+CHAMPS_FLUX = CHAMPS_DROITS + CHAMPS_ADMINISTRATIFS
+# Filled from the flux only when blank.
+CHAMPS_SI_VIDES = ["civilite", "nom_naissance", "lieu_naissance"]
+CHAMPS_IDENTITE = ["civilite", "nom_usage", "nom_naissance", "prenoms", "date_naissance", "lieu_naissance"]
+CHAMPS_NOMS = {"nom_usage", "nom_naissance", "prenoms"}
+LIBELLES_CHAMPS = {
+    "organisme_payeur": "organisme payeur",
+    "numero_allocataire": "numéro d'allocataire",
+    "role_foyer": "rôle dans le foyer",
+    "adresse": "adresse",
+    "complement_adresse": "adresse",
+    "code_postal": "adresse",
+    "commune_id": "adresse",
+    "civilite": "civilité",
+    "nom_naissance": "nom de naissance",
+    "lieu_naissance": "lieu de naissance",
+    "nir": "NIR",
+}
+VRAI = {"1", "true"}
+
+
+class Rejet(Exception):
+    """The household cannot be applied; the message (French, without personal data) goes to the report."""
+
+
+@dataclass
+class Cible:
+    """One person of a household, as the platform will store them."""
+
+    role: str  # DEM or CJT
+    rang: int  # rank of the person in the household, from 1
+    valeurs: dict
+    nir: str
+    nir_hash: str
+    hash: str = ""
+
+
+@dataclass
+class Compteurs:
+    crees: int = 0
+    mis_a_jour: int = 0
+    inchanges: int = 0
+    rejetes: int = 0
+    ignores: int = 0
+    traites: int = 0
+
+
+def _titre(value):
+    """CAF names come in capitals: "JEAN-PIERRE" → "Jean-Pierre"; mixed case is kept as sent."""
+    value = " ".join((value or "").split())
+    return value.title() if value.isupper() else value
+
+
+def _date(text):
+    return datetime.date.fromisoformat(text[:10]) if text else None
+
+
+def _espaces(*parts):
+    return " ".join(" ".join(p.split()) for p in parts if p and p.strip())
+
+
+def nir_valide(value):
+    """`carnet.nir.normalise_nir`, with a fast path for the usual 15 digits (tens of thousands per file)."""
+    if len(value) == 15 and value.isascii() and value.isdigit() and int(value[13:]) == 97 - int(value[:13]) % 97:
+        return value
+    return normalise_nir(value)
+
+
+def cibles_du_foyer(foyer) -> list[Cible]:
+    """The applicant and spouse of a household. Raises Rejet."""
+    if not foyer.matricule.isdigit():
+        raise Rejet("MATRICULE absent ou invalide.")
+    if foyer.etat not in ETATS:
+        raise Rejet("État du droit (ETATDOSRSA) inconnu : 0 à 6 attendu.")
+    numero = str(int(foyer.matricule))
+    if len(numero) > 15:
+        raise Rejet("MATRICULE trop long.")
+    demandeurs = [p for p in foyer.personnes if p.role == "DEM"]
+    if not demandeurs:
+        raise Rejet("Aucun demandeur (ROLEPERS DEM) dans le foyer.")
+    if len(demandeurs) > 1 or sum(1 for p in foyer.personnes if p.role == "CJT") > 1:
+        raise Rejet("Plusieurs demandeurs ou plusieurs conjoints dans le foyer.")
+    suspension = foyer.suspension if foyer.etat in SUSPENDUS and foyer.suspension else ("", "")
+    cloture = foyer.cloture or ("", "")
+    adresse = foyer.adresse or {}
+    code_postal = adresse.get("CODEPOS", "")
+    commune = adresse.get("NUMCOM", "").upper()
+    communs = {
+        "organisme_payeur": "msa" if foyer.organisme.upper().startswith("MSA") else "caf",
+        "numero_allocataire": numero,
+        "etat_droit_rsa": foyer.etat,
+        "motif_suspension": suspension[0][:100],
+        "motif_cloture": cloture[0][:100],
+        "date_cloture": _date(cloture[1]),
+        "date_entree_rsa": _date(foyer.date_demande),
+        "adresse": _espaces(adresse.get("NUMVOIE", ""), adresse.get("LIBTYPEVOIE", ""), adresse.get("NOMVOIE", ""))[
+            :255
+        ],
+        "complement_adresse": _espaces(
+            adresse.get("COMPLIDEADR", ""), adresse.get("COMPLADR", ""), adresse.get("LIEUDIST", "")
+        )[:255],
+        "code_postal": code_postal.zfill(5) if code_postal.isdigit() else "",
+        # As sent; codes missing from the national referential are set aside in the batch (`Communes`).
+        "commune_id": commune or None,
+    }
+    cibles = []
+    for rang, personne in enumerate(foyer.personnes, start=1):
+        if personne.role not in ROLES:
+            continue
+        who = f"{LIBELLES_ROLES[personne.role]} (personne n° {rang} du foyer)"
+        ident = personne.identification
+        nom, prenom = _titre(ident.get("NOM")), _titre(ident.get("PRENOM"))
+        if not nom or not prenom:
+            raise Rejet(f"Nom ou prénom vide pour le {who}.")
+        nir = ""
+        if ident.get("NIR"):
+            try:
+                nir = nir_valide(ident["NIR"])
+            except ValidationError as exc:
+                raise Rejet(f"NIR invalide pour le {who}.") from exc
+        sexe, qualite = ident.get("SEXE", ""), ident.get("QUAL", "").upper()
+        civilite = "m" if sexe == "1" or qualite == "MR" else "mme" if sexe == "2" or qualite in ("MME", "MLE") else ""
+        valeurs = {
+            "civilite": civilite,
+            "nom_usage": nom[:150],
+            "nom_naissance": _titre(ident.get("NOMNAI"))[:150],
+            "prenoms": _espaces(prenom, _titre(ident.get("PRENOM2")), _titre(ident.get("PRENOM3")))[:200],
+            "date_naissance": _date(ident.get("DTNAI")),
+            "lieu_naissance": _titre(ident.get("NOMCOMNAI"))[:150],
+            "role_foyer": ROLES[personne.role],
+            "soumis_droits_devoirs": (personne.droits_devoirs or "").lower() in VRAI,
+            **communs,
+        }
+        cible = Cible(role=personne.role, rang=rang, valeurs=valeurs, nir=nir, nir_hash=nir_hash(nir) if nir else "")
+        cible.hash = _empreinte(cible)
+        cibles.append(cible)
+    return cibles
+
+
+_CHAMPS_EMPREINTE = tuple(CHAMPS_IDENTITE + CHAMPS_FLUX)
+
+
+def _empreinte(cible):
+    """Hash of everything the flux says of the person (repr of str, bool, None and dates is stable)."""
+    values = cible.valeurs
+    data = (VERSION_CORRESPONDANCE, cible.nir, *(values.get(name) for name in _CHAMPS_EMPREINTE))
+    return hashlib.sha256(repr(data).encode()).hexdigest()
+
+
+@dataclass
+class Integration:
+    """Applies batches of households for one département (inside its scope and a transaction per batch)."""
+
+    departement_id: int
+    communes: "Communes"
+    compteurs: Compteurs = field(default_factory=Compteurs)
+    rejets: list = field(default_factory=list)
+    max_rejets: int = 5000
+    rejets_non_detailles: int = 0
+
+    def rejeter(self, foyer, motif):
+        self.compteurs.rejetes += 1
+        if len(self.rejets) < self.max_rejets:
+            self.rejets.append(
+                {"position": foyer.position, "ligne": foyer.ligne, "matricule": foyer.matricule, "motif": motif}
+            )
+        else:
+            self.rejets_non_detailles += 1
+
+    def lot(self, prepares):
+        """Apply a batch of households, each as `preparer()` gave it. Call inside a transaction."""
+        self.decider(prepares).ecrire()
+
+    def decider(self, prepares):
+        """Match a batch of households and decide what to write; `ecrire()` on the result writes it."""
+        self.compteurs.traites += len(prepares)
+        valid = []
+        for foyer, cibles, motif in prepares:
+            if motif:
+                self.rejeter(foyer, motif)
+            else:
+                valid.append((foyer, cibles))
+        self.communes.resoudre(cible.valeurs for _, cibles in valid for cible in cibles)
+        lot = _Lot(self, [cible for _, cibles in valid for cible in cibles])
+        for foyer, cibles in valid:
+            try:
+                lot.foyer(foyer, cibles)
+            except Rejet as rejet:
+                self.rejeter(foyer, str(rejet))
+        return lot
+
+
+def preparer(foyer):
+    """(household, its people, rejection reason or ""): everything that needs no database."""
+    if foyer.erreur:
+        return foyer, [], foyer.erreur
+    try:
+        return foyer, cibles_du_foyer(foyer), ""
+    except Rejet as rejet:
+        return foyer, [], str(rejet)
+
+
+@dataclass
+class _Connu:
+    """A person already in the database, as far as matching needs (the full row is read only to update it)."""
+
+    pk: int | None
+    nir_hash: str
+    numero_allocataire: str
+    role_foyer: str
+    hash: str | None
+    nouveau: dict | None = None  # the pending row of a person created in this batch
+
+
+class _Lot:
+    """The writes of one batch, gathered then done in bulk."""
+
+    def __init__(self, integration, cibles):
+        self.integration = integration
+        self.compteurs = integration.compteurs
+        self.now = timezone.now()
+        self.by_nir, self.by_numero = {}, {}
+        hashes = {c.nir_hash for c in cibles if c.nir_hash}
+        numeros = {c.valeurs["numero_allocataire"] for c in cibles}
+        columns = ("pk", "nir_hash", "numero_allocataire", "role_foyer", "empreinte_flux__hash")
+        # Two queries rather than one with OR: each uses its index (the NIR one is partial: nir_hash <> '').
+        people = Beneficiaire.objects.order_by()
+        rows = list(people.filter(nir_hash__in=hashes).exclude(nir_hash="").values_list(*columns)) if hashes else []
+        seen = {row[0] for row in rows}
+        rows += [
+            row for row in people.filter(numero_allocataire__in=numeros).values_list(*columns) if row[0] not in seen
+        ]
+        for row in sorted(rows):
+            self._index(_Connu(*row), replace=False)
+        self.nouveaux = []  # _Connu of the people to create, their row in `nouveau`
+        self.a_modifier = {}  # pk → Cible: known people whose flux data changed
+
+    def _index(self, connu, replace=True):
+        if connu.nir_hash and (replace or connu.nir_hash not in self.by_nir):
+            self.by_nir[connu.nir_hash] = connu
+        key = (connu.numero_allocataire, connu.role_foyer)
+        if replace or key not in self.by_numero:
+            self.by_numero[key] = connu
+
+    def _find(self, cible):
+        found = self.by_nir.get(cible.nir_hash) if cible.nir_hash else None
+        if found is not None:
+            return found
+        candidate = self.by_numero.get((cible.valeurs["numero_allocataire"], ROLES[cible.role]))
+        if candidate is not None and cible.nir_hash and candidate.nir_hash and candidate.nir_hash != cible.nir_hash:
+            raise Rejet(
+                f"Le {LIBELLES_ROLES[cible.role]} (personne n° {cible.rang} du foyer) a un NIR différent de celui de "
+                "la personne déjà connue avec ce numéro d'allocataire et ce rôle : rapprochement à faire à la main."
+            )
+        return candidate
+
+    def foyer(self, foyer, cibles):
+        matches = [(cible, self._find(cible)) for cible in cibles]
+        known = [connu for _, connu in matches if connu is not None]
+        if len({id(connu) for connu in known}) < len(known):
+            raise Rejet("Deux personnes du foyer correspondent à la même fiche.")
+        if not known and foyer.etat not in ETATS_A_CREER:
+            self.compteurs.ignores += 1
+            return
+        for cible, connu in matches:
+            if connu is None:
+                if foyer.etat in ETATS_A_CREER:
+                    self._create(cible)
+            elif connu.nouveau is not None:
+                # Twice in the same batch: the later household wins, the person is still one creation.
+                connu.nouveau.update({name: cible.valeurs[name] for name in CHAMPS_FLUX})
+                connu.hash = cible.hash
+            elif connu.hash == cible.hash:
+                self.compteurs.inchanges += 1
+            else:
+                self.a_modifier[connu.pk] = cible
+                connu.hash = cible.hash
+
+    def _create(self, cible):
+        valeurs = dict(cible.valeurs, nir=cible.nir, nir_hash=cible.nir_hash)
+        connu = _Connu(None, cible.nir_hash, valeurs["numero_allocataire"], valeurs["role_foyer"], cible.hash, valeurs)
+        self._index(connu)
+        self.nouveaux.append(connu)
+        self.compteurs.crees += 1
+
+    def ecrire(self):
+        self._write_new()
+        if self.a_modifier:
+            self._write_changes()
+
+    # --- New people: COPY (partenaires.flux.ecriture) -----------------------------------------------------------
+
+    def _write_new(self):
+        if not self.nouveaux:
+            return
+        creer_beneficiaires(
+            self.integration.departement_id,
+            [connu.nouveau for connu in self.nouveaux],
+            resume=lambda v: f"Carnet de bord ouvert (flux {OrganismePayeur(v['organisme_payeur']).label})",
+            empreintes=[connu.hash for connu in self.nouveaux],
+        )
+
+    # --- Known people whose flux data changed: read in full, compared, bulk updated -----------------------------
+
+    def _write_changes(self):
+        departement_id = self.integration.departement_id
+        people = Beneficiaire.objects.select_related("carnet").filter(pk__in=list(self.a_modifier)).order_by("pk")
+        changed_people, evenements, sans_carnet = [], [], []
+        for beneficiaire in people:
+            cible = self.a_modifier[beneficiaire.pk]
+            changed = _apply_values(beneficiaire, cible.valeurs, CHAMPS_FLUX)
+            for name in CHAMPS_SI_VIDES:
+                if not getattr(beneficiaire, name) and cible.valeurs[name]:
+                    setattr(beneficiaire, name, cible.valeurs[name])
+                    changed.append(name)
+            if cible.nir and not beneficiaire.nir_hash:
+                beneficiaire.set_nir(cible.nir)
+                changed.append("nir")
+            if not hasattr(beneficiaire, "carnet"):
+                sans_carnet.append(beneficiaire)
+            if not changed:
+                # Same data under another fingerprint (first time in the flux, new mapping version): no write.
+                self.compteurs.inchanges += 1
+                continue
+            self.compteurs.mis_a_jour += 1
+            changed_people.append((beneficiaire, changed))
+            if any(name in CHAMPS_DROITS for name in changed):
+                evenements.append((beneficiaire, TypeEvenement.DROITS, _resume_droits(beneficiaire)))
+            autres = sorted({LIBELLES_CHAMPS[name] for name in changed if name not in CHAMPS_DROITS})
+            if autres:
+                resume = f"Mis à jour par le flux CAF/MSA : {', '.join(autres)}"
+                evenements.append((beneficiaire, TypeEvenement.BENEFICIAIRE_MODIFIE, resume))
+        if sans_carnet:
+            Carnet.objects.bulk_create(Carnet(departement_id=departement_id, beneficiaire=b) for b in sans_carnet)
+        if changed_people:
+            self._bulk_update(changed_people)
+        for beneficiaire, type_, resume in evenements:
+            # One by one (few per month): the timeline's receivers (webhooks to the group) must see them.
+            evenement_record(carnet=beneficiaire.carnet, type=type_, resume=resume)
+        EmpreinteFlux.objects.bulk_create(
+            [
+                EmpreinteFlux(departement_id=departement_id, beneficiaire_id=pk, hash=cible.hash)
+                for pk, cible in self.a_modifier.items()
+            ],
+            update_conflicts=True,
+            unique_fields=["beneficiaire"],
+            update_fields=["hash", "updated_at"],
+        )
+
+    def _bulk_update(self, changed_people):
+        fields = {"version", "updated_at"}
+        for beneficiaire, changed in changed_people:
+            names = {name for name in changed if name != "nir"}
+            if "nir" in changed:
+                names |= {"nir_chiffre", "nir_hash"}
+            if names & CHAMPS_NOMS:
+                parts = (beneficiaire.nom_usage, beneficiaire.nom_naissance, beneficiaire.prenoms)
+                beneficiaire.nom_recherche, beneficiaire.trigrammes = search_text(*parts), name_trigrams(*parts)
+                names |= {"nom_recherche", "trigrammes"}
+            fields |= names
+            # A form open on this person now meets a version conflict instead of overwriting the flux.
+            beneficiaire.version = F("version") + 1
+            beneficiaire.updated_at = self.now
+        Beneficiaire.objects.bulk_update([b for b, _ in changed_people], sorted(fields))
+
+
+def _apply_values(beneficiaire, valeurs, names):
+    changed = []
+    for name in names:
+        if getattr(beneficiaire, name) != valeurs[name]:
+            setattr(beneficiaire, name, valeurs[name])
+            changed.append(name)
+    return changed
+
+
+def _resume_droits(b):
+    parts = [f"Droits RSA (flux {b.get_organisme_payeur_display()}) : {b.get_etat_droit_rsa_display().lower()}"]
+    if b.motif_suspension:
+        parts.append(f"motif de suspension {b.motif_suspension}")
+    if b.motif_cloture or b.date_cloture:
+        cloture = "clôture" + (f" le {b.date_cloture:%d/%m/%Y}" if b.date_cloture else "")
+        parts.append(cloture + (f", motif {b.motif_cloture}" if b.motif_cloture else ""))
+    parts.append("soumis aux droits et devoirs" if b.soumis_droits_devoirs else "non soumis aux droits et devoirs")
+    return " ; ".join(parts)
+
+
+class Communes:
+    """INSEE codes of the addresses, checked against the national referential: the département's communes are
+    read once; a code from elsewhere costs one query per batch, then is remembered either way."""
+
+    def __init__(self, departement_code):
+        from spie.models import Commune
+
+        self.model = Commune
+        self.connues = set(
+            Commune.objects.filter(departement_id=departement_code).values_list("code_insee", flat=True)
+        )
+        self.inconnues = set()
+
+    def resoudre(self, valeurs):
+        valeurs = list(valeurs)
+        nouveaux = {v["commune_id"] for v in valeurs if v["commune_id"]} - self.connues - self.inconnues
+        if nouveaux:
+            found = set(self.model.objects.filter(code_insee__in=nouveaux).values_list("code_insee", flat=True))
+            self.connues |= found
+            self.inconnues |= nouveaux - found
+        for v in valeurs:
+            if v["commune_id"] and v["commune_id"] not in self.connues:
+                v["commune_id"] = None

@@ -1,0 +1,307 @@
+"""A run of a CAF/MSA flux file: deposit, claim, two streaming passes, progress, report.
+
+The deposit (browser or API) stores the file in private storage and enqueues `partenaires.tasks.traiter_flux`
+after the commit. The run claims its row with a conditional UPDATE (a second delivery of the task gets
+nothing; a run whose heartbeat stopped for HEARTBEAT_LOST was lost with its worker and may be taken over —
+harmless, since unchanged records write nothing). One run at a time per département (advisory lock): two
+files cannot create the same person twice.
+
+Pass 1 (`lecture.controler`) checks the whole file and counts its households before anything is written;
+pass 2 applies them by batches of LOT, one transaction per batch, the row's counters saved with each batch
+(the progress bar and the heartbeat).
+"""
+
+import contextvars
+import csv
+import io
+import queue
+import threading
+from contextlib import contextmanager
+from datetime import timedelta
+
+from django.db import connection, transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from partenaires.flux.integration import Communes, Integration, preparer
+from partenaires.flux.lecture import FluxRefuse, controler, lire_foyers, verifier_entete
+from partenaires.models import CanalDepot, ImportFlux, StatutTraitement
+
+LOT = 1000
+HEARTBEAT_LOST = timedelta(minutes=10)
+TAILLE_MAX = 1024 * 1024 * 1024  # 1 Gio: a département's monthly file is a few hundred Mio at most
+# Advisory lock namespace of the writes of bénéficiaires by imports (flux and spreadsheets), per département.
+VERROU_IMPORTS = 7_601_076
+
+
+@contextmanager
+def verrou_imports(departement_id):
+    """One import writing bénéficiaires at a time in a département (PostgreSQL session advisory lock)."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_advisory_lock(%s, %s)", [VERROU_IMPORTS, departement_id])
+    try:
+        yield
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_unlock(%s, %s)", [VERROU_IMPORTS, departement_id])
+
+
+def flux_deposer(*, departement, fichier, depose_par=None, jeton=None) -> ImportFlux:
+    """Store an uploaded flux and enqueue its run after the commit. Raises FluxRefuse for a file refused at once."""
+    from partenaires.tasks import traiter_flux
+
+    if fichier.size > TAILLE_MAX:
+        raise FluxRefuse(f"Le fichier dépasse la taille maximale de {TAILLE_MAX // (1024 * 1024)} Mo.")
+    verifier_entete(fichier)
+    row = ImportFlux(
+        departement=departement,
+        fichier=fichier,
+        nom_fichier=(fichier.name or "flux.xml")[:255],
+        taille=fichier.size,
+        canal=CanalDepot.API if jeton is not None else CanalDepot.WEB,
+        depose_par=depose_par,
+        jeton=jeton,
+    )
+    row.save()
+    transaction.on_commit(lambda: traiter_flux.delay(row.pk, departement.pk))
+    return row
+
+
+def _claim(import_id):
+    now = timezone.now()
+    claimed = (
+        ImportFlux.objects.filter(pk=import_id)
+        .filter(
+            Q(statut=StatutTraitement.EN_ATTENTE)
+            | Q(statut=StatutTraitement.EN_COURS, updated_at__lt=now - HEARTBEAT_LOST)
+        )
+        .update(statut=StatutTraitement.EN_COURS, started_at=now, updated_at=now, traites=0)
+    )
+    return ImportFlux.objects.select_related("departement").filter(pk=import_id).first() if claimed else None
+
+
+def _source(row):
+    """A path when the storage has one (libxml2 then reads the file itself, faster), else an open file."""
+    try:
+        return row.fichier.path, None
+    except NotImplementedError:
+        handle = row.fichier.open("rb")
+        return handle, handle
+
+
+def _save_progress(row, integration, **extra):
+    c = integration.compteurs
+    ImportFlux.objects.filter(pk=row.pk).update(
+        traites=c.traites,
+        crees=c.crees,
+        mis_a_jour=c.mis_a_jour,
+        inchanges=c.inchanges,
+        rejetes=c.rejetes,
+        ignores=c.ignores,
+        updated_at=timezone.now(),
+        **extra,
+    )
+
+
+def _finish(row, statut, rapport, **extra):
+    now = timezone.now()
+    ImportFlux.objects.filter(pk=row.pk).update(
+        statut=statut, rapport=rapport, finished_at=now, updated_at=now, **extra
+    )
+
+
+def flux_run(*, import_id):
+    """Run a deposited flux (inside its département's scope). Quietly does nothing when the row is gone or taken."""
+    row = _claim(import_id)
+    if row is None:
+        return None
+    with verrou_imports(row.departement_id):
+        source, handle = None, None
+        integration = Integration(departement_id=row.departement_id, communes=Communes(row.departement.code))
+        avertissements = []
+        try:
+            source, handle = _source(row)
+            controle = controler(source)
+            avertissements = controle.avertissements
+            ImportFlux.objects.filter(pk=row.pk).update(
+                total=controle.total, date_reference=controle.date_reference or None, updated_at=timezone.now()
+            )
+            batch = []
+            with Ecrivain() as ecrivain:
+                for foyer in lire_foyers(source):
+                    batch.append(preparer(foyer))
+                    if len(batch) >= LOT:
+                        _apply(row, integration, batch, ecrivain)
+                        batch = []
+                if batch:
+                    _apply(row, integration, batch, ecrivain)
+        except (FluxRefuse, FileNotFoundError) as exc:
+            message = str(exc) if isinstance(exc, FluxRefuse) else "Le fichier déposé est introuvable."
+            _finish(row, StatutTraitement.ECHEC, _rapport(integration, avertissements, message=message))
+            return row
+        except Exception:
+            _finish(
+                row,
+                StatutTraitement.ECHEC,
+                _rapport(
+                    integration,
+                    avertissements,
+                    message=f"Le traitement s'est interrompu sur une erreur inattendue après "
+                    f"{integration.compteurs.traites} foyers ; les foyers déjà traités sont enregistrés. Déposez à "
+                    "nouveau le fichier : les personnes déjà à jour ne seront pas réécrites.",
+                ),
+            )
+            raise
+        finally:
+            if handle is not None:
+                handle.close()
+        _save_progress(row, integration)
+        _finish(row, StatutTraitement.TERMINE, _rapport(integration, avertissements))
+    _log_run(row)
+    return row
+
+
+def _apply(row, integration, batch, ecrivain):
+    ecrivain.attendre()  # the previous batch is committed: the lookups see the people it created
+    lot = integration.decider(batch)
+    ecrivain.soumettre(lambda: _ecrire(row, integration, lot))
+
+
+def _ecrire(row, integration, lot):
+    with transaction.atomic():
+        # Each batch is idempotent and the run can be taken over: a crash may lose the last batches' commits
+        # (never consistency), so the commit does not wait for the WAL flush.
+        with connection.cursor() as cursor:
+            cursor.execute("SET LOCAL synchronous_commit TO OFF")
+        lot.ecrire()
+        _save_progress(row, integration)
+    if lot.nouveaux:
+        analyser_si_perime(integration.compteurs.crees)
+
+
+class Ecrivain:
+    """Writes each batch on a second database connection, in a thread, while the next batch is read and checked.
+
+    Reading, validating and preparing a batch is Python work; writing the previous one is mostly PostgreSQL's
+    (indexes, constraints): the two overlap on the two cores. The next batch's lookups still wait for the
+    previous commit (`attendre`), a person may appear in both. Inside a transaction (a caller's atomic block,
+    the tests) a second connection would not see its data: the writes then run in place, one after the other.
+    A write's error is raised by the next `attendre`.
+    """
+
+    def __init__(self):
+        self.parallele = not connection.in_atomic_block
+        self.travaux = queue.Queue(maxsize=1)
+        self.libre = threading.Event()
+        self.libre.set()
+        self.erreur = None
+        self.thread = None
+
+    def __enter__(self):
+        if self.parallele:
+            self.thread = threading.Thread(target=self._boucle, name="flux-ecriture", daemon=True)
+            self.thread.start()
+        return self
+
+    def __exit__(self, *exc_info):
+        if self.thread is not None:
+            self.travaux.put(None)
+            self.thread.join()
+        if exc_info[0] is None:
+            self.attendre()
+
+    def _boucle(self):
+        try:
+            while (travail := self.travaux.get()) is not None:
+                context, fonction = travail
+                try:
+                    context.run(fonction)  # the tenant scope of the run (a context variable) comes along
+                except BaseException as exc:  # handed to the run's thread by attendre()
+                    self.erreur = exc
+                finally:
+                    self.libre.set()
+        finally:
+            connection.close()  # this thread's own connection
+
+    def soumettre(self, fonction):
+        self.attendre()
+        if not self.parallele:
+            fonction()
+            return
+        self.libre.clear()
+        self.travaux.put((contextvars.copy_context(), fonction))
+
+    def attendre(self):
+        self.libre.wait()
+        if self.erreur is not None:
+            erreur, self.erreur = self.erreur, None
+            raise erreur
+
+
+# Only the columns the matching queries filter on: computing the statistics of the whole row (the trigram
+# arrays above all) costs seconds.
+COLONNES_ANALYSEES = ["departement_id", "nir_hash", "numero_allocataire"]
+
+
+def analyser_si_perime(crees):
+    """Refresh the planner's statistics of the people's table when this run has more than doubled it since they
+    were computed (or they never were): the first import into an empty database. With such statistics the
+    matching queries of the next batches would scan every person of the département instead of using their
+    indexes; a populated table needs nothing (PostgreSQL scales its estimates with the table's size, and
+    autovacuum keeps them). `crees`: people created by the run so far."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT reltuples FROM pg_class WHERE oid = 'carnet_beneficiaire'::regclass")
+        (reltuples,) = cursor.fetchone()
+        if reltuples < 0 or crees > reltuples:
+            quote = connection.ops.quote_name
+            cursor.execute(f"ANALYZE carnet_beneficiaire ({', '.join(quote(c) for c in COLONNES_ANALYSEES)})")
+
+
+def _rapport(integration, avertissements, message=""):
+    return {
+        "message": message,
+        "avertissements": list(avertissements),
+        "rejets": integration.rejets,
+        "rejets_non_detailles": integration.rejets_non_detailles,
+    }
+
+
+def _log_run(row):
+    from spie.audit import log_access
+    from spie.models import Action, Canal
+
+    row.refresh_from_db()
+    log_access(
+        action=Action.MODIFICATION,
+        obj=row,
+        user=row.depose_par,
+        departement=row.departement,
+        canal=Canal.TACHE,
+        api_token_id=row.jeton_id,
+        details={
+            "crees": row.crees,
+            "mis_a_jour": row.mis_a_jour,
+            "inchanges": row.inchanges,
+            "rejetes": row.rejetes,
+            "ignores": row.ignores,
+        },
+    )
+
+
+RAPPORT_COLONNES = ["position du foyer", "ligne", "matricule", "motif du rejet"]
+
+
+def rapport_csv(row) -> bytes:
+    """The rejections as CSV for a spreadsheet (UTF-8 with BOM, semicolons); never a NIR nor a name."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, delimiter=";", lineterminator="\r\n")
+    writer.writerow(RAPPORT_COLONNES)
+    for rejet in row.rejets:
+        writer.writerow([cellule_sure(rejet.get(key)) for key in ("position", "ligne", "matricule", "motif")])
+    return buffer.getvalue().encode("utf-8-sig")
+
+
+def cellule_sure(value):
+    """A CSV cell that a spreadsheet will not run as a formula."""
+    text = "" if value is None else str(value)
+    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text

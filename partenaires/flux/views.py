@@ -1,0 +1,95 @@
+"""Département admin pages of the CAF/MSA flux: deposit, past runs, a run's progress and report."""
+
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.http import HttpResponse, JsonResponse
+from django.shortcuts import redirect, render
+
+from partenaires.flux.forms import FluxDepotForm
+from partenaires.flux.lecture import FluxRefuse
+from partenaires.flux.services import flux_deposer, rapport_csv
+from partenaires.models import ImportFlux
+from spie.audit import log_access
+from spie.decorators import require_perm
+from spie.models import Action
+from spie.perms import can_administer_departement
+
+MAX_REJETS_AFFICHES = 200
+
+
+def _runs():
+    return ImportFlux.objects.select_related("depose_par", "jeton")
+
+
+@require_perm(can_administer_departement)
+def flux_liste(request):
+    form = FluxDepotForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            run = flux_deposer(
+                departement=request.departement, fichier=form.cleaned_data["fichier"], depose_par=request.user
+            )
+        except FluxRefuse as exc:
+            form.add_error("fichier", str(exc))
+        else:
+            log_access(request=request, action=Action.CREATION, obj=run, details={"taille": run.taille})
+            messages.success(request, "Le flux est déposé : son traitement commence.")
+            return redirect("partenaires:flux_detail", uid=run.uid)
+    page = Paginator(_runs().order_by("-created_at", "-pk"), 20).get_page(request.GET.get("page"))
+    return render(request, "partenaires/flux_liste.html", {"form": form, "page": page})
+
+
+def statut_json(run, texte):
+    return {
+        "statut": run.statut,
+        "statut_libelle": run.get_statut_display(),
+        "fini": run.fini,
+        "total": run.total,
+        "traites": run.traites,
+        "pourcentage": run.pourcentage,
+        "crees": run.crees,
+        "mis_a_jour": run.mis_a_jour,
+        "inchanges": run.inchanges,
+        "rejetes": run.rejetes,
+        "texte": texte,
+    }
+
+
+def texte_avancement(run, unite="foyer"):
+    if run.statut == "en_attente":
+        return "En attente de traitement."
+    if run.statut == "en_cours":
+        if not run.total:
+            return "Contrôle du fichier en cours."
+        return f"Traitement en cours : {run.traites} {unite}s sur {run.total} ({run.pourcentage} %)."
+    if run.statut == "echec":
+        return "Le traitement a échoué."
+    return f"Terminé : {run.traites} {unite}s traités."
+
+
+@require_perm(can_administer_departement, model=_runs)
+def flux_detail(request, run):
+    rejets = run.rejets
+    return render(
+        request,
+        "partenaires/flux_detail.html",
+        {
+            "run": run,
+            "texte": texte_avancement(run),
+            "rejets": rejets[:MAX_REJETS_AFFICHES],
+            "nb_rejets_detailles": len(rejets),
+        },
+    )
+
+
+@require_perm(can_administer_departement, model=ImportFlux)
+def flux_statut(request, run):
+    return JsonResponse(statut_json(run, texte_avancement(run)))
+
+
+@require_perm(can_administer_departement, model=ImportFlux)
+def flux_rapport(request, run):
+    log_access(request=request, action=Action.EXPORT, obj=run, details={"rejets": run.rejetes})
+    response = HttpResponse(rapport_csv(run), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="rapport-flux-{run.created_at:%Y%m%d-%H%M}.csv"'
+    return response

@@ -73,37 +73,41 @@ def levels(criteres: Criteres):
     return result
 
 
-def search_services(criteres: Criteres, queryset=None):
-    """Every match in result order, as one queryset: the zone level is computed for each match (CASE)."""
-    queryset = filtered(criteres, queryset)
+def _ordered(queryset, criteres):
+    """Result order; with a commune, the zone level of each row is computed (CASE, most local key first)."""
     if criteres.commune is None:
         return queryset.annotate(niveau_zone=Value(None, output_field=IntegerField())).order_by(*ORDRE)
     keys = commune_keys(criteres.commune)
-    return (
-        queryset.filter(zone_keys__overlap=[key for _, key in keys])
-        .annotate(
-            niveau_zone=Case(
-                *[When(zone_keys__contains=[key], then=Value(NIVEAUX[kind])) for kind, key in keys],
-                output_field=IntegerField(),
-            )
+    return queryset.annotate(
+        niveau_zone=Case(
+            *[When(zone_keys__contains=[key], then=Value(NIVEAUX[kind])) for kind, key in keys],
+            output_field=IntegerField(),
         )
-        .order_by("niveau_zone", *ORDRE)
-    )
+    ).order_by("niveau_zone", *ORDRE)
+
+
+def search_services(criteres: Criteres, queryset=None):
+    """Every match in result order, as one queryset."""
+    matches = filtered(criteres, queryset)
+    if criteres.commune is not None:
+        matches = matches.filter(zone_keys__overlap=[key for _, key in commune_keys(criteres.commune)])
+    return _ordered(matches, criteres)
 
 
 def search_page(criteres: Criteres, *, page=1, par_page=20, queryset=None, prepare=None):
     """One page of results and the total, counted up to `PLAFOND`: (services, total, total is capped).
 
-    `prepare(queryset)` adds select_related/defer to the queries that fetch rows. Up to `PLAFOND` matches,
-    one query sorts them all (few rows, found through the GIN indexes). Beyond, matches are dense: each zone
-    level is read in score order through `service_classement_idx` and stopped after what the page needs.
+    `prepare(queryset)` adds select_related/only to the queries that fetch rows. The first query reads the
+    ids of up to `PLAFOND + 1` matches through the GIN indexes. When there are no more, the page is those rows
+    sorted (by id: the indexes are not read twice). Beyond, matches are dense: each zone level is read in
+    score order through `service_classement_idx` and stopped after what the page still needs.
     """
     prepare = prepare or (lambda qs: qs)
     offset = (max(1, page) - 1) * par_page
-    ordered = search_services(criteres, queryset)
-    total = ordered.order_by().values("pk")[: PLAFOND + 1].count()
-    if total <= PLAFOND:
-        return list(prepare(ordered)[offset : offset + par_page]), total, False
+    ids = list(search_services(criteres, queryset).order_by().values_list("pk", flat=True)[: PLAFOND + 1])
+    if len(ids) <= PLAFOND:
+        rows = queryset if queryset is not None else Service.objects.all()
+        return list(prepare(_ordered(rows.filter(pk__in=ids), criteres))[offset : offset + par_page]), len(ids), False
     base = filtered(criteres, queryset)
     skip, need, rows = offset, par_page, []
     for niveau, condition in levels(criteres):

@@ -231,12 +231,9 @@ class Integration:
         else:
             self.rejets_non_detailles += 1
 
-    def lot(self, prepares):
-        """Apply a batch of households, each as `preparer()` gave it. Call inside a transaction."""
-        self.decider(prepares).ecrire()
-
     def decider(self, prepares):
-        """Match a batch of households and decide what to write; `ecrire()` on the result writes it."""
+        """Match a batch of households (each as `preparer()` gave it) and decide what to write: `ecrire()` on the
+        result writes it. Call inside a transaction."""
         self.compteurs.traites += len(prepares)
         valid = []
         for foyer, cibles, motif in prepares:

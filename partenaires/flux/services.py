@@ -11,11 +11,8 @@ pass 2 applies them by batches of LOT, one transaction per batch, the row's coun
 (the progress bar and the heartbeat).
 """
 
-import contextvars
 import csv
 import io
-import queue
-import threading
 from contextlib import contextmanager
 from datetime import timedelta
 
@@ -127,14 +124,13 @@ def flux_run(*, import_id):
                 total=controle.total, date_reference=controle.date_reference or None, updated_at=timezone.now()
             )
             batch = []
-            with Ecrivain() as ecrivain:
-                for foyer in lire_foyers(source):
-                    batch.append(preparer(foyer))
-                    if len(batch) >= LOT:
-                        _apply(row, integration, batch, ecrivain)
-                        batch = []
-                if batch:
-                    _apply(row, integration, batch, ecrivain)
+            for foyer in lire_foyers(source):
+                batch.append(preparer(foyer))
+                if len(batch) >= LOT:
+                    _apply(row, integration, batch)
+                    batch = []
+            if batch:
+                _apply(row, integration, batch)
         except (FluxRefuse, FileNotFoundError) as exc:
             message = str(exc) if isinstance(exc, FluxRefuse) else "Le fichier déposé est introuvable."
             _finish(row, StatutTraitement.ECHEC, _rapport(integration, avertissements, message=message))
@@ -161,81 +157,17 @@ def flux_run(*, import_id):
     return row
 
 
-def _apply(row, integration, batch, ecrivain):
-    ecrivain.attendre()  # the previous batch is committed: the lookups see the people it created
-    lot = integration.decider(batch)
-    ecrivain.soumettre(lambda: _ecrire(row, integration, lot))
-
-
-def _ecrire(row, integration, lot):
+def _apply(row, integration, batch):
     with transaction.atomic():
         # Each batch is idempotent and the run can be taken over: a crash may lose the last batches' commits
         # (never consistency), so the commit does not wait for the WAL flush.
         with connection.cursor() as cursor:
             cursor.execute("SET LOCAL synchronous_commit TO OFF")
+        lot = integration.decider(batch)
         lot.ecrire()
         _save_progress(row, integration)
     if lot.nouveaux:
         analyser_si_perime(integration.compteurs.crees)
-
-
-class Ecrivain:
-    """Writes each batch on a second database connection, in a thread, while the next batch is read and checked.
-
-    Reading, validating and preparing a batch is Python work; writing the previous one is mostly PostgreSQL's
-    (indexes, constraints): the two overlap on the two cores. The next batch's lookups still wait for the
-    previous commit (`attendre`), a person may appear in both. Inside a transaction (a caller's atomic block,
-    the tests) a second connection would not see its data: the writes then run in place, one after the other.
-    A write's error is raised by the next `attendre`.
-    """
-
-    def __init__(self):
-        self.parallele = not connection.in_atomic_block
-        self.travaux = queue.Queue(maxsize=1)
-        self.libre = threading.Event()
-        self.libre.set()
-        self.erreur = None
-        self.thread = None
-
-    def __enter__(self):
-        if self.parallele:
-            self.thread = threading.Thread(target=self._boucle, name="flux-ecriture", daemon=True)
-            self.thread.start()
-        return self
-
-    def __exit__(self, *exc_info):
-        if self.thread is not None:
-            self.travaux.put(None)
-            self.thread.join()
-        if exc_info[0] is None:
-            self.attendre()
-
-    def _boucle(self):
-        try:
-            while (travail := self.travaux.get()) is not None:
-                context, fonction = travail
-                try:
-                    context.run(fonction)  # the tenant scope of the run (a context variable) comes along
-                except BaseException as exc:  # handed to the run's thread by attendre()
-                    self.erreur = exc
-                finally:
-                    self.libre.set()
-        finally:
-            connection.close()  # this thread's own connection
-
-    def soumettre(self, fonction):
-        self.attendre()
-        if not self.parallele:
-            fonction()
-            return
-        self.libre.clear()
-        self.travaux.put((contextvars.copy_context(), fonction))
-
-    def attendre(self):
-        self.libre.wait()
-        if self.erreur is not None:
-            erreur, self.erreur = self.erreur, None
-            raise erreur
 
 
 # Only the columns the matching queries filter on: computing the statistics of the whole row (the trigram

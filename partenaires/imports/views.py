@@ -7,7 +7,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from partenaires.flux.views import statut_json, texte_avancement
-from partenaires.imports.analyse import LIBELLES_STATUTS, REGLES
+from partenaires.imports.analyse import LIBELLES_STATUTS
 from partenaires.imports.champs import champs, colonnes_proposees
 from partenaires.imports.forms import ColonnesForm, ImportDepotForm
 from partenaires.imports.services import LIBELLES_CHAMPS, rapport_csv, tableur_apercu, tableur_deposer, tableur_valider
@@ -98,7 +98,6 @@ def import_apercu(request, row):
             "erreurs": apercu.get("erreurs", [])[:MAX_ERREURS_AFFICHEES],
             "nb_erreurs": len(apercu.get("erreurs", [])) + apercu.get("erreurs_non_detaillees", 0),
             "exemples": _lines(apercu),
-            "regles": REGLES,
             "colonnes": [(c.libelle, row.colonnes.get(c.code)) for c in champs(row.type) if row.colonnes.get(c.code)],
         },
     )

@@ -33,6 +33,12 @@ from tests.carnet.factories import CarnetFactory, RendezVousFactory
 from tests.spie.factories import StructureFactory, TerritoireFactory, UnscopedFactory, UserFactory
 
 
+def earlier_today(delta):
+    """A moment `delta` ago, but never before today's local midnight (tests run at any hour)."""
+    now = timezone.localtime()
+    return max(now - delta, now.replace(hour=0, minute=0, second=0, microsecond=0))
+
+
 def make_commune(code_insee, nom, departement="76"):
     """A commune of the national referential (empty in tests unless loaded)."""
     RefDepartement.objects.get_or_create(code=departement, defaults={"nom": f"Département {departement}"})
@@ -92,7 +98,7 @@ class ConvocationFactory(UnscopedFactory):
         RendezVousFactory,
         carnet=factory.SelfAttribute("..dossier.carnet"),
         est_accompagnement=False,
-        date_heure=factory.LazyFunction(lambda: timezone.now() - datetime.timedelta(minutes=30)),
+        date_heure=factory.LazyFunction(lambda: earlier_today(datetime.timedelta(minutes=30))),
     )
     numero = factory.Sequence(lambda n: n + 1)
     created_by = factory.SelfAttribute("rendez_vous.professionnel")

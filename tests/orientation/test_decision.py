@@ -16,7 +16,7 @@ from orientation.models import DossierOrientation, Orientation, StatutDossier, S
 from spie.models import Departement, Notification
 from tests.carnet.factories import CarnetFactory, MembreGroupeFactory, RendezVousFactory
 from tests.conftest import logged_client
-from tests.orientation.factories import DiagnosticFactory, DispositifFactory, DossierFactory, dispositif
+from tests.orientation.factories import DiagnosticFactory, DispositifFactory, DossierFactory, dispositif, earlier_today
 from tests.spie.factories import DepartementFactory, MembershipFactory, StructureFactory
 
 pytestmark = pytest.mark.usefixtures("scope_a")
@@ -265,7 +265,7 @@ def test_every_milestone_is_recorded_with_its_date(
     convocation = dossier.convocations.get()
     # The interview took place: move the appointment to this morning, as if the day had come.
     convocation.rendez_vous.__class__.objects.filter(pk=convocation.rendez_vous_id).update(
-        date_heure=timezone.now() - datetime.timedelta(hours=1)
+        date_heure=earlier_today(datetime.timedelta(hours=1))
     )
     client_charge.post(reverse("orientation:presence", kwargs={"uid": convocation.uid}), {"statut": "present"})
     DossierOrientation.objects.filter(pk=dossier.pk).update(statut=StatutDossier.DIAGNOSTIC_TERMINE)
@@ -276,13 +276,18 @@ def test_every_milestone_is_recorded_with_its_date(
     assert (dossier.date_premier_contact, dossier.date_entretien, dossier.date_decision) == (today, today, today)
     assert dossier.date_premier_rdv_accompagnement is None
     # The interview itself (not an accompaniment appointment) never counts as the first accompaniment one.
-    RendezVousFactory(carnet=nouvel_entrant, statut="present", est_accompagnement=False, date_heure=timezone.now())
+    RendezVousFactory(
+        carnet=nouvel_entrant,
+        statut="present",
+        est_accompagnement=False,
+        date_heure=earlier_today(datetime.timedelta()),
+    )
     # A planned appointment of the référent, noted present through the carnet's service.
     rdv = RendezVousFactory(
         carnet=nouvel_entrant,
         professionnel=conseiller_ft,
         structure=structure_ft,
-        date_heure=timezone.now() - datetime.timedelta(minutes=5),
+        date_heure=earlier_today(datetime.timedelta(minutes=5)),
     )
     dossier.refresh_from_db()
     assert dossier.date_premier_rdv_accompagnement is None

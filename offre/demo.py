@@ -10,9 +10,7 @@ import datetime
 import json
 from pathlib import Path
 
-from django.utils import timezone
-
-from offre import services
+from offre import schema, services
 from offre.models import Prescription, Service, SessionService, StatutService
 from spie.demo import DEPARTEMENTS, luhn_complete
 from spie.models import Commune, Structure, User
@@ -86,7 +84,7 @@ def load(departement):
         return 0
     structures = _structures(departement, spec)
     admin = User.objects.filter(email=f"admin.{departement.code}@demo.spie.fr").first()
-    today = timezone.localdate()
+    today = schema.today()
     created = 0
     for index, item in enumerate(data["services"]):
         structure = structures.get(item["structure"])

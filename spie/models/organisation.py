@@ -1,5 +1,6 @@
 """The tenant (Département), its territories and the structures working in it."""
 
+import datetime
 import uuid
 
 from django.contrib.postgres.fields import ArrayField
@@ -165,8 +166,9 @@ class Structure(TenantModel):
 
     def save(self, *args, date_maj=None, **kwargs):
         """Every save through the platform is a modification "chez le producteur" (`date_maj` = today);
-        an import passes the producer's own date instead."""
-        self.date_maj = date_maj or timezone.localdate()
+        an import passes the producer's own date instead. Today is never later than the server's date, which
+        the data·inclusion package checks `date_maj` against (between midnight in Paris and midnight UTC)."""
+        self.date_maj = date_maj or min(timezone.localdate(), datetime.date.today())
         if not self.source and self.departement_id:
             self.source = Departement.objects.only("code").get(pk=self.departement_id).source_slug
         if not self.di_id and self.source:

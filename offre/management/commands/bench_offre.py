@@ -190,6 +190,10 @@ class Command(BaseCommand):
         def get(params):
             response = client.get(url, params)
             if response.status_code != 200:
+                # The session lives in Redis, which another process of a shared machine may have flushed.
+                client.force_login(user)
+                response = client.get(url, params)
+            if response.status_code != 200:
                 raise RuntimeError(f"{url} {params}: HTTP {response.status_code}")
             return response
 

@@ -18,6 +18,7 @@ from carnet.models import (
     Objectif,
     ObjectifReference,
     RendezVous,
+    Sortie,
     StatutObjectif,
     StatutRendezVous,
     Theme,
@@ -296,3 +297,19 @@ class ContratTransitionForm(forms.Form):
 
 def suggestions_for(axe, departement_id):
     return ObjectifReference.objects.disponibles(departement_id).filter(theme_id=axe.theme_id).order_by("libelle")
+
+
+# --- Sorties --------------------------------------------------------------------------------
+
+
+class SortieForm(forms.ModelForm):
+    class Meta:
+        model = Sortie
+        fields = ["date_sortie", "motif", "suivi_dans_emploi", "precision"]
+        widgets = {"date_sortie": DateInput()}
+
+    def clean_date_sortie(self):
+        date_sortie = self.cleaned_data["date_sortie"]
+        if date_sortie > timezone.localdate():
+            raise forms.ValidationError("La date de sortie ne peut pas être dans le futur.")
+        return date_sortie

@@ -17,6 +17,7 @@ SECTIONS = [
     ("documents", "Documents", ("documents",)),
     ("notes", "Notes", ("notes",)),
     ("historique", "Historique", ("historique",)),
+    ("sorties", "Sortie", ("sorties",)),
     ("groupe", "Groupe de suivi", ("groupe",)),
     ("offre:carnet_prescriptions", "Prescriptions", ("carnet_prescriptions", "carnet_recherche", "prescrire")),
 ]

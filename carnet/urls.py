@@ -49,6 +49,8 @@ urlpatterns = [
     path("<uuid:uid>/contrats/<uuid:contrat_uid>/terminer/", suivi.contrat_terminer, name="contrat_terminer"),
     path("<uuid:uid>/contrats/<uuid:contrat_uid>/renouveler/", suivi.contrat_renouveler, name="contrat_renouveler"),
     path("<uuid:uid>/contrats/<uuid:contrat_uid>/pdf/", suivi.contrat_pdf, name="contrat_pdf"),
+    # Sorties du parcours
+    path("<uuid:uid>/sorties/", suivi.sorties, name="sorties"),
     # Documents, notes, timeline
     path("<uuid:uid>/documents/", documents.documents, name="documents"),
     path("<uuid:uid>/documents/<uuid:document_uid>/", documents.document_telecharger, name="document_telecharger"),

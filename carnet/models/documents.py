@@ -75,6 +75,7 @@ class TypeEvenement(models.TextChoices):
     ORIENTATION = "orientation", "Orientation"
     PRESCRIPTION = "prescription", "Prescription"
     DROITS = "droits", "Droits RSA"
+    SORTIE = "sortie", "Sortie du parcours"
 
 
 class Evenement(TenantModel):

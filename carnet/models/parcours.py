@@ -243,3 +243,58 @@ class Contrat(TenantModel):
 
     def __str__(self):
         return f"{self.get_type_display()} v{self.numero_version}"
+
+
+# --- Sorties --------------------------------------------------------------------------------
+
+
+class MotifSortie(models.TextChoices):
+    EMPLOI = "emploi", "Accès à l'emploi"
+    CREATION_ENTREPRISE = "creation", "Création d'entreprise"
+    FORMATION = "formation", "Entrée en formation qualifiante"
+    FIN_DROITS = "fin_droits", "Fin des droits au RSA"
+    DEMENAGEMENT = "demenagement", "Départ du département"
+    AUTRE = "autre", "Autre motif"
+
+
+MOTIFS_SORTIE_POSITIVE = (MotifSortie.EMPLOI, MotifSortie.CREATION_ENTREPRISE, MotifSortie.FORMATION)
+
+
+class Sortie(TenantModel):
+    """The end of the accompaniment, with its reason: exits to employment or training are an indicator.
+
+    A person can exit several times over the years (new RSA entry, new path): each exit is a row. A job exit
+    keeps the group open for the follow-up of the first months in work (`suivi_dans_emploi`).
+    """
+
+    uid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    carnet = models.ForeignKey("carnet.Carnet", on_delete=models.CASCADE, related_name="sorties")
+    date_sortie = models.DateField("date de sortie")
+    motif = models.CharField("motif", max_length=12, choices=MotifSortie.choices)
+    suivi_dans_emploi = models.BooleanField(
+        "suivi poursuivi dans l'emploi",
+        default=False,
+        help_text="La personne reste accompagnée pendant ses premiers mois d'emploi.",
+    )
+    precision = models.CharField(
+        "précision",
+        max_length=255,
+        blank=True,
+        help_text="Par exemple l'employeur ou la formation. Sans information de santé ni de situation familiale.",
+    )
+    auteur = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    structure = models.ForeignKey("spie.Structure", null=True, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = "sortie du parcours"
+        verbose_name_plural = "sorties du parcours"
+        ordering = ["-date_sortie", "-created_at"]
+        indexes = [models.Index(fields=["departement", "date_sortie"], name="sortie_departement_date_idx")]
+
+    def __str__(self):
+        return f"Sortie ({self.get_motif_display()}) le {self.date_sortie:%d/%m/%Y}"
+
+    @property
+    def est_positive(self):
+        return self.motif in MOTIFS_SORTIE_POSITIVE

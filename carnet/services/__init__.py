@@ -57,6 +57,7 @@ from carnet.services.suivi import (  # noqa: E402
     contrat_update,
     rendez_vous_create,
     rendez_vous_update,
+    sortie_create,
 )
 
 __all__ += [
@@ -75,4 +76,5 @@ __all__ += [
     "objectif_update",
     "rendez_vous_create",
     "rendez_vous_update",
+    "sortie_create",
 ]

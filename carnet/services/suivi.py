@@ -11,7 +11,7 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import formats, timezone
 
-from carnet.models import Contrat, RendezVous, StatutContrat, TypeEvenement
+from carnet.models import Contrat, RendezVous, Sortie, StatutContrat, TypeEvenement
 from carnet.services.base import ConflitDeVersion, RegleMetier, evenement_record, save_versioned
 from carnet.services.notes import carnet_refresh_dates
 
@@ -231,3 +231,23 @@ def contrat_renewal_initial(contrat) -> dict:
         "date_debut": debut,
         "date_fin": debut + duree,
     }
+
+
+# --- Sorties --------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def sortie_create(*, carnet, data, auteur, structure) -> Sortie:
+    """Record the end of the accompaniment. The date cannot be in the future (an exit is a fact)."""
+    if data["date_sortie"] > timezone.localdate():
+        raise RegleMetier("La date de sortie ne peut pas être dans le futur.")
+    sortie = Sortie.objects.create(
+        departement_id=carnet.departement_id, carnet=carnet, auteur=auteur, structure=structure, **data
+    )
+    resume = f"Sortie du parcours le {formats.date_format(sortie.date_sortie, 'd/m/Y')} : {sortie.get_motif_display()}"
+    if sortie.suivi_dans_emploi:
+        resume += " (suivi poursuivi dans l'emploi)"
+    evenement_record(
+        carnet=carnet, type=TypeEvenement.SORTIE, resume=resume, auteur=auteur, structure=structure, obj=sortie
+    )
+    return sortie

@@ -124,6 +124,7 @@ ROUTES = {
     "document_telecharger": ("lecture", None),
     "notes": ("lecture", "ecriture"),
     "historique": ("lecture", None),
+    "sorties": ("lecture", "ecriture"),
 }
 
 

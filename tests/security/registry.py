@@ -69,6 +69,7 @@ OBJECT_ROUTES = {
             "documents",
             "notes",
             "historique",
+            "sorties",
         )
     },
     "carnet:adhesion_decider": lambda w: {"uid": w.carnet.uid, "demande_uid": w.demande.uid},

@@ -247,14 +247,17 @@ def ensure_structures(departement):
     )
 
 
-def ensure_professionnels(departement, rng, pool_size=POOL_SIZE):
+def ensure_professionnels(departement, rng, pool_size=POOL_SIZE, generes_seulement=False):
     """The département's professionals (active memberships), completed by generated ones up to `pool_size`.
 
     Generated accounts share one unusable password (no login, no hashing cost) and have an e-mail address
-    under GENERATED_EMAIL_DOMAIN, so that they can be told apart.
+    under GENERATED_EMAIL_DOMAIN, so that they can be told apart. `generes_seulement`: leave the real
+    accounts out (the demo's volume must not fill the demo users' portfolios).
     """
     structures = ensure_structures(departement)
     memberships = Membership.objects.actifs().filter(role=Role.PROFESSIONNEL).select_related("user", "structure")
+    if generes_seulement:
+        memberships = memberships.filter(user__email__endswith=f"@{GENERATED_EMAIL_DOMAIN}")
     existing = {(m.user_id, m.structure_id): m for m in memberships.order_by("pk")}
     missing = pool_size - len(existing)
     if missing > 0:
@@ -274,11 +277,22 @@ def ensure_professionnels(departement, rng, pool_size=POOL_SIZE):
             )
             for i, user in enumerate(users)
         )
-        return ensure_professionnels(departement, rng, pool_size=0)
+        return ensure_professionnels(departement, rng, pool_size=0, generes_seulement=generes_seulement)
     return [
         Professionnel(m.user_id, m.structure_id, m.user.get_full_name(), m.structure.nom, m.structure.type)
         for m in existing.values()
     ]
+
+
+def charge_orientation_de(departement):
+    """Who the generated orientation history names as chargé d'orientation and decision maker: the
+    département's first chargé d'orientation, else its first professional."""
+    with departement_scope(departement):
+        memberships = Membership.objects.actifs().select_related("user").order_by("pk")
+        membership = memberships.filter(role=Role.CHARGE_ORIENTATION).first() or memberships.first()
+    if membership is None:
+        raise LookupError(f"Aucun professionnel dans le département {departement.code}.")
+    return membership.user
 
 
 # --- Generation ---------------------------------------------------------------------------------
@@ -332,7 +346,7 @@ NOTE_LABELS = {Sensibilite.GENERALE: "Note ajoutée", Sensibilite.RESTREINTE: "N
 class Generateur:
     """Builds and writes batches of carnets for one département; use it inside that département's scope."""
 
-    def __init__(self, *, departement, seed):
+    def __init__(self, *, departement, seed, pool_size=POOL_SIZE, generes_seulement=False):
         self.departement, self.dep_id = departement, departement.pk
         self.rng = Random(f"{seed}-{departement.code}")
         self.now, self.today, self.tz = timezone.now(), timezone.localdate(), timezone.get_current_timezone()
@@ -343,7 +357,9 @@ class Generateur:
         # People live where people live: communes weighted by population.
         self.communes = [(code, (postaux or [""])[0]) for code, postaux, _ in communes]
         self.communes_cw = _cumulate(max(population or 0, 50) for _, _, population in communes)
-        self.professionnels = ensure_professionnels(departement, self.rng)
+        self.professionnels = ensure_professionnels(
+            departement, self.rng, pool_size=pool_size, generes_seulement=generes_seulement
+        )
         objectifs = {}
         for reference in ObjectifReference.objects.disponibles(departement).order_by("pk"):
             objectifs.setdefault(reference.theme_id, []).append(reference.libelle)
@@ -599,7 +615,7 @@ class Stats:
         return sum(self.rows.values())
 
 
-def generate(*, departements, total, seed=1, batch_size=5000, log=print):
+def generate(*, departements, total, seed=1, batch_size=5000, log=print, **options_generateur):
     """Generate `total` carnets spread evenly over `departements`, one transaction per batch; returns Stats.
 
     `log` receives one progress line per batch."""
@@ -610,7 +626,7 @@ def generate(*, departements, total, seed=1, batch_size=5000, log=print):
         if not wanted:
             continue
         with departement_scope(departement):
-            generateur = Generateur(departement=departement, seed=seed)
+            generateur = Generateur(departement=departement, seed=seed, **options_generateur)
             while done < wanted:
                 size, batch_start = min(batch_size, wanted - done), time.perf_counter()
                 with transaction.atomic():

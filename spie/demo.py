@@ -51,6 +51,24 @@ DEPARTEMENTS = [
                 "Duclair",
                 "Val-de-la-Haye",
             ],
+            "Métropole rouennaise nord": [
+                "Rouen",
+                "Mont-Saint-Aignan",
+                "Bois-Guillaume",
+                "Bihorel",
+                "Darnétal",
+                "Déville-lès-Rouen",
+                "Maromme",
+            ],
+            "Pointe de Caux": [
+                "Le Havre",
+                "Montivilliers",
+                "Harfleur",
+                "Gonfreville-l'Orcher",
+                "Sainte-Adresse",
+                "Octeville-sur-Mer",
+            ],
+            "Dieppe et Pays de Bray": ["Dieppe", "Arques-la-Bataille", "Offranville", "Neufchâtel-en-Bray"],
         },
         "structures": [
             ("Direction de l'insertion — Département de la Seine-Maritime", TypeStructure.DEPARTEMENT, "Rouen"),
@@ -70,6 +88,8 @@ DEPARTEMENTS = [
         },
         "territoires": {
             "Cœur d'Ardenne": ["Charleville-Mézières", "Nouzonville", "Villers-Semeuse", "Prix-lès-Mézières"],
+            "Sedanais": ["Sedan", "Bazeilles", "Donchery", "Balan", "Floing"],
+            "Rethélois et Argonne": ["Rethel", "Vouziers", "Château-Porcien", "Attigny"],
         },
         "structures": [
             ("Direction de l'insertion — Département des Ardennes", TypeStructure.DEPARTEMENT, "Charleville-Mézières"),

@@ -87,7 +87,15 @@ def _entries(acting):
             "Territoires, structures, utilisateurs, invitations et journal des accès.",
             "spie:admin_",
         )
-    from suivi.perms import can_view_all_evaluations, can_view_evaluations
+    from suivi.perms import can_view_all_evaluations, can_view_evaluations, can_view_indicateurs
+
+    if can_view_indicateurs(acting):
+        yield (
+            "suivi:tableau_de_bord",
+            "Indicateurs",
+            "Délais d'orientation, suivi, contrats, sorties : par mois, territoire et structure.",
+            "suivi:tableau_de_bord",
+        )
 
     if can_view_evaluations(acting) and not can_view_all_evaluations(acting):
         # Administrators reach the evaluations from the administration menu.

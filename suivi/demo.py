@@ -9,7 +9,7 @@ import datetime
 from django.utils import timezone
 
 from carnet.models import Carnet
-from spie.models import Structure, Territoire, TypeStructure
+from spie.models import Membership, Structure, Territoire, TypeStructure
 from suivi.models import MotifQuestionnaire, Questionnaire, ReponseQuestionnaire
 from suivi.services import SEUIL_ANONYMAT, regles_du_departement
 
@@ -72,3 +72,33 @@ def load(departement):
         f"{departement.nom} : règles de rappel par défaut, {created} réponse(s) d'évaluation de démonstration "
         f"(seuil d'affichage : {SEUIL_ANONYMAT} réponses par structure)."
     )
+
+
+# People generated (with their path since entry) so that the indicators have volume and history: followed by
+# a few generated professionals only, so that the demo accounts' portfolios keep their hand-written carnets.
+VOLUME_DEMO = 400
+PROFESSIONNELS_GENERES = 8
+MOIS_DEMO = 13
+
+
+def load_indicateurs(departement):
+    """Generated volume (once), then the indicator series of the last months. Returns a summary line."""
+    from carnet.generation import GENERATED_EMAIL_DOMAIN, charge_orientation_de, generate
+    from orientation.generation import generer_orientations
+    from suivi.indicateurs.calcul import rafraichir
+
+    generes = Membership.objects.filter(user__email__endswith=f"@{GENERATED_EMAIL_DOMAIN}").exists()
+    if not generes:
+        generate(
+            departements=[departement],
+            total=VOLUME_DEMO,
+            seed=int(departement.code) if departement.code.isdigit() else 1,
+            batch_size=VOLUME_DEMO,
+            log=lambda line: None,
+            pool_size=PROFESSIONNELS_GENERES,
+            generes_seulement=True,
+        )
+        generer_orientations(departement, charge_orientation=charge_orientation_de(departement))
+    mois = rafraichir(departement, historique_mois=MOIS_DEMO)
+    volume = "" if generes else f"{VOLUME_DEMO} parcours générés pour le volume, "
+    return f"{departement.nom} : {volume}indicateurs calculés pour {len(mois)} mois."

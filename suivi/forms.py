@@ -6,6 +6,7 @@ from django import forms
 from django.utils import timezone
 
 from spie.forms import VersionedFormMixin
+from spie.models import Structure, Territoire
 from suivi.models import NOTES, QUESTIONS, PreferenceNotification, ReglesRappel
 
 
@@ -20,6 +21,7 @@ class ReglesRappelForm(VersionedFormMixin, forms.ModelForm):
             "digest_sans_rdv_jours",
             "alerte_orientation_active",
             "alerte_sans_referent_active",
+            "fenetre_indicateurs_jours",
             "evaluations_actives",
         ]
 
@@ -97,3 +99,68 @@ class PeriodeForm(forms.Form):
 def _mois_avant(first_of_month, months):
     year, month = divmod(first_of_month.year * 12 + first_of_month.month - 1 - months, 12)
     return datetime.date(year, month + 1, 1)
+
+
+# --- Indicators -----------------------------------------------------------------------------
+
+MOIS_MAX = 36
+
+
+class MoisInput(forms.DateInput):
+    input_type = "month"
+
+    def __init__(self, **kwargs):
+        super().__init__(format="%Y-%m", **kwargs)
+
+
+class MoisField(forms.DateField):
+    widget = MoisInput
+    input_formats = ["%Y-%m"]
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("error_messages", {"invalid": "Indiquez un mois sous la forme AAAA-MM."})
+        super().__init__(**kwargs)
+
+
+class TableauDeBordForm(forms.Form):
+    """Period and perimeter of the dashboard. Structure managers get no perimeter choice (their structure)."""
+
+    debut = MoisField(label="Du mois", required=False)
+    fin = MoisField(label="Au mois", required=False)
+    territoire = forms.ModelChoiceField(
+        label="Territoire", queryset=None, required=False, to_field_name="uid", empty_label="Tout le département"
+    )
+    structure = forms.ModelChoiceField(
+        label="Structure", queryset=None, required=False, to_field_name="uid", empty_label="Toutes les structures"
+    )
+
+    def __init__(self, *args, tout_voir, **kwargs):
+        super().__init__(*args, **kwargs)
+        if tout_voir:
+            self.fields["territoire"].queryset = Territoire.objects.order_by("nom")
+            self.fields["structure"].queryset = Structure.objects.filter(actif=True).order_by("nom")
+        else:
+            del self.fields["territoire"], self.fields["structure"]
+
+    def clean(self):
+        cleaned = super().clean()
+        fin = cleaned.get("fin") or timezone.localdate().replace(day=1)
+        debut = cleaned.get("debut") or _mois_avant(fin.replace(day=1), 11)
+        if debut > fin:
+            self.add_error("debut", "Le premier mois doit précéder le dernier.")
+        elif (fin.year - debut.year) * 12 + fin.month - debut.month >= MOIS_MAX:
+            self.add_error("debut", f"Choisissez une période de {MOIS_MAX} mois au plus.")
+        if cleaned.get("territoire") and cleaned.get("structure"):
+            self.add_error("structure", "Choisissez un territoire ou une structure, pas les deux.")
+        cleaned["debut"], cleaned["fin"] = debut.replace(day=1), fin.replace(day=1)
+        return cleaned
+
+
+class RapportForm(forms.Form):
+    mois = MoisField(label="Mois du rapport", help_text="Format : AAAA-MM, par exemple 2026-10.")
+
+    def clean_mois(self):
+        mois = self.cleaned_data["mois"].replace(day=1)
+        if mois > timezone.localdate().replace(day=1):
+            raise forms.ValidationError("Le rapport d'un mois à venir ne peut pas être produit.")
+        return mois

@@ -56,6 +56,12 @@ class ReglesRappel(TenantModel):
     alerte_sans_referent_active = models.BooleanField(
         "alerter les responsables de structure des personnes suivies sans référent", default=True
     )
+    fenetre_indicateurs_jours = models.PositiveSmallIntegerField(
+        "fenêtre des indicateurs de délai (jours)",
+        default=30,
+        validators=[MinValueValidator(7), MaxValueValidator(180)],
+        help_text="Par exemple la part des entrants orientés en 30 jours. Changer la fenêtre recalcule les séries.",
+    )
     evaluations_actives = models.BooleanField(
         "envoyer le questionnaire d'évaluation aux personnes accompagnées",
         default=True,
@@ -300,3 +306,101 @@ class ReponseQuestionnaire(TenantModel):
                 name="reponse_notes_1_a_5",
             )
         ]
+
+
+# --- Indicators -----------------------------------------------------------------------------
+
+
+class Perimetre(models.TextChoices):
+    DEPARTEMENT = "departement", "Département"
+    TERRITOIRE = "territoire", "Territoire"
+    STRUCTURE = "structure", "Structure"
+
+
+class ValeurIndicateur(TenantModel):
+    """One figure of a stored series: an indicator (code + version of its definition), a month, a perimeter.
+
+    Recomputing a month replaces its rows in one transaction (`suivi.indicateurs.calcul`): idempotent, and the
+    series of an older definition version stay as they were computed. `mesures` holds the figures the
+    definition produces (effectif, moyenne, médiane, part, répartition...), `valeur` the headline one.
+    """
+
+    code = models.CharField("indicateur", max_length=40)
+    version = models.PositiveSmallIntegerField("version de la définition")
+    mois = models.DateField("mois")
+    perimetre = models.CharField("périmètre", max_length=12, choices=Perimetre.choices)
+    territoire = models.ForeignKey(
+        "spie.Territoire", null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    structure = models.ForeignKey("spie.Structure", null=True, blank=True, on_delete=models.CASCADE, related_name="+")
+    valeur = models.FloatField("valeur", null=True, blank=True)
+    mesures = models.JSONField("mesures", default=dict)
+    parametres = models.JSONField("paramètres", default=dict)
+    calcule_le = models.DateTimeField("calculé le")
+
+    class Meta:
+        verbose_name = "valeur d'indicateur"
+        verbose_name_plural = "valeurs d'indicateurs"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["departement", "code", "version", "mois", "perimetre", "territoire", "structure"],
+                nulls_distinct=False,
+                name="valeur_indicateur_unique",
+            )
+        ]
+        indexes = [models.Index(fields=["departement", "code", "mois"], name="valeur_indicateur_serie_idx")]
+
+    def __str__(self):
+        return f"{self.code} v{self.version} {self.mois:%m/%Y} ({self.perimetre})"
+
+
+class StatutRapport(models.TextChoices):
+    EN_ATTENTE = "en_attente", "En attente"
+    EN_COURS = "en_cours", "En cours"
+    TERMINE = "termine", "Prêt"
+    ECHEC = "echec", "Échec"
+
+
+def rapport_path(instance, filename):
+    return f"rapports/{instance.departement_id}/{uuid.uuid4().hex}.pdf"
+
+
+class RapportMensuel(TenantModel):
+    """The monthly PDF report of a département (département then each territory). One row per month: a new
+    generation replaces the file. The row is also its progress bar (`etapes_faites` / `etapes_total`)."""
+
+    uid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    mois = models.DateField("mois")
+    statut = models.CharField("statut", max_length=12, choices=StatutRapport.choices, default=StatutRapport.EN_ATTENTE)
+    etapes_total = models.PositiveSmallIntegerField(default=0)
+    etapes_faites = models.PositiveSmallIntegerField(default=0)
+    etape = models.CharField("étape en cours", max_length=200, blank=True)
+    fichier = models.FileField(upload_to=rapport_path, blank=True)
+    taille = models.PositiveIntegerField("taille (octets)", default=0)
+    erreur = models.CharField("erreur", max_length=500, blank=True)
+    demande_par = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    started_at = models.DateTimeField("commencé le", null=True, blank=True)
+    finished_at = models.DateTimeField("terminé le", null=True, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = "rapport mensuel"
+        verbose_name_plural = "rapports mensuels"
+        ordering = ["-mois"]
+        constraints = [models.UniqueConstraint(fields=["departement", "mois"], name="rapport_mensuel_unique")]
+
+    def __str__(self):
+        return f"Rapport mensuel {self.mois:%m/%Y}"
+
+    @property
+    def fini(self):
+        return self.statut in (StatutRapport.TERMINE, StatutRapport.ECHEC)
+
+    @property
+    def pourcentage(self):
+        if self.fini:
+            return 100
+        return min(100, int(100 * self.etapes_faites / self.etapes_total)) if self.etapes_total else 0

@@ -19,3 +19,19 @@ def can_view_all_evaluations(acting, obj=None) -> bool:
     """Only administrators compare structures and territories, and read the free comments (never with a score
     or a date that would tie them to a person)."""
     return can_administer_departement(acting)
+
+
+def can_view_indicateurs(acting, obj=None) -> bool:
+    """Administrators read the indicators of the whole département; a structure's manager reads those of the
+    structure they act for, beside the département's. Figures are aggregates: no person appears."""
+    return acting.departement is not None and acting.has_role(Role.ADMIN_DEPARTEMENT, Role.RESPONSABLE_STRUCTURE)
+
+
+def can_view_all_indicateurs(acting, obj=None) -> bool:
+    """Only administrators compare territories and structures."""
+    return can_administer_departement(acting)
+
+
+def can_manage_rapports(acting, obj=None) -> bool:
+    """The monthly reports (the département and each territory) are produced and downloaded by administrators."""
+    return can_administer_departement(acting)

@@ -9,6 +9,7 @@ import logging
 
 from celery import shared_task
 from django.db import transaction
+from django.utils import timezone
 
 from spie.models import Departement
 from spie.tenancy import departement_scope
@@ -90,3 +91,41 @@ def expurger_messages():
         with departement_scope(departement):
             erased += outbox.messages_expurger()
     return erased
+
+
+@shared_task(acks_late=True)
+def rafraichir_indicateurs():
+    """Beat (nightly): the current and previous months' indicators, and any month missing for the current
+    definitions. Idempotent: a month's rows are replaced in one transaction."""
+    from suivi.indicateurs.calcul import rafraichir
+
+    return _par_departement(lambda departement: len(rafraichir(departement)))
+
+
+@shared_task(acks_late=True)
+def recalculer_indicateurs(departement_id, nombre_de_mois=24):
+    """After the window of the delay indicators changed: recompute the département's last months."""
+    from suivi.indicateurs.calcul import calculer_mois, mois_precedent
+
+    departement = Departement.objects.filter(pk=departement_id).first()
+    if departement is None:
+        return 0
+    mois = timezone.localdate().replace(day=1)
+    for _ in range(nombre_de_mois):
+        calculer_mois(departement, mois)
+        mois = mois_precedent(mois)
+    return nombre_de_mois
+
+
+@shared_task(acks_late=True)
+def rapports_mensuels():
+    """Beat (the 1st of each month): the previous month's report of every département, once."""
+    return _par_departement(services.rapports_mensuels_lancer)
+
+
+@shared_task(acks_late=True)
+def produire_rapport(rapport_id, departement_id):
+    """Produce a monthly report; claimed by a conditional UPDATE, so a second delivery does nothing."""
+    with departement_scope(departement_id):
+        row = services.rapport_produire(rapport_id=rapport_id)
+    return row.pk if row is not None else None

@@ -5,6 +5,7 @@ import datetime
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.db import transaction
 from django.db.models import Count, Q
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -17,6 +18,7 @@ from suivi import services, sms
 from suivi.forms import EvaluationForm, PeriodeForm, PreferenceNotificationForm, ReglesRappelForm
 from suivi.models import Message, PreferenceNotification, ReglesRappel, StatutMessage
 from suivi.perms import can_manage_reminder_rules, can_view_all_evaluations, can_view_evaluations
+from suivi.tasks import recalculer_indicateurs
 
 
 @require_perm(can_manage_reminder_rules)
@@ -36,6 +38,12 @@ def regles(request):
             champs = sorted(name for name in form.changed_data if name != "version")
             log_access(request=request, action=Action.MODIFICATION, obj=regles, details={"champs": champs})
             messages.success(request, "Les règles de rappel et d'alerte sont enregistrées.")
+            if "fenetre_indicateurs_jours" in champs:
+                departement_id = request.departement.pk
+                transaction.on_commit(lambda: recalculer_indicateurs.delay(departement_id))
+                messages.info(
+                    request, "Les séries des indicateurs de délai sont recalculées avec la nouvelle fenêtre."
+                )
             return redirect("suivi:regles")
     depuis = timezone.now() - datetime.timedelta(days=7)
     envois = Message.objects.filter(created_at__gte=depuis).aggregate(

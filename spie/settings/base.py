@@ -386,6 +386,15 @@ CELERY_BEAT_SCHEDULE = {
         "task": "suivi.tasks.expurger_messages",
         "schedule": crontab(hour=3, minute=30),
     },
+    # Indicators: nightly refresh of the current month; the monthly report on the 1st, after that refresh.
+    "suivi-rafraichir-indicateurs": {
+        "task": "suivi.tasks.rafraichir_indicateurs",
+        "schedule": crontab(hour=2, minute=15),
+    },
+    "suivi-rapports-mensuels": {
+        "task": "suivi.tasks.rapports_mensuels",
+        "schedule": crontab(hour=6, minute=0, day_of_month=1),
+    },
 }
 
 # --- Platform -------------------------------------------------------------------------------

@@ -19,8 +19,18 @@ from suivi.services.evaluations import (
     taux_de_reponse,
 )
 from suivi.services.rappels import rappels_rendez_vous_envoyer
+from suivi.services.rapports import (
+    mois_du_dernier_rapport,
+    rapport_demander,
+    rapport_produire,
+    rapports_mensuels_lancer,
+)
 
 __all__ = [
+    "mois_du_dernier_rapport",
+    "rapport_demander",
+    "rapport_produire",
+    "rapports_mensuels_lancer",
     "SEUIL_ANONYMAT",
     "ConflitDeVersion",
     "QuestionnaireInvalide",

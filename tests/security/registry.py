@@ -141,6 +141,10 @@ OBJECT_ROUTES = {
         )
     },
     "api:flux_caf_detail": lambda w: {"uid": w.import_flux.uid},
+    # Suivi: monthly reports.
+    "suivi:rapport_detail": lambda w: {"uid": w.rapport.uid},
+    "suivi:rapport_statut": lambda w: {"uid": w.rapport.uid},
+    "suivi:rapport_pdf": lambda w: {"uid": w.rapport.uid},
     # Offre: the catalogue, its sessions and imports, prescriptions (carnet side and receiving structure).
     "offre:service_detail": lambda w: {"uid": w.service.uid},
     "offre:service_modifier": lambda w: {"uid": w.service.uid},
@@ -168,6 +172,7 @@ PARAM_ROUTES = {
     "openid_connect_callback": lambda w: {"provider_id": "proconnect"},
     "evaluation:repondre": lambda w: {"token": "jeton-inconnu"},
     "offre:export_fichier": lambda w: {"fichier": "services.json"},
+    "suivi:indicateur_definition": lambda w: {"code": "delai_orientation"},
 }
 
 PLAIN_ROUTES = {
@@ -232,6 +237,9 @@ PLAIN_ROUTES = {
     "suivi:regles",
     "suivi:evaluations",
     "suivi:preferences",
+    "suivi:tableau_de_bord",
+    "suivi:indicateurs_csv",
+    "suivi:rapports",
     "offre:recherche",
     "offre:recherche_json",
     "offre:catalogue",

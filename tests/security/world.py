@@ -56,6 +56,8 @@ class World:
     session: object = None
     prescription: object = None
     import_catalogue: object = None
+    # Suivi: a produced monthly report.
+    rapport: object = None
 
 
 def build_world(code, nom) -> World:
@@ -87,7 +89,21 @@ def build_world(code, nom) -> World:
             user=users_by_role[Role.PROFESSIONNEL], titre="Test", message="Message", cle=f"test-{code}", lien="/"
         ),
         users_by_role=users_by_role,
+        rapport=build_rapport(departement),
     )
+
+
+def build_rapport(departement):
+    import datetime
+
+    from django.core.files.base import ContentFile
+
+    from suivi.models import RapportMensuel, StatutRapport
+
+    rapport = RapportMensuel(departement=departement, mois=datetime.date(2026, 9, 1), statut=StatutRapport.TERMINE)
+    rapport.fichier.save("rapport.pdf", ContentFile(b"%PDF-1.7 test"), save=False)
+    RapportMensuel.unscoped_objects.bulk_create([rapport])
+    return RapportMensuel.unscoped_objects.get(uid=rapport.uid)
 
 
 def build_carnet(departement, structure, users_by_role):

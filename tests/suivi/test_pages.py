@@ -19,6 +19,9 @@ MATRIX = {
     "suivi:regles": {"admin_departement": 200},
     "suivi:evaluations": {"admin_departement": 200, "responsable_structure": 200},
     "suivi:preferences": dict.fromkeys(ROLES, 200),
+    "suivi:tableau_de_bord": {"admin_departement": 200, "responsable_structure": 200},
+    "suivi:indicateurs_csv": {"admin_departement": 200, "responsable_structure": 200},
+    "suivi:rapports": {"admin_departement": 200},
 }
 
 
@@ -53,6 +56,7 @@ def _form(**values):
         "digest_sans_rdv_jours": "45",
         "alerte_orientation_active": "on",
         "evaluations_actives": "on",
+        "fenetre_indicateurs_jours": "30",
         "version": "1",
     }
     data.update(values)
@@ -174,3 +178,20 @@ def test_manager_of_a_small_structure_sees_no_scores(answers):
     client = _client_for(answers[3], "responsable_structure")
     page = client.get(reverse("suivi:evaluations")).content.decode()
     assert "Moins de 5 réponses" in page and "/&nbsp;5" not in page
+
+
+def test_changing_the_indicator_window_recomputes_the_series(
+    client_admin_a, dep_a, django_capture_on_commit_callbacks
+):
+    from suivi.models import ValeurIndicateur
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client_admin_a.post(reverse("suivi:regles"), _form(fenetre_indicateurs_jours="45"), follow=True)
+    assert "recalculées avec la nouvelle fenêtre" in response.content.decode()
+    with all_departements():
+        fenetres = set(
+            ValeurIndicateur.objects.filter(departement=dep_a, code="delai_orientation").values_list(
+                "parametres__fenetre", flat=True
+            )
+        )
+        assert fenetres == {45} and ValeurIndicateur.objects.filter(code="delai_orientation").count() >= 24

@@ -15,14 +15,16 @@ database of its own, e.g.
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connection
 
-from carnet.generation import GENERATED_EMAIL_DOMAIN, POOL_SIZE, fr, generate
+from carnet.generation import GENERATED_EMAIL_DOMAIN, POOL_SIZE, charge_orientation_de, fr, generate
+from orientation.generation import generer_orientations
 from spie.models import Commune, Departement
 
 
 class Command(BaseCommand):
     help = (
         "Génère des bénéficiaires et leurs carnets de bord réalistes (groupe, plan, rendez-vous, contrats, notes, "
-        "historique) par COPY, pour les tests de charge. À lancer dans une base dédiée : rien ne peut être retiré."
+        "historique, orientation décidée, sorties) par COPY, pour les tests de charge. À lancer dans une base "
+        "dédiée : rien ne peut être retiré."
     )
 
     def add_arguments(self, parser):
@@ -61,6 +63,14 @@ class Command(BaseCommand):
             batch_size=batch,
             log=lambda line: self.stdout.write(line),
         )
+        for departement in departements:
+            ecrites = generer_orientations(departement, charge_orientation=charge_orientation_de(departement))
+            for name, count in ecrites.items():
+                stats.rows[name] = stats.rows.get(name, 0) + count
+            self.stdout.write(
+                f"[{departement.code}] historique d'orientation : {fr(ecrites['dossiers'])} dossiers décidés, "
+                f"{fr(ecrites['sorties'])} sorties."
+            )
         self.stdout.write("")
         self.stdout.write(f"{'Table':<18} {'lignes':>12} {'par carnet':>11}")
         for name, count in stats.rows.items():

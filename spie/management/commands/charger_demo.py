@@ -41,6 +41,7 @@ class Command(BaseCommand):
                     tokens[departement.code] = partenaires_demo.load(departement)
                     summary += "\n" + suivi_demo.load(departement)
                     offres = offre_demo.load(departement)
+                    summary += "\n" + suivi_demo.load_indicateurs(departement)
                 summary += f"\n{departement.nom} : {carnets} carnet(s) de démonstration créé(s)."
                 summary += f"\n{departement.nom} : {offres} service(s) du catalogue de démonstration créé(s)."
         self.stdout.write(self.style.SUCCESS(summary))

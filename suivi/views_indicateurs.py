@@ -1,0 +1,217 @@
+"""The indicators dashboard, the definitions, the CSV exports and the monthly reports.
+
+Everything shown is read from the stored series (`suivi.indicateurs.lecture`): a page never computes an
+indicator, so it stays fast whatever the size of the département.
+"""
+
+import csv
+
+from django.contrib import messages
+from django.db import transaction
+from django.http import FileResponse, Http404, HttpResponse, JsonResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_GET
+
+from spie.audit import log_access
+from spie.decorators import require_perm
+from spie.models import Action
+from suivi import services
+from suivi.forms import RapportForm, TableauDeBordForm
+from suivi.indicateurs import lecture
+from suivi.indicateurs.calcul import mois_entre
+from suivi.indicateurs.definitions import INDICATEURS, PAR_CODE
+from suivi.indicateurs.graphiques import barres, courbes
+from suivi.models import Perimetre, RapportMensuel, StatutRapport
+from suivi.perms import can_manage_rapports, can_view_all_indicateurs, can_view_indicateurs
+
+
+def _perimetre(request, form):
+    """(perimetre, territoire, structure, libellé) chosen, or imposed on a structure's manager."""
+    if not can_view_all_indicateurs(request.acting):
+        return Perimetre.STRUCTURE, None, request.structure, request.structure.nom
+    territoire = form.cleaned_data.get("territoire") if form.is_valid() else None
+    structure = form.cleaned_data.get("structure") if form.is_valid() else None
+    if territoire:
+        return Perimetre.TERRITOIRE, territoire, None, f"Territoire {territoire.nom}"
+    if structure:
+        return Perimetre.STRUCTURE, None, structure, structure.nom
+    return Perimetre.DEPARTEMENT, None, None, request.departement.nom
+
+
+def _periode(form):
+    if form.is_valid():
+        return form.cleaned_data["debut"], form.cleaned_data["fin"]
+    vide = TableauDeBordForm({}, tout_voir=False)
+    vide.is_valid()
+    return vide.cleaned_data["debut"], vide.cleaned_data["fin"]
+
+
+@require_perm(can_view_indicateurs)
+@require_GET
+def tableau_de_bord(request):
+    tout_voir = can_view_all_indicateurs(request.acting)
+    form = TableauDeBordForm(request.GET or None, tout_voir=tout_voir)
+    debut, fin = _periode(form)
+    perimetre, territoire, structure, libelle = _perimetre(request, form)
+    mois = mois_entre(debut, fin)
+    etiquettes = [lecture.mois_court(m) for m in mois]
+    valeurs = lecture.valeurs(mois=mois, perimetre=perimetre, territoire=territoire, structure=structure)
+    reference = lecture.valeurs(mois=mois) if perimetre != Perimetre.DEPARTEMENT else valeurs
+    territoires_du_mois = lecture.par_territoire(fin) if tout_voir and perimetre == Perimetre.DEPARTEMENT else {}
+    noms_territoires, _ = lecture.noms_perimetres() if territoires_du_mois else ({}, {})
+    blocs = []
+    for indicateur in INDICATEURS:
+        if perimetre == Perimetre.STRUCTURE and not indicateur.par_structure:
+            continue
+        serie = [valeurs.get((indicateur.code, m)) for m in mois]
+        series = [(libelle, [lecture.valeur_graphique(v) for v in serie])]
+        if perimetre != Perimetre.DEPARTEMENT:
+            series.append(
+                (
+                    request.departement.nom,
+                    [lecture.valeur_graphique(reference.get((indicateur.code, m))) for m in mois],
+                )
+            )
+        comparaison = None
+        if territoires_du_mois:
+            elements = sorted(
+                (
+                    (nom, lecture.valeur_graphique(territoires_du_mois.get((indicateur.code, pk))))
+                    for pk, nom in noms_territoires.items()
+                ),
+                key=lambda e: e[0],
+            )
+            comparaison = barres(
+                titre=f"{indicateur.titre} : comparaison des territoires, {lecture.mois_long(fin)}",
+                elements=elements,
+                unite=indicateur.unite if indicateur.unite in ("%",) else "",
+            )
+        blocs.append(
+            {
+                "indicateur": indicateur,
+                "dernier": lecture.chiffre(indicateur, serie[-1]),
+                "graphique": courbes(
+                    titre=f"{indicateur.titre} : évolution mensuelle",
+                    etiquettes=etiquettes,
+                    series=series,
+                    unite=indicateur.unite,
+                ),
+                "comparaison": comparaison,
+                "lignes": [(lecture.mois_long(m), lecture.chiffre(indicateur, v)) for m, v in zip(mois, serie)],
+            }
+        )
+    context = {
+        "form": form,
+        "blocs": blocs,
+        "libelle": libelle,
+        "mois_fin": lecture.mois_long(fin),
+        "mois_debut": lecture.mois_long(debut),
+        "tout_voir": tout_voir,
+        "query": request.GET.urlencode(),
+        "evaluations": services.agregats_evaluations(
+            request.departement, (debut, fin), structure=structure if perimetre == Perimetre.STRUCTURE else None
+        ),
+        "rapports": can_manage_rapports(request.acting),
+        "calcule_le": max((v.calcule_le for v in valeurs.values()), default=None),
+    }
+    return render(request, "suivi/tableau_de_bord.html", context)
+
+
+@require_perm(can_view_indicateurs)
+@require_GET
+def indicateurs_csv(request):
+    """Every figure of the dashboard's period and perimeter (or one indicator with ?indicateur=), as CSV."""
+    tout_voir = can_view_all_indicateurs(request.acting)
+    form = TableauDeBordForm(request.GET or None, tout_voir=tout_voir)
+    debut, fin = _periode(form)
+    perimetre, territoire, structure, _ = _perimetre(request, form)
+    choisis = INDICATEURS
+    if request.GET.get("indicateur"):
+        if request.GET["indicateur"] not in PAR_CODE:
+            raise Http404("Indicateur inconnu.")
+        choisis = [PAR_CODE[request.GET["indicateur"]]]
+    mois = mois_entre(debut, fin)
+    valeurs = lecture.valeurs(mois=mois, perimetre=perimetre, territoire=territoire, structure=structure)
+    territoires, structures = lecture.noms_perimetres()
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    nom = f"indicateurs-{request.departement.code}-{debut:%Y-%m}-{fin:%Y-%m}.csv"
+    response["Content-Disposition"] = f'attachment; filename="{nom}"'
+    response.write("\ufeff")  # Excel opens UTF-8 with accents only with a BOM.
+    writer = csv.writer(response, delimiter=";")
+    writer.writerow(lecture.COLONNES_CSV)
+    for indicateur in choisis:
+        for m in mois:
+            valeur = valeurs.get((indicateur.code, m))
+            if valeur is not None:
+                writer.writerow(lecture.ligne_csv(indicateur, valeur, territoires, structures))
+    return response
+
+
+@require_perm(can_view_indicateurs)
+@require_GET
+def indicateur_definition(request, code):
+    indicateur = PAR_CODE.get(code)
+    if indicateur is None:
+        raise Http404("Indicateur inconnu.")
+    return render(
+        request,
+        "suivi/indicateur_definition.html",
+        {
+            "indicateur": indicateur,
+            "fenetre": services.regles_en_lecture(request.departement).fenetre_indicateurs_jours,
+        },
+    )
+
+
+# --- Monthly reports ---------------------------------------------------------------------------
+
+
+@require_perm(can_manage_rapports)
+def rapports(request):
+    form = RapportForm(request.POST or None, initial={"mois": services.mois_du_dernier_rapport()})
+    if request.method == "POST" and form.is_valid():
+        with transaction.atomic():
+            rapport = services.rapport_demander(
+                departement=request.departement, mois=form.cleaned_data["mois"], user=request.user
+            )
+        if rapport.statut == StatutRapport.EN_COURS:
+            messages.info(request, "Ce rapport est déjà en cours de production.")
+        return redirect("suivi:rapport_detail", uid=rapport.uid)
+    liste = RapportMensuel.objects.select_related("demande_par").order_by("-mois")
+    return render(request, "suivi/rapports.html", {"form": form, "rapports": liste})
+
+
+@require_perm(can_manage_rapports, model=RapportMensuel)
+@require_GET
+def rapport_detail(request, rapport):
+    return render(request, "suivi/rapport_detail.html", {"rapport": rapport, "texte": _texte(rapport)})
+
+
+def _texte(rapport):
+    if rapport.statut == StatutRapport.TERMINE:
+        return f"Le rapport de {lecture.mois_long(rapport.mois)} est prêt."
+    if rapport.statut == StatutRapport.ECHEC:
+        return f"La production a échoué : {rapport.erreur}"
+    if rapport.statut == StatutRapport.EN_ATTENTE:
+        return "En attente d'un processus de traitement…"
+    return f"{rapport.etape or 'Production en cours'} ({rapport.etapes_faites} étapes sur {rapport.etapes_total})"
+
+
+@require_perm(can_manage_rapports, model=RapportMensuel)
+@require_GET
+def rapport_statut(request, rapport):
+    return JsonResponse({"pourcentage": rapport.pourcentage, "fini": rapport.fini, "texte": _texte(rapport)})
+
+
+@require_perm(can_manage_rapports, model=RapportMensuel)
+@require_GET
+def rapport_pdf(request, rapport):
+    if rapport.statut != StatutRapport.TERMINE or not rapport.fichier:
+        raise Http404("Le rapport n'est pas encore prêt.")
+    log_access(request=request, action=Action.TELECHARGEMENT, obj=rapport, details={"mois": f"{rapport.mois:%Y-%m}"})
+    nom = f"rapport-{request.departement.code}-{rapport.mois:%Y-%m}.pdf"
+    response = FileResponse(rapport.fichier.open("rb"), content_type="application/pdf", as_attachment=True)
+    response["Content-Disposition"] = f'attachment; filename="{nom}"'
+    response["Last-Modified"] = timezone.localtime(rapport.finished_at).strftime("%a, %d %b %Y %H:%M:%S %z")
+    return response

@@ -53,6 +53,8 @@ def tableau_de_bord(request):
     tout_voir = can_view_all_indicateurs(request.acting)
     form = TableauDeBordForm(request.GET or None, tout_voir=tout_voir)
     debut, fin = _periode(form)
+    if not form.is_bound:
+        form.initial = {"debut": debut, "fin": fin}
     perimetre, territoire, structure, libelle = _perimetre(request, form)
     mois = mois_entre(debut, fin)
     etiquettes = [lecture.mois_court(m) for m in mois]
@@ -65,7 +67,9 @@ def tableau_de_bord(request):
         if perimetre == Perimetre.STRUCTURE and not indicateur.par_structure:
             continue
         serie = [valeurs.get((indicateur.code, m)) for m in mois]
-        series = [(libelle, [lecture.valeur_graphique(v) for v in serie])]
+        # A count missing for a computed month is a zero; an uncomputed month is a gap.
+        calcules = [(indicateur.code, m) in reference for m in mois]
+        series = [(libelle, [lecture.valeur_graphique(v, indicateur if c else None) for v, c in zip(serie, calcules)])]
         if perimetre != Perimetre.DEPARTEMENT:
             series.append(
                 (
@@ -77,7 +81,7 @@ def tableau_de_bord(request):
         if territoires_du_mois:
             elements = sorted(
                 (
-                    (nom, lecture.valeur_graphique(territoires_du_mois.get((indicateur.code, pk))))
+                    (nom, lecture.valeur_graphique(territoires_du_mois.get((indicateur.code, pk)), indicateur))
                     for pk, nom in noms_territoires.items()
                 ),
                 key=lambda e: e[0],

@@ -118,12 +118,22 @@ def chiffre(indicateur: Indicateur, valeur: ValeurIndicateur | None) -> Chiffre:
     repartition = [
         (libelle, nombre_fr(m.get("repartition", {}).get(code, 0))) for code, libelle in indicateur.categories.items()
     ]
-    return Chiffre(principal=f"{nombre_fr(m.get('effectif', 0))} {indicateur.unite}", details=details,
+    effectif = m.get("effectif", 0)
+    return Chiffre(principal=f"{nombre_fr(effectif)} {_unite_comptee(indicateur, effectif)}", details=details,
                    repartition=repartition if m.get("effectif") else [])  # fmt: skip
 
 
-def valeur_graphique(valeur: ValeurIndicateur | None):
-    return None if valeur is None else valeur.valeur
+def valeur_graphique(valeur: ValeurIndicateur | None, indicateur: Indicateur | None = None):
+    """The plotted figure; a count with no stored row is a zero (nothing happened there), other figures a gap."""
+    if valeur is None:
+        compte = indicateur is not None and indicateur.nature in (Nature.VOLUME, Nature.REPARTITION)
+        return 0.0 if compte else None
+    return valeur.valeur
+
+
+def _unite_comptee(indicateur, nombre):
+    """French: singular up to 1 ("0 sortie", "1 sortie", "2 sorties")."""
+    return indicateur.unite if (nombre or 0) > 1 else indicateur.unite.removesuffix("s")
 
 
 def noms_perimetres():

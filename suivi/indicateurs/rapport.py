@@ -74,7 +74,7 @@ def sections(departement, mois: datetime.date, *, territoires=None) -> list[Sect
         for code in ("delai_orientation", "part_vus_90j"):
             indicateur = next(i for i in INDICATEURS if i.code == code)
             titre = f"{indicateur.titre} : comparaison des territoires ({indicateur.unite})"
-            elements = [(t.nom, lecture.valeur_graphique(du_mois.get((code, t.pk)))) for t in territoires]
+            elements = [(t.nom, lecture.valeur_graphique(du_mois.get((code, t.pk)), indicateur)) for t in territoires]
             section.graphiques.append(
                 (titre, barres(titre=titre, elements=elements, unite="%" if indicateur.unite == "%" else ""))
             )

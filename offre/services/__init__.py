@@ -12,7 +12,7 @@ from offre.services.catalogue import (
     session_update,
     structure_fiche_update,
 )
-from offre.services.imports import import_create, import_run, report_rows
+from offre.services.imports import import_create, import_run, report_rows, service_values
 from offre.services.lecture import FichierInvalide, read_files
 from offre.services.prescriptions import (
     prescription_answer,
@@ -39,6 +39,7 @@ __all__ = [
     "service_create",
     "service_moderate",
     "service_update",
+    "service_values",
     "session_create",
     "session_delete",
     "session_update",

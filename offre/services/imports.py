@@ -254,19 +254,12 @@ class Execution:
         return ("crees" if creating else "modifies" if changed else "inchanges"), []
 
     def service(self, data):
-        model, errors = schema.validate(v1.Service, data)
-        errors += _service_referential_errors(data, errors)
+        values, errors = service_values(data)
         structure, structure_error = self._structure_of(data.get("structure_id"))
         if structure_error:
             errors.append(("structure_id", structure_error))
         if errors:
             return None, errors
-        values = _values(model, SERVICE_DATA_FIELDS)
-        values["zone_eligibilite"] = list(dict.fromkeys(normalise_code(c) for c in values["zone_eligibilite"]))
-        if values["code_insee"] and not values["commune"]:
-            values["commune"] = Commune.objects.filter(code_insee=values["code_insee"]).values_list("nom", flat=True)[
-                0
-            ]
         service = Service.objects.filter(di_id=values["di_id"]).first()
         creating = service is None
         if creating:
@@ -278,9 +271,6 @@ class Execution:
                 modere_par=self.row.created_by,
                 modere_le=now,
             )
-        errors = _model_errors(service, values, SERVICE_DATA_FIELDS)
-        if errors:
-            return None, errors
         changed = _changed(service, {**values, "structure_id": structure.pk})
         if creating or changed:
             _assign(service, {**values, "structure": structure})
@@ -303,6 +293,49 @@ class Execution:
                 f"Structure inconnue : « {di_id} » n'est ni dans ce fichier ni dans le catalogue du département.",
             )
         return structure, None
+
+
+def service_values(data):
+    """(model field values, []) of one data·inclusion `Service` record, or (None, [(field, message in French)]).
+
+    The record is validated by the package in strict mode, then against the national referential (zone and
+    commune codes) and the platform's own field checks; the file import and the partner API both write what
+    this returns, so that a record is accepted or refused the same way whichever way it comes in.
+    """
+    errors = _text_errors(data)
+    if errors:
+        return None, errors
+    model, errors = schema.validate(v1.Service, data)
+    errors += _service_referential_errors(data, errors)
+    if errors:
+        return None, errors
+    values = _values(model, SERVICE_DATA_FIELDS)
+    values["zone_eligibilite"] = list(dict.fromkeys(normalise_code(c) for c in values["zone_eligibilite"]))
+    if values["code_insee"] and not values["commune"]:
+        values["commune"] = Commune.objects.filter(code_insee=values["code_insee"]).values_list("nom", flat=True)[0]
+    errors = _model_errors(Service(), values, SERVICE_DATA_FIELDS)
+    return (None, errors) if errors else (values, [])
+
+
+def _text_errors(data):
+    """Texts PostgreSQL cannot store (a NUL character, a lone surrogate) are refused before any write."""
+    errors = []
+    for name, value in data.items() if isinstance(data, dict) else ():
+        if any(
+            isinstance(text, str) and not _storable(text) for text in (value if isinstance(value, list) else [value])
+        ):
+            errors.append((str(name), "Caractère invalide (caractère nul ou encodage incorrect)."))
+    return errors
+
+
+def _storable(text):
+    if "\x00" in text:
+        return False
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 class _Rollback(Exception):

@@ -100,7 +100,18 @@ class PartnerAPIMixin:
     scopes: dict = {}
 
     def required_scope(self, request):
-        return self.scopes.get(request.method, self.scopes.get("*"))
+        # HEAD runs the GET handler (DRF): it needs the GET scope, else it would answer without any.
+        method = "GET" if request.method == "HEAD" else request.method
+        return self.scopes.get(method, self.scopes.get("*"))
+
+    def initial(self, request, *args, **kwargs):
+        super().initial(request, *args, **kwargs)
+        # PostgreSQL refuses NUL characters in text: a filter holding one is a bad request, not a server error.
+        invalides = sorted(name for name, value in request.query_params.items() if "\x00" in value)
+        if invalides:
+            raise exceptions.ValidationError(
+                {name: ["Le paramètre contient un caractère nul, refusé."] for name in invalides}
+            )
 
     def touched(self, *objects):
         """Record the objects a call reads or writes in the call log (by uid only)."""

@@ -24,3 +24,26 @@ urlpatterns += [
     path("flux-caf/", views_flux.FluxCafDepot.as_view(), name="flux_caf"),
     path("flux-caf/<uuid:uid>/", views_flux.FluxCafDetail.as_view(), name="flux_caf_detail"),
 ]
+
+# Orientations, prescriptions received, offer catalogue in the data·inclusion schema.
+from partenaires.api import views_offre, views_orientations, views_prescriptions  # noqa: E402
+
+urlpatterns += [
+    path("orientations/", views_orientations.OrientationList.as_view(), name="orientations"),
+    path("orientations/<uuid:uid>/", views_orientations.OrientationDetail.as_view(), name="orientation"),
+    path("prescriptions/", views_prescriptions.PrescriptionList.as_view(), name="prescriptions"),
+    path("prescriptions/<uuid:uid>/", views_prescriptions.PrescriptionDetail.as_view(), name="prescription"),
+    path(
+        "prescriptions/<uuid:uid>/accepter/",
+        views_prescriptions.PrescriptionAccepter.as_view(),
+        name="prescription_accepter",
+    ),
+    path(
+        "prescriptions/<uuid:uid>/refuser/",
+        views_prescriptions.PrescriptionRefuser.as_view(),
+        name="prescription_refuser",
+    ),
+    path("offre/structures/", views_offre.StructureList.as_view(), name="offre_structures"),
+    path("offre/services/", views_offre.ServiceListCreate.as_view(), name="offre_services"),
+    path("offre/services/<uuid:uid>/", views_offre.ServiceDetail.as_view(), name="offre_service"),
+]

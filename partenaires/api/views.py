@@ -37,7 +37,7 @@ def structure_suit(structure, carnet) -> bool:
     return MembreGroupe.objects.filter(carnet=carnet, structure=structure, fin=None).exists()
 
 
-def log_api_read(request, obj, action=Action.CONSULTATION):
+def log_api_read(request, obj, action=Action.CONSULTATION, details=None):
     token = request.auth
     log_access(
         action=action,
@@ -46,6 +46,7 @@ def log_api_read(request, obj, action=Action.CONSULTATION):
         structure=token.structure,
         canal=Canal.API,
         api_token_id=token.pk,
+        details=details,
     )
 
 

@@ -312,9 +312,12 @@ SPECTACULAR_SETTINGS = {
         "de créé ; même clé, autre corps : 422.\n\n"
         "**Pagination** par curseur (`next`, `previous`), 200 éléments au plus par page. **Limite** de requêtes "
         "par jeton : 429 avec `Retry-After`.\n\n"
-        "**Historique des versions** : v1.0.0 (2026-11) — bénéficiaires, résumé du carnet, rendez-vous."
+        "**Historique des versions** : v1.0.0 (2026-11) — bénéficiaires, résumé du carnet, rendez-vous. "
+        "v1.1.0 (2026-11) — orientations (lecture), prescriptions reçues (lecture, acceptation, refus), offre "
+        "d'insertion au format data·inclusion v1 (structures et services en lecture, services de la structure en "
+        "écriture)."
     ),
-    "VERSION": "1.0.0",
+    "VERSION": "1.1.0",
     "SERVE_INCLUDE_SCHEMA": False,
     "SERVE_PERMISSIONS": ["rest_framework.permissions.AllowAny"],
     "SERVE_AUTHENTICATION": [],
@@ -322,6 +325,8 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
     "SCHEMA_PATH_PREFIX": "/api/v1",
+    # One name for a choice set used by several fields (the refusal's input and the prescription's answer).
+    "ENUM_NAME_OVERRIDES": {"MotifRefusEnum": "offre.models.MotifRefus"},
 }
 
 # --- Celery ---------------------------------------------------------------------------------

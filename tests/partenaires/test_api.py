@@ -120,6 +120,13 @@ def test_rate_limit_answers_429_with_retry_after(structure_a, monkeypatch, unsco
 # --- Bénéficiaires: search, create-or-match ---------------------------------------------------
 
 
+def test_a_nul_character_in_a_filter_is_a_bad_request_not_a_server_error(structure_a, unscoped):
+    _, value = make_token(structure_a)
+    response = api(value).get(reverse("api:beneficiaires"), {"numero_allocataire": "12\x0034"})
+    assert response.status_code == 400 and response["Content-Type"] == "application/problem+json"
+    assert "caractère nul" in json.dumps(response.json(), ensure_ascii=False)
+
+
 def test_search_needs_a_criterion_and_returns_minimal_cards(structure_a, carnet_suivi, unscoped):
     _, value = make_token(structure_a)
     client = api(value)

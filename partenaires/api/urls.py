@@ -1,7 +1,7 @@
 from django.urls import path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
-from partenaires.api import views, views_webhooks
+from partenaires.api import views, views_indicateurs, views_webhooks
 
 app_name = "api"
 
@@ -46,4 +46,10 @@ urlpatterns += [
     path("offre/structures/", views_offre.StructureList.as_view(), name="offre_structures"),
     path("offre/services/", views_offre.ServiceListCreate.as_view(), name="offre_services"),
     path("offre/services/<uuid:uid>/", views_offre.ServiceDetail.as_view(), name="offre_service"),
+    path("indicateurs/", views_indicateurs.IndicateurList.as_view(), name="indicateurs"),
+    path(
+        "indicateurs/definitions/",
+        views_indicateurs.IndicateurDefinitions.as_view(),
+        name="indicateurs_definitions",
+    ),
 ]

@@ -28,16 +28,17 @@ def mois_long(mois: datetime.date) -> str:
     return f"{MOIS_LONG[mois.month - 1]} {mois.year}"
 
 
-def _versions_courantes():
+def versions_courantes(indicateurs=None):
+    """The condition selecting the current version of each indicator (of `indicateurs`, default all)."""
     condition = Q()
-    for indicateur in INDICATEURS:
+    for indicateur in indicateurs or INDICATEURS:
         condition |= Q(code=indicateur.code, version=indicateur.version)
     return condition
 
 
 def valeurs(*, mois: list, perimetre=Perimetre.DEPARTEMENT, territoire=None, structure=None) -> dict:
     """{(code, mois): ValeurIndicateur} for one perimeter (inside the département's scope)."""
-    queryset = ValeurIndicateur.objects.filter(_versions_courantes(), mois__in=mois, perimetre=perimetre)
+    queryset = ValeurIndicateur.objects.filter(versions_courantes(), mois__in=mois, perimetre=perimetre)
     if perimetre == Perimetre.TERRITOIRE:
         queryset = queryset.filter(territoire=territoire)
     elif perimetre == Perimetre.STRUCTURE:
@@ -47,12 +48,12 @@ def valeurs(*, mois: list, perimetre=Perimetre.DEPARTEMENT, territoire=None, str
 
 def par_territoire(mois: datetime.date) -> dict:
     """{(code, territoire_id): ValeurIndicateur} for one month, every territory."""
-    queryset = ValeurIndicateur.objects.filter(_versions_courantes(), mois=mois, perimetre=Perimetre.TERRITOIRE)
+    queryset = ValeurIndicateur.objects.filter(versions_courantes(), mois=mois, perimetre=Perimetre.TERRITOIRE)
     return {(v.code, v.territoire_id): v for v in queryset}
 
 
 def par_structure(mois: datetime.date) -> dict:
-    queryset = ValeurIndicateur.objects.filter(_versions_courantes(), mois=mois, perimetre=Perimetre.STRUCTURE)
+    queryset = ValeurIndicateur.objects.filter(versions_courantes(), mois=mois, perimetre=Perimetre.STRUCTURE)
     return {(v.code, v.structure_id): v for v in queryset}
 
 

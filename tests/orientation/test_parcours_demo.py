@@ -52,7 +52,7 @@ def test_from_the_demo_a_new_entrant_is_oriented_and_the_referent_sees_the_carne
     )
     with departement_scope(departement):
         assert Diagnostic.objects.filter(carnet=rows["Leroy"], statut="brouillon").exists()
-        lambert = Beneficiaire.objects.get(nom_usage="Lambert").carnet
+        lambert = Beneficiaire.objects.get(nom_usage="Lambert", prenoms="Christophe").carnet
 
     # Take Lambert, convoke him (tomorrow), and the day comes.
     charge.post(reverse("orientation:dossier_ouvrir", kwargs={"uid": lambert.uid}))

@@ -217,6 +217,8 @@ PLAIN_ROUTES = {
     "api:prescriptions",
     "api:offre_structures",
     "api:offre_services",
+    "api:indicateurs",
+    "api:indicateurs_definitions",
     "spie:notifications_tout_lire",
     "account_login",
     "account_logout",

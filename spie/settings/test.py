@@ -12,9 +12,10 @@ os.environ.setdefault("SPIE_BASE_URL", "http://testserver")
 from spie.settings.base import *  # noqa: E402,F403
 
 # Each xdist worker gets its own Redis database so that clearing the cache (rate limits) between
-# tests never touches another worker's keys.
+# tests never touches another worker's keys. SPIE_TEST_REDIS_OFFSET shifts the numbers, for a second
+# test run on the same machine (it would otherwise flush the first run's sessions).
 _worker = os.environ.get("PYTEST_XDIST_WORKER", "gw0")
-_redis_db = 1 + int(_worker.removeprefix("gw") or 0) % 15
+_redis_db = 1 + (int(_worker.removeprefix("gw") or 0) + int(os.environ.get("SPIE_TEST_REDIS_OFFSET", "0"))) % 15
 _redis_base = REDIS_URL.rsplit("/", 1)[0] if REDIS_URL.rsplit("/", 1)[-1].isdigit() else REDIS_URL  # noqa: F405
 CACHES["default"]["LOCATION"] = f"{_redis_base}/{_redis_db}"  # noqa: F405
 CACHES["default"]["KEY_PREFIX"] = f"spie-test-{_worker}"  # noqa: F405

@@ -2,7 +2,8 @@
 """The project's commands, runnable with the system Python before any virtualenv exists.
 
     python3 tasks.py run              the platform on http://127.0.0.1:8000 (PORT overrides)
-    python3 tasks.py test [ARGS...]   ruff, migration check, then pytest (ARGS go to pytest)
+    python3 tasks.py test [ARGS...]   ruff, migration check, then pytest (ARGS go to pytest); without
+                                      ARGS, the unit tests then the browser journeys (tests/e2e)
     python3 tasks.py quality          ruff check + ruff format --check
     python3 tasks.py fix              ruff check --fix + ruff format
 
@@ -359,6 +360,35 @@ def wants_own_workers(args):
     )
 
 
+def ensure_chromium():
+    """The browser journeys (tests/e2e) drive Debian's Chromium: install it when it is missing, never skip them.
+
+    Playwright cannot download its own browsers here; the Debian package is what CI and developers' machines have.
+    """
+    executable = Path(os.environ.get("SPIE_E2E_CHROMIUM") or "/usr/bin/chromium")
+    if executable.exists():
+        return
+    import shutil
+
+    apt_get = shutil.which("apt-get")
+    if apt_get and hasattr(os, "geteuid") and os.geteuid() == 0:
+        say(f"{executable} is missing: installing Debian's chromium package for the browser journeys (apt-get) ...")
+        env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
+        for command in ([apt_get, "update", "-q"], [apt_get, "install", "-y", "--no-install-recommends", "chromium"]):
+            say(" ".join(command))
+            if subprocess.run(command, env=env).returncode:
+                break
+        if executable.exists():
+            say(f"Chromium installed: {executable}")
+            return
+    die(
+        f"Chromium est introuvable ({executable}) : les parcours dans le navigateur (tests/e2e) en ont besoin. "
+        "Installez-le (sudo apt-get install chromium) ou indiquez-le par SPIE_E2E_CHROMIUM.\n"
+        f"Chromium is missing ({executable}); the browser journeys (tests/e2e) need it: install it "
+        "(sudo apt-get install chromium) or point SPIE_E2E_CHROMIUM at a Chromium executable."
+    )
+
+
 def cmd_test(args):
     os.environ["DJANGO_SETTINGS_MODULE"] = "spie.settings.test"
     code = cmd_quality([])
@@ -369,8 +399,22 @@ def cmd_test(args):
         if manage("makemigrations", "--check", "--dry-run"):
             say("Models and migrations differ: run `python manage.py makemigrations` and commit the result.")
             return 1
-        pytest_args = [] if wants_own_workers(args) else ["-n", "auto"]
-        return foreground(sys.executable, "-m", "pytest", *pytest_args, *args)
+        pytest = (sys.executable, "-m", "pytest")
+        if not args:
+            # The whole suite: the unit tests on all cores, then the browser journeys in a pytest of their own
+            # (one platform, one browser: they would only compete with the unit tests for the two cores).
+            ensure_chromium()
+            code = foreground(*pytest, "-n", "auto", "-m", "not e2e")
+            if code:
+                return code
+            say("Browser journeys (tests/e2e): gunicorn, a Celery worker and Chromium ...")
+            return foreground(*pytest, "-n", "0", "-m", "e2e", "tests/e2e")
+        journeys = any("e2e" in arg for arg in args)
+        if journeys:
+            ensure_chromium()
+        # Each xdist worker that runs a journey would start a platform of its own: one process for the journeys.
+        pytest_args = [] if journeys or wants_own_workers(args) else ["-n", "auto"]
+        return foreground(*pytest, *pytest_args, *args)
 
 
 COMMANDS = {"run": cmd_run, "test": cmd_test, "quality": cmd_quality, "fix": cmd_fix}

@@ -497,7 +497,7 @@ class ReponseForm(forms.Form):
     )
     motif = forms.ChoiceField(label="Motif du refus", required=False, choices=[("", "—")] + list(MotifRefus.choices))
     precision = forms.CharField(
-        label="Précision (facultative)",
+        label="Précision",
         required=False,
         max_length=255,
         help_text="Par exemple la date du premier rendez-vous. Aucune information de santé, de justice ou de famille.",

@@ -22,7 +22,7 @@ def _entries(acting):
             "Le portefeuille de toute votre structure, et les personnes sans référent.",
             "carnet:portefeuille_structure",
         )
-    from orientation.perms import can_administer_orientation, can_validate_orientation, can_work_queue
+    from orientation.perms import can_validate_orientation, can_work_queue
 
     if can_work_queue(acting):
         yield (
@@ -37,19 +37,6 @@ def _entries(acting):
             "Orientations à valider",
             "Les orientations proposées qui attendent votre validation.",
             "orientation:a_valider",
-        )
-    if can_administer_orientation(acting):
-        yield (
-            "orientation:dispositifs",
-            "Dispositifs d'orientation",
-            "Les programmes vers lesquels le département oriente les personnes.",
-            "orientation:dispositif",
-        )
-        yield (
-            "orientation:secteurs",
-            "Secteurs",
-            "Les territoires de chaque chargé d'orientation.",
-            "orientation:secteur",
         )
     yield (
         "offre:recherche",
@@ -84,7 +71,7 @@ def _entries(acting):
         yield (
             "spie:admin_tableau_de_bord",
             "Administration du département",
-            "Territoires, structures, utilisateurs, invitations et journal des accès.",
+            "Territoires, structures, utilisateurs, dispositifs et secteurs d'orientation, flux, rapports, journal.",
             "spie:admin_",
         )
     from suivi.perms import can_view_all_evaluations, can_view_evaluations, can_view_indicateurs

@@ -154,8 +154,13 @@ USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "/static/"
-STATIC_ROOT = BASE_DIR / "staticfiles"
+# Where collectstatic writes (the image uses the default; the browser journeys use a temporary folder).
+STATIC_ROOT = env("STATIC_ROOT", str(BASE_DIR / "staticfiles"))
 STATICFILES_DIRS = [BASE_DIR / "static"]
+# django-dsfr writes the SHA-384 of its packaged CSS into `integrity`, but the manifest storage rewrites the url()
+# inside the CSS it collects: the browser then refuses the design system's stylesheets (seen by the browser
+# journeys). The files are served by this same origin, where subresource integrity adds nothing.
+DSFR_USE_INTEGRITY_CHECKSUMS = False
 STORAGES = {
     # Private files (carnet documents, reports) never live under a public URL: they are served
     # by views that check access and write the access log.
@@ -212,6 +217,8 @@ CONTENT_SECURITY_POLICY = {
 
 # --- E-mail ---------------------------------------------------------------------------------
 EMAIL_BACKEND = env("EMAIL_BACKEND", "django.core.mail.backends.smtp.EmailBackend")
+# Only read by the file-based backend (the browser journeys read the messages it writes).
+EMAIL_FILE_PATH = env("EMAIL_FILE_PATH")
 EMAIL_HOST = env("EMAIL_HOST", "localhost")
 EMAIL_PORT = env_int("EMAIL_PORT", 25)
 EMAIL_HOST_USER = env("EMAIL_HOST_USER", "")

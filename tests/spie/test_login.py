@@ -429,6 +429,11 @@ def test_inscription_publique_fermee(client, db):
     assert "les inscriptions sont actuellement fermées" in response.content.decode()
 
 
+def test_la_page_de_connexion_ne_propose_pas_d_inscription(client, db):
+    page = client.get(reverse("account_login")).content.decode()
+    assert reverse("account_signup") not in page and "sur invitation de l'administrateur" in page
+
+
 def test_inscription_postee_ne_cree_aucun_compte(client, db):
     password = "un-mot-de-passe-tres-solide"
     response = client.post(

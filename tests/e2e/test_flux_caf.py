@@ -1,0 +1,64 @@
+"""Journey 5: a département admin uploads a CAF flux file and watches the progress bar up to the report.
+
+The file is processed by the Celery worker (the platform's settings are not eager): the report appearing proves
+that the worker runs and shares the database and the broker with the web server. The Ardennes admin does it, so
+that the new entrants of the file do not join the Seine-Maritime queue of the orientation journey.
+"""
+
+import pytest
+from playwright.sync_api import Error, expect
+
+from partenaires.flux.generation import ecrire_flux, generer_foyers
+from spie.demo import demo_email
+from tests.e2e.browser import check_keyboard, check_page, follow
+
+pytestmark = pytest.mark.e2e
+
+ADMIN = demo_email("admin", "08")
+COMMUNES_08 = (
+    ("08105", "08000", "Charleville-Mézières"),
+    ("08328", "08700", "Nouzonville"),
+    ("08409", "08200", "Sedan"),
+)
+HOUSEHOLDS = 300
+
+
+def test_admin_uploads_a_caf_flux_and_watches_the_worker_process_it(login_as, tmp_path):
+    path = tmp_path / "flux-rsa-08.xml"
+    ecrire_flux(path, generer_foyers(HOUSEHOLDS, seed=8, departement="08", communes=COMMUNES_08))
+
+    admin = login_as(ADMIN, totp=True)
+    follow(admin.get_by_role("navigation", name="Menu principal").get_by_role("link", name="Administration"))
+    follow(admin.get_by_role("navigation", name="Ardennes").get_by_role("link", name="Flux CAF/MSA"))
+    form = admin.get_by_role("main").locator("form", has=admin.get_by_role("button", name="Déposer le flux"))
+    check_keyboard(form)
+    admin.get_by_label("Fichier du flux « bénéficiaires RSA » (XML)").set_input_files(path)
+    follow(form.get_by_role("button", name="Déposer le flux"))
+    expect(admin.get_by_role("status").first).to_contain_text("Le flux est déposé : son traitement commence.")
+
+    # The page polls the run's status and reloads itself with the report once the worker is done.
+    bar = admin.get_by_role("progressbar", name="Avancement")
+    report = admin.get_by_role("table", name="Résultat du traitement")
+    seen = []
+    for _ in range(240):
+        try:
+            if report.count():
+                break
+            seen.append(int(bar.get_attribute("value", timeout=1000)))
+        except Error:  # the page is reloading
+            pass
+        admin.wait_for_timeout(250)
+    report.wait_for()
+    check_page(admin)  # the page after its reload
+    assert seen == sorted(seen), f"the progress bar went back: {seen}"
+    expect(bar).to_have_attribute("value", "100")
+    expect(admin.get_by_text(f"Terminé : {HOUSEHOLDS} foyers traités.").first).to_be_visible()
+    expect(report.get_by_role("row", name="Foyers traités")).to_contain_text(str(HOUSEHOLDS))
+    expect(report.get_by_role("row", name="Foyers rejetés")).to_contain_text("0")
+    created = int(report.get_by_role("row", name="Personnes créées").get_by_role("cell").inner_text())
+    assert created >= HOUSEHOLDS * 0.8, created  # applicants and spouses of the households with an open right
+
+    # The list of runs shows the finished run.
+    follow(admin.get_by_role("navigation", name="Ardennes").get_by_role("link", name="Flux CAF/MSA"))
+    row = admin.get_by_role("table", name="Flux déposés").get_by_role("row", name="flux-rsa-08.xml")
+    expect(row).to_contain_text("Terminé")

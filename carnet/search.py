@@ -1,26 +1,50 @@
-"""Name search without pg_trgm or unaccent (not available in the embedded PostgreSQL).
+"""Name search: case, accents and small typos ignored.
 
-Names are normalised (case, accents, punctuation) and cut into trigrams stored in an indexed array;
-a query matches people sharing enough trigrams with it, which tolerates small typos, and is ranked
-by the number of shared trigrams.
+Names are normalised (case, accents, punctuation: `nom_recherche`) and compared by trigrams, each word
+padded with two spaces before and one after, as pg_trgm does. Two ways, chosen once per process
+(`uses_pg_trgm`):
 
-Speed: asking the GIN index for rows sharing *any* query trigram returns a fifth of the département
-for common word starts. Instead the best scores are asked for first: a row sharing `t` of the query's
-`n` trigrams shares at least one of any `n - t + 1` of them (pigeonhole), so at threshold `t` the
-index is only asked for the `n - t + 1` rarest trigrams. Thresholds go down from `n` and stop as
-soon as `limit` rows reach one: rows below it could only rank after them. The result is exactly
-the one of the plain query (a test checks it), measured in the README.
+- with pg_trgm, where migration `carnet.0005` could create it and its index (PostgreSQL of the machine,
+  production): `nom_recherche %> query` on a GIN `gin_trgm_ops` index, ranked by
+  `word_similarity(query, nom_recherche)`, the similarity of the query's trigrams with the closest run of
+  the name's (a word or a few). A match needs `WORD_SIMILARITY_MIN`: over the generator's 209 one-word
+  surnames, every single wrong, missing, doubled or swapped letter is found in surnames of six letters or
+  more, 95 % of them at five letters, 80 % at four;
+- without (the embedded PostgreSQL of `tasks.py run` has no contrib extension): the `trigrammes` array,
+  kept by `Beneficiaire.save()` and the bulk writers, with its own GIN index. A match shares at least
+  `MIN_SIMILARITY` of the query's trigrams, ranked by the number shared: it finds every single typing error,
+  at the price of more distant names in the list (a name of three letters then needs one trigram).
+
+The two rank a little differently (pg_trgm also counts the name's trigrams around the match); both pass
+the same tests. `settings.SPIE_SEARCH_PG_TRGM = False` forces the array.
+
+Speed: asking the index for everybody above the lowest similarity returns thousands of rows for common
+word starts, each to fetch and score. The best matches are asked for first: thresholds go down and stop as
+soon as `limit` rows reach one, since rows below it could only rank after them (the result is the one of
+the plain query). With pg_trgm the threshold is the `pg_trgm.word_similarity_threshold` setting, local to
+the transaction. With the array, a row sharing `t` of the `n` trigrams shares at least one of any
+`n - t + 1` of them (pigeonhole), so at threshold `t` the index is only asked for the `n - t + 1` rarest.
+Figures in the README.
 """
 
+import functools
 import time
 
-from django.db import connection
-from django.db.models import Case, IntegerField, Value, When
+from django.conf import settings
+from django.contrib.postgres.fields import ArrayField
+from django.db import connection, transaction
+from django.db.models import BigIntegerField, F, Func, IntegerField, Value
 
 from spie.tenancy import ALL, ScopeError, current_scope
 from spie.text import normalise
 
 MIN_SIMILARITY = 0.45
+# pg_trgm: the word similarity needed, and the thresholds tried from the best (see the module's docstring).
+# Just above 1/4: a name of three letters (four trigrams) must share more than its initial with the query.
+WORD_SIMILARITY_MIN = 0.28
+WORD_SIMILARITY_STEPS = (0.6, 0.45, 0.35, WORD_SIMILARITY_MIN)
+# The pg_trgm index created by migration carnet.0005 (not part of the models' state: it may be absent).
+TRGM_INDEX = "beneficiaire_nom_trgm_gin"
 _FREQUENCIES = {"at": 0.0, "values": {}}
 FREQUENCY_TTL = 600
 
@@ -41,6 +65,27 @@ def name_trigrams(*parts):
     return sorted(trigrams(" ".join(p for p in parts if p)))
 
 
+def needed_score(grams):
+    """The number of the query's trigrams a name must share to match."""
+    return max(1, int(len(grams) * MIN_SIMILARITY))
+
+
+@functools.cache
+def pg_trgm_index_ready():
+    """Whether the pg_trgm index of the names exists and is valid (asked once per process)."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT EXISTS (SELECT 1 FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid "
+            "WHERE c.relname = %s AND i.indisvalid)",
+            [TRGM_INDEX],
+        )
+        return cursor.fetchone()[0]
+
+
+def uses_pg_trgm():
+    return settings.SPIE_SEARCH_PG_TRGM and pg_trgm_index_ready()
+
+
 def _frequencies():
     """Element frequencies of `trigrammes` from the planner statistics, cached for a few minutes."""
     if time.monotonic() - _FREQUENCIES["at"] > FREQUENCY_TTL:
@@ -55,7 +100,14 @@ def _frequencies():
     return _FREQUENCIES["values"]
 
 
-_RANKED_IDS_SQL = """
+_TRGM_RANKED_IDS_SQL = """
+    SELECT b.id FROM carnet_beneficiaire b
+    WHERE b.nom_recherche %%> %(text)s {departement_clause}
+    ORDER BY word_similarity(%(text)s, b.nom_recherche) DESC, b.nom_usage, b.prenoms, b.id
+    LIMIT %(limit)s
+"""
+
+_ARRAY_RANKED_IDS_SQL = """
     WITH candidats AS (
         SELECT b.id, b.nom_usage, b.prenoms,
                (SELECT count(*) FROM unnest(b.trigrammes) AS t(x) WHERE t.x = ANY(%(grams)s::varchar[])) AS score
@@ -68,21 +120,47 @@ _RANKED_IDS_SQL = """
 """
 
 
+def _departement_clause(params):
+    scope = current_scope()
+    if scope is None:
+        raise ScopeError("Recherche de personnes hors de tout périmètre départemental.")
+    if scope is ALL:
+        return ""
+    params["departement"] = scope
+    return "AND b.departement_id = %(departement)s"
+
+
 def ranked_ids(text, *, limit=50):
     """Ids of the people whose names best match `text`, best first (at most `limit`), in the active scope."""
     grams = sorted(trigrams(text))
     if not grams:
         return []
-    needed = max(1, int(len(grams) * MIN_SIMILARITY))
-    scope = current_scope()
-    if scope is None:
-        raise ScopeError("Recherche de personnes hors de tout périmètre départemental.")
-    params = {"grams": grams, "limit": limit}
-    clause = ""
-    if scope is not ALL:
-        clause = "AND b.departement_id = %(departement)s"
-        params["departement"] = scope
-    sql = _RANKED_IDS_SQL.format(departement_clause=clause)
+    params = {"limit": limit}
+    clause = _departement_clause(params)
+    if uses_pg_trgm():
+        return _ranked_ids_pg_trgm(normalise(text), params, clause)
+    return _ranked_ids_array(grams, needed_score(grams), params, clause)
+
+
+def _ranked_ids_pg_trgm(text, params, clause):
+    sql = _TRGM_RANKED_IDS_SQL.format(departement_clause=clause)
+    params = {**params, "text": text}
+    ids = []
+    # set_config(..., is_local=true) lasts until the end of the transaction: open one if there is none
+    # (views already run in one: ATOMIC_REQUESTS).
+    with transaction.atomic(savepoint=False), connection.cursor() as cursor:
+        for threshold in WORD_SIMILARITY_STEPS:
+            cursor.execute("SELECT set_config('pg_trgm.word_similarity_threshold', %s, true)", [str(threshold)])
+            cursor.execute(sql, params)
+            ids = [row[0] for row in cursor.fetchall()]
+            if len(ids) >= params["limit"]:
+                break
+    return ids
+
+
+def _ranked_ids_array(grams, needed, params, clause):
+    sql = _ARRAY_RANKED_IDS_SQL.format(departement_clause=clause)
+    params = {**params, "grams": grams}
     frequencies = _frequencies()
     rarest = sorted(grams, key=lambda gram: (frequencies.get(gram, 0.0), gram))
     ids = []
@@ -91,7 +169,7 @@ def ranked_ids(text, *, limit=50):
             prefilter = rarest[: len(grams) - threshold + 1]
             cursor.execute(sql, {**params, "prefilter": prefilter, "needed": threshold})
             ids = [row[0] for row in cursor.fetchall()]
-            if len(ids) >= limit:
+            if len(ids) >= params["limit"]:
                 break
     return ids
 
@@ -101,5 +179,10 @@ def name_filter(queryset, text, *, limit=50):
     ids = ranked_ids(text, limit=limit)
     if not ids:
         return queryset.none()
-    rank = Case(*[When(pk=pk, then=Value(position)) for position, pk in enumerate(ids)], output_field=IntegerField())
+    rank = Func(
+        Value(ids, output_field=ArrayField(BigIntegerField())),
+        F("pk"),
+        function="array_position",
+        output_field=IntegerField(),
+    )
     return queryset.filter(pk__in=ids).annotate(_rang=rank).order_by("_rang")

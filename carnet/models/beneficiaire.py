@@ -161,3 +161,8 @@ class Carnet(TenantModel):
 
     def __str__(self):
         return f"Carnet de {self.beneficiaire}"
+
+    def get_absolute_url(self):
+        from carnet.navigation import carnet_url
+
+        return carnet_url("carnet:detail", self.uid)

@@ -23,6 +23,17 @@ from spie.audit import log_access
 from spie.decorators import require_membership
 from spie.models import Action, Role
 
+# The columns of the summary (see `carnet_detail`).
+MEMBER_COLUMNS = (
+    "carnet_id", "user_id", "structure_id", "est_referent", "debut",
+    "user__first_name", "user__last_name", "user__email", "user__telephone",
+    "structure__nom", "structure__telephone",
+)  # fmt: skip
+CONTRACT_COLUMNS = ("carnet_id", "type", "numero_version", "date_debut", "date_fin", "heures_hebdomadaires")
+APPOINTMENT_COLUMNS = (
+    "carnet_id", "date_heure", "mode", "professionnel__first_name", "professionnel__last_name", "structure__nom",
+)  # fmt: skip
+
 
 def can_create_beneficiaire(acting) -> bool:
     """Any professional of the département may open a carnet for a person (the orientation
@@ -67,9 +78,11 @@ def carnet_detail(request, uid):
     carnet = get_object_or_404(carnet_queryset(), uid=uid)
     if request.method not in ("GET", "HEAD"):
         return HttpResponseNotAllowed(["GET", "HEAD"])
+    # Only what the page and the permission predicates read: the ORM's cost grows with the columns it maps.
     membres = list(
         MembreGroupe.objects.filter(carnet=carnet, fin=None)
         .select_related("user", "structure")
+        .only(*MEMBER_COLUMNS)
         .order_by("-est_referent", "debut")
     )
     carnet._membres_actifs = membres
@@ -89,9 +102,10 @@ def carnet_detail(request, uid):
         request,
         carnet,
         membres=membres,
-        contrat=today_contracts.first(),
+        contrat=today_contracts.only(*CONTRACT_COLUMNS).first(),
         prochains_rdv=RendezVous.objects.filter(carnet=carnet, statut=StatutRendezVous.PREVU)
         .select_related("professionnel", "structure")
+        .only(*APPOINTMENT_COLUMNS)
         .order_by("date_heure")[:3],
         demandes=DemandeAdhesion.objects.filter(carnet=carnet, statut=StatutDemande.EN_ATTENTE).select_related(
             "user", "structure"

@@ -18,6 +18,9 @@ from spie.decorators import require_membership
 from spie.models import Role
 
 PAGE_SIZE = 25
+# The columns the page shows (the rest of a person's row, e.g. the search columns, stays in the database).
+PERSON_COLUMNS = ("beneficiaire__prenoms", "beneficiaire__nom_usage", "beneficiaire__date_naissance")
+CARNET_COLUMNS = ("uid", "dernier_rendez_vous", "prochain_rendez_vous", "fin_contrat_en_cours", *PERSON_COLUMNS)
 
 
 def apply_filter(queryset, filtre, jours, prefix=""):
@@ -57,8 +60,10 @@ def _filters(request):
 def portefeuille(request):
     """The carnets the user follows for the structure they act for."""
     form, filtre, jours, q = _filters(request)
-    rows = MembreGroupe.objects.filter(user=request.user, structure=request.structure, fin=None).select_related(
-        "carnet", "carnet__beneficiaire"
+    rows = (
+        MembreGroupe.objects.filter(user=request.user, structure=request.structure, fin=None)
+        .select_related("carnet", "carnet__beneficiaire")
+        .only("est_referent", *(f"carnet__{name}" for name in CARNET_COLUMNS))
     )
     rows = apply_filter(rows, filtre, jours, prefix="carnet__")
     if q:
@@ -89,6 +94,7 @@ def portefeuille_structure(request):
     carnets = (
         Carnet.objects.filter(pk__in=followed.values("carnet_id"))
         .select_related("beneficiaire")
+        .only(*CARNET_COLUMNS)
         .annotate(
             referent_prenom=Subquery(referent.values("user__first_name")[:1]),
             referent_nom=Subquery(referent.values("user__last_name")[:1]),

@@ -2,7 +2,8 @@
 Travail number; by NIR only through a POST and an exact match. Results show the minimal card unless the
 user is in the group."""
 
-from django.db.models import Prefetch
+from django.db.models import Exists, OuterRef, Subquery, Value
+from django.db.models.functions import Concat, Trim
 from django.shortcuts import render
 
 from carnet.forms import RechercheForm, RechercheNirForm
@@ -15,10 +16,23 @@ from spie.models import Action
 MAX_RESULTS = 50
 
 
-def _with_groups(queryset):
-    members = MembreGroupe.objects.filter(fin=None).select_related("user", "structure")
-    return queryset.select_related("carnet", "commune").prefetch_related(
-        Prefetch("carnet__membres", queryset=members, to_attr="membres_actifs")
+def _with_groups(queryset, user_id, structure_id):
+    """The columns of a result row (only those): the person, the carnet, the commune, the référent, whether the
+    user follows the person.
+
+    Read by subqueries of the same SELECT rather than by prefetching the groups: one query whatever the
+    number of rows, and no objects built for members the page does not show."""
+    active = MembreGroupe.objects.filter(carnet=OuterRef("carnet"), fin=None)
+    referent = active.filter(est_referent=True).order_by()  # one active référent at most (a constraint)
+    full_name = Trim(Concat("user__first_name", Value(" "), "user__last_name"))
+    return (
+        queryset.select_related("carnet", "commune")
+        .only("prenoms", "nom_usage", "date_naissance", "carnet__uid", "commune__nom")
+        .annotate(
+            referent_nom=Subquery(referent.annotate(nom=full_name).values("nom")[:1]),
+            referent_structure=Subquery(referent.values("structure__nom")[:1]),
+            dans_le_groupe=Exists(active.filter(user_id=user_id, structure_id=structure_id)),
+        )
     )
 
 
@@ -38,20 +52,6 @@ def search_beneficiaires(data):
     return queryset
 
 
-def _rows(beneficiaires, user_id, structure_id):
-    rows = []
-    for beneficiaire in beneficiaires:
-        membres = beneficiaire.carnet.membres_actifs
-        rows.append(
-            {
-                "beneficiaire": beneficiaire,
-                "referent": next((m for m in membres if m.est_referent), None),
-                "dans_le_groupe": any(m.user_id == user_id and m.structure_id == structure_id for m in membres),
-            }
-        )
-    return rows
-
-
 @require_membership
 def recherche(request):
     form = RechercheForm(request.GET or None)
@@ -59,8 +59,8 @@ def recherche(request):
     results = None
     if request.method == "POST":
         if nir_form.is_valid():
-            found = _with_groups(Beneficiaire.objects.filter(nir_hash=nir_hash(nir_form.cleaned_data["nir"])))
-            results = _rows(found, request.user.pk, request.structure.pk)
+            found = Beneficiaire.objects.filter(nir_hash=nir_hash(nir_form.cleaned_data["nir"]))
+            results = list(_with_groups(found, request.user.pk, request.structure.pk))
             # The NIR never goes back to the page: the form is emptied.
             nir_form = RechercheNirForm()
             log_access(
@@ -70,8 +70,8 @@ def recherche(request):
                 details={"critere": "nir", "resultats": len(results)},
             )
     elif form.is_bound and form.is_valid():
-        found = _with_groups(search_beneficiaires(form.cleaned_data))[:MAX_RESULTS]
-        results = _rows(found, request.user.pk, request.structure.pk)
+        found = _with_groups(search_beneficiaires(form.cleaned_data), request.user.pk, request.structure.pk)
+        results = list(found[:MAX_RESULTS])
         log_access(
             request=request,
             action=Action.RECHERCHE,

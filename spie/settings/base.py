@@ -414,6 +414,9 @@ SPIE_SITE_NAME = "SPIE — Service Public de l'Insertion et de l'Emploi"
 SPIE_BASE_URL = env("SPIE_BASE_URL", "https://spie.localhost")
 SPIE_INVITATION_DAYS = env_int("SPIE_INVITATION_DAYS", 7)
 SPIE_ACCESS_LOG_RETENTION_DAYS = 365
+# Name search of the carnet (carnet/search.py): pg_trgm where migration carnet.0005 could create its index
+# (looked for once per process), else the trigram array. "false" forces the array.
+SPIE_SEARCH_PG_TRGM = env_bool("SPIE_SEARCH_PG_TRGM", True)
 # Webhook endpoints must be https; plain http to localhost only where explicitly allowed (tests, development).
 SPIE_WEBHOOK_ALLOW_LOCAL_HTTP = env_bool("SPIE_WEBHOOK_ALLOW_LOCAL_HTTP", False)
 # SMS backend (dotted path to a class with `send(numero, texte)`, see suivi/sms.py); empty: no SMS is sent.

@@ -10,13 +10,13 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from carnet import services
+from carnet import search, services
 from carnet.models import Beneficiaire, Carnet, DemandeAdhesion, Evenement, MembreGroupe
 from carnet.nir import normalise_nir
-from spie.models import AccessLog, Notification
+from spie.models import AccessLog, Membership, Notification
 from spie.tenancy import departement_scope
 from tests.carnet.factories import BeneficiaireFactory, CarnetFactory, MembreGroupeFactory, RendezVousFactory
-from tests.spie.factories import MembershipFactory
+from tests.spie.factories import MembershipFactory, StructureFactory, UserFactory
 
 NIR = "295109912611193"
 
@@ -135,6 +135,32 @@ def test_member_sees_the_summary_and_the_read_is_logged(client_agent_a, carnet_a
     assert log.user == agent_a and log.departement_id == carnet_a.departement_id
 
 
+def test_summary_query_count_does_not_grow_with_members_appointments_and_requests(client_agent_a, carnet_a, unscoped):
+    def add(n):
+        for _ in range(n):
+            MembreGroupeFactory(carnet=carnet_a)
+            RendezVousFactory(carnet=carnet_a)
+            DemandeAdhesion.objects.create(
+                departement=carnet_a.departement,
+                carnet=carnet_a,
+                user=UserFactory(),
+                structure=StructureFactory(departement=carnet_a.departement),
+                motif="Je l'accompagne aussi.",
+            )
+
+    url = reverse("carnet:detail", kwargs={"uid": carnet_a.uid})
+    add(3)
+    client_agent_a.get(url)
+    with CaptureQueriesContext(connection) as three:
+        response = client_agent_a.get(url)
+    assert "3 demandes d'adhésion en attente" in response.content.decode()
+    add(3)
+    with CaptureQueriesContext(connection) as six:
+        response = client_agent_a.get(url)
+    assert response.content.decode().count('<li class="fr-mb-1w">') == 7
+    assert len(three) == len(six)
+
+
 def test_other_professional_sees_only_the_minimal_card(carnet_a, partner_a, agent_a, unscoped):
     carnet_a.beneficiaire.telephone = "0611223344"
     carnet_a.beneficiaire.save()
@@ -227,6 +253,17 @@ def test_referent_cannot_be_removed_without_a_successor(carnet_a, agent_a, unsco
 # --- Search ---------------------------------------------------------------------------------------
 
 
+@pytest.fixture(params=["pg_trgm", "tableau"])
+def way(request, settings, db):
+    """Both ways of the name search: pg_trgm where the test server has it, and the trigram array."""
+    if request.param == "pg_trgm":
+        if not search.pg_trgm_index_ready():
+            pytest.skip("PostgreSQL sans pg_trgm : seule la recherche par tableau de trigrammes est possible.")
+    else:
+        settings.SPIE_SEARCH_PG_TRGM = False
+    return request.param
+
+
 @pytest.fixture
 def people(dep_a, unscoped):
     BeneficiaireFactory(
@@ -238,17 +275,30 @@ def people(dep_a, unscoped):
         Carnet.unscoped_objects.create(departement=dep_a, beneficiaire=b)
 
 
-@pytest.mark.parametrize("term", ["lefevre", "LEFÈVRE", "Lefebvre", "lefevr", "helene lefevre"])
-def test_search_by_name_ignores_case_accents_and_small_typos(client_agent_a, people, term):
+@pytest.mark.parametrize(
+    "term", ["lefevre", "LEFÈVRE", "Lefebvre", "lefevr", "Lefèvvre", "Lfeèvre", "Lexèvre", "helene lefevre"]
+)
+def test_search_by_name_ignores_case_accents_and_small_typos(client_agent_a, people, way, term):
     response = client_agent_a.get(reverse("carnet:recherche"), {"nom": term})
-    names = [row["beneficiaire"].nom_usage for row in response.context["results"]]
+    names = [b.nom_usage for b in response.context["results"]]
     assert names and names[0] == "Lefèvre"
     assert "Dupont" not in names
 
 
+def test_search_uses_pg_trgm_where_the_index_exists_unless_told_not_to(db, settings):
+    # Migration carnet.0005 creates the index wherever the server offers pg_trgm.
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT 1 FROM pg_available_extensions WHERE name = 'pg_trgm'")
+        available = cursor.fetchone() is not None
+    assert search.pg_trgm_index_ready() is available
+    assert search.uses_pg_trgm() is available
+    settings.SPIE_SEARCH_PG_TRGM = False
+    assert search.uses_pg_trgm() is False
+
+
 def test_search_by_birth_date_caf_and_france_travail_numbers(client_agent_a, people):
     url = reverse("carnet:recherche")
-    rows = lambda params: [r["beneficiaire"].nom_usage for r in client_agent_a.get(url, params).context["results"]]  # noqa: E731
+    rows = lambda params: [b.nom_usage for b in client_agent_a.get(url, params).context["results"]]  # noqa: E731
     assert rows({"date_naissance": "1980-01-02"}) == ["Lefèvre"]
     assert rows({"numero_allocataire": "7654321"}) == ["Dupont"]
     assert rows({"identifiant_france_travail": "FT123"}) == ["Martin"]
@@ -259,7 +309,7 @@ def test_search_by_nir_is_post_only_exact_and_not_echoed(client_agent_a, dep_a, 
     url = reverse("carnet:recherche")
     assert client_agent_a.get(url, {"nir": NIR}).context["results"] is None
     response = client_agent_a.post(url, {"nir": NIR})
-    assert [r["beneficiaire"].nom_usage for r in response.context["results"]] == ["Nirtest"]
+    assert [b.nom_usage for b in response.context["results"]] == ["Nirtest"]
     assert NIR not in response.content.decode()
     assert client_agent_a.post(url, {"nir": "1850578006084 91"}).context["results"] == []
     assert "nir" in AccessLog.objects.filter(action="recherche").latest("id").details["critere"]
@@ -267,14 +317,47 @@ def test_search_by_nir_is_post_only_exact_and_not_echoed(client_agent_a, dep_a, 
 
 def test_search_shows_minimal_card_to_non_members(client_agent_a, people):
     response = client_agent_a.get(reverse("carnet:recherche"), {"nom": "dupont"})
-    assert response.context["results"][0]["dans_le_groupe"] is False
+    assert response.context["results"][0].dans_le_groupe is False
 
 
-def test_search_never_returns_another_departement(client_agent_a, dep_b, people):
+def test_search_shows_the_referent_and_the_persons_the_user_follows(
+    client_agent_a, carnet_a, agent_a, partner_a, unscoped
+):
+    other = CarnetFactory(departement=carnet_a.departement, beneficiaire__nom_usage="Lefebvre")
+    partner_structure = Membership.unscoped_objects.get(user=partner_a).structure
+    MembreGroupeFactory(carnet=other, user=partner_a, structure=partner_structure, est_referent=True)
+    response = client_agent_a.get(reverse("carnet:recherche"), {"nom": "lefevre"})
+    rows = {b.nom_usage: b for b in response.context["results"]}
+    assert rows["Lefèvre"].dans_le_groupe is True
+    assert rows["Lefèvre"].referent_nom == agent_a.get_full_name()
+    assert rows["Lefebvre"].dans_le_groupe is False
+    assert rows["Lefebvre"].referent_structure == partner_structure.nom
+    assert carnet_a.get_absolute_url() == reverse("carnet:detail", kwargs={"uid": carnet_a.uid})
+    assert f'href="{carnet_a.get_absolute_url()}"' in response.content.decode()
+
+
+def test_search_never_returns_another_departement(client_agent_a, dep_b, people, way):
     other = BeneficiaireFactory(departement=dep_b, nom_usage="Lefèvre", prenoms="Autre")
     Carnet.unscoped_objects.create(departement=dep_b, beneficiaire=other)
     response = client_agent_a.get(reverse("carnet:recherche"), {"nom": "lefevre"})
-    assert [r["beneficiaire"].prenoms for r in response.context["results"]] == ["Hélène"]
+    assert [b.prenoms for b in response.context["results"]] == ["Hélène"]
+
+
+def test_search_query_count_does_not_grow_with_results(client_agent_a, dep_a, unscoped, way, structure_a, agent_a):
+    def add(n):
+        for i in range(n):
+            carnet = CarnetFactory(departement=dep_a, beneficiaire__nom_usage="Lefèvre", beneficiaire__prenoms=f"P{i}")
+            MembreGroupeFactory(carnet=carnet, user=agent_a, structure=structure_a, est_referent=True)
+
+    url = reverse("carnet:recherche")
+    add(3)
+    client_agent_a.get(url, {"nom": "lefevr"})
+    with CaptureQueriesContext(connection) as three:
+        assert len(client_agent_a.get(url, {"nom": "lefevr"}).context["results"]) == 3
+    add(3)
+    with CaptureQueriesContext(connection) as six:
+        assert len(client_agent_a.get(url, {"nom": "lefevr"}).context["results"]) == 6
+    assert len(three) == len(six)
 
 
 # --- Portfolio ------------------------------------------------------------------------------------

@@ -17,6 +17,7 @@ from carnet.management.commands.bench_carnet import (
     sql_carnet,
     sql_portefeuille,
     sql_recherche,
+    sql_recherche_pg_trgm,
     typo,
 )
 from carnet.models import (
@@ -36,7 +37,7 @@ from carnet.models import (
     StatutRendezVous,
     TypeEvenement,
 )
-from carnet.search import name_trigrams, search_text
+from carnet.search import name_trigrams, pg_trgm_index_ready, search_text
 from carnet.views.portefeuille import PAGE_SIZE, apply_filter
 from carnet.views.recherche import MAX_RESULTS, _with_groups, search_beneficiaires
 from spie.models import Commune, Membership, RefDepartement, Role
@@ -240,7 +241,11 @@ def test_sql_carnet_returns_the_summary_rows(generated):
     assert sql_carnet(departement_id=departement.pk + 1, uid=carnet.uid, user_id=referent.user_id) is None
 
 
-def test_sql_recherche_returns_the_page_rows(generated):
+@pytest.mark.parametrize("way", ["pg_trgm", "tableau"])
+def test_sql_recherche_returns_the_page_rows(generated, way, settings):
+    if way == "pg_trgm" and not pg_trgm_index_ready():
+        pytest.skip("PostgreSQL sans pg_trgm.")
+    settings.SPIE_SEARCH_PG_TRGM = way == "pg_trgm"
     departement, _, _ = generated
     frequencies = gram_frequencies()
     with departement_scope(departement):
@@ -249,24 +254,23 @@ def test_sql_recherche_returns_the_page_rows(generated):
         assert names
         for name in names:
             for term in (name, typo(name, Random(name))):
-                found = list(_with_groups(search_beneficiaires({"nom": term}))[:MAX_RESULTS])
-                expected = {
-                    b.pk: (
-                        next((m.user.first_name for m in b.carnet.membres_actifs if m.est_referent), None),
-                        any(m.user_id == user_id and m.structure_id == structure_id for m in b.carnet.membres_actifs),
-                    )
-                    for b in found
-                }
+                found = _with_groups(search_beneficiaires({"nom": term}), user_id, structure_id)[:MAX_RESULTS]
+                expected = [(b.pk, b.referent_nom, b.dans_le_groupe) for b in found]
                 kwargs = {
                     "departement_id": departement.pk,
                     "nom": term,
                     "user_id": user_id,
                     "structure_id": structure_id,
                 }
-                rows = sql_recherche(**kwargs)
-                assert {row[0]: (row[6], row[9]) for row in rows} == expected
-                selective = sql_recherche(**kwargs, selective=True, frequencies=frequencies)
-                assert sorted(row[0] for row in selective) == sorted(row[0] for row in rows)
+                if way == "pg_trgm":
+                    rows = sql_recherche_pg_trgm(**kwargs)
+                else:
+                    rows = sql_recherche(**kwargs, selective=True, frequencies=frequencies)
+                    plain = sql_recherche(**kwargs)
+                    assert [row[0] for row in plain] == [row[0] for row in rows]
+                assert [(row[0], f"{row[6]} {row[7]}", row[9]) for row in rows] == expected
+                if term == name:
+                    assert name in [b.nom_usage for b in found]
 
 
 def test_selective_search_stops_at_the_best_scores_with_the_same_result(generated, monkeypatch):

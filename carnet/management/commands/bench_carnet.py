@@ -1,12 +1,18 @@
 """Measure the carnet pages against hand-written SQL fetching the same rows.
 
-    DJANGO_SETTINGS_MODULE=spie.settings.dev python manage.py bench_carnet --departement 76 [--iterations 200]
+    # production settings (DEBUG off, cached templates, collected static files, https)
+    export DJANGO_SETTINGS_MODULE=spie.settings.base SECRET_KEY=mesure ALLOWED_HOSTS=testserver STATIC_ROOT=/tmp/st
+    python manage.py collectstatic --noinput -v0
+    python manage.py bench_carnet --departement 76 [--iterations 100]
 
 Pages go through the whole stack (middleware, session, tenant scope, access log, template) with the
 Django test `Client`, logged in (`force_login`) as a référent following about `--portefeuille` carnets;
 the baselines run the SQL a careful hand would write (`sql_*` below, also used by the tests) through
-`connection.cursor()`. Prints p50/p95 in ms, the number of SQL queries per page, the ratio page/SQL,
-the volume and the machine.
+`connection.cursor()`. Pages and their SQL run in a round robin, so that a change of the machine's load
+weighs on every figure alike. The home page gives the fixed cost every authenticated page pays; the name
+search is measured both ways (pg_trgm when the database has its index, and the trigram array). Prints
+p50/p95 in ms, the number of SQL queries per page, the ratio page/SQL, the volume, the machine and its
+load at the start and at the end.
 
 Writes a little on its first run: a référent of its own (`referent.bench.<code>@generation.spie.invalid`)
 who takes over `--portefeuille` carnets through `groupe_add_member`, and one access-log row per page
@@ -34,14 +40,12 @@ from django.utils import timezone
 from carnet import services
 from carnet.generation import GENERATED_EMAIL_DOMAIN, SURNAMES, fr
 from carnet.models import Carnet, MembreGroupe
-from carnet.search import (
-    MIN_SIMILARITY,  # noqa: E402
-    trigrams,
-)
+from carnet.search import MIN_SIMILARITY, WORD_SIMILARITY_STEPS, trigrams, uses_pg_trgm
 from carnet.views.portefeuille import PAGE_SIZE
 from carnet.views.recherche import MAX_RESULTS
 from spie.models import Departement, Membership, Role, Structure, User
 from spie.tenancy import all_departements, departement_scope
+from spie.text import normalise
 
 TARGET_PAGE_MS, TARGET_RATIO, TARGET_SEARCH_MS = 100, 3, 50
 
@@ -156,15 +160,7 @@ def gram_frequencies():
     return dict(zip(row[0], row[1], strict=False)) if row and row[0] else {}
 
 
-SEARCH_SQL = """
-    WITH candidats AS (
-        SELECT b.id, b.prenoms, b.nom_usage, b.date_naissance, b.commune_id,
-               (SELECT count(*) FROM unnest(b.trigrammes) AS t(x) WHERE t.x = ANY(%(grams)s)) AS score
-        FROM carnet_beneficiaire b
-        WHERE b.departement_id = %(dep)s AND b.trigrammes && %(prefilter)s::varchar[]
-    ), meilleurs AS (
-        SELECT * FROM candidats WHERE score >= %(needed)s ORDER BY score DESC, nom_usage, prenoms LIMIT %(limit)s
-    )
+SEARCH_TAIL = """
     SELECT bm.id, bm.prenoms, bm.nom_usage, bm.date_naissance, c.uid, co.nom, ref.first_name, ref.last_name,
            ref.structure,
            EXISTS (SELECT 1 FROM carnet_membregroupe g WHERE g.carnet_id = c.id AND g.fin IS NULL
@@ -177,15 +173,39 @@ SEARCH_SQL = """
         JOIN spie_user u ON u.id = r.user_id JOIN spie_structure s ON s.id = r.structure_id
         WHERE r.carnet_id = c.id AND r.fin IS NULL AND r.est_referent LIMIT 1
     ) ref ON true
-    ORDER BY bm.score DESC, bm.nom_usage, bm.prenoms
+    ORDER BY bm.score DESC, bm.nom_usage, bm.prenoms, bm.id
 """
+SEARCH_SQL = (
+    """
+    WITH candidats AS (
+        SELECT b.id, b.prenoms, b.nom_usage, b.date_naissance, b.commune_id,
+               (SELECT count(*) FROM unnest(b.trigrammes) AS t(x) WHERE t.x = ANY(%(grams)s)) AS score
+        FROM carnet_beneficiaire b
+        WHERE b.departement_id = %(dep)s AND b.trigrammes && %(prefilter)s::varchar[]
+    ), meilleurs AS (
+        SELECT * FROM candidats WHERE score >= %(needed)s ORDER BY score DESC, nom_usage, prenoms, id LIMIT %(limit)s
+    )"""
+    + SEARCH_TAIL
+)
+SEARCH_PG_TRGM_SQL = (
+    """
+    WITH meilleurs AS (
+        SELECT b.id, b.prenoms, b.nom_usage, b.date_naissance, b.commune_id,
+               word_similarity(%(nom)s, b.nom_recherche) AS score
+        FROM carnet_beneficiaire b
+        WHERE b.departement_id = %(dep)s AND b.nom_recherche %%> %(nom)s
+        ORDER BY score DESC, b.nom_usage, b.prenoms, b.id LIMIT %(limit)s
+    )"""
+    + SEARCH_TAIL
+)
 
 
 def sql_recherche(*, departement_id, nom, user_id, structure_id, selective=False, frequencies=None):
-    """The search page: the 50 best matches with their commune, référent and whether the user follows them.
+    """The search page without pg_trgm (trigram array): the 50 best matches with their commune, référent and
+    whether the user follows them.
 
-    The plain form is the page's query (`&&` on every gram of the query, then the score). `selective` is the
-    proposed one, with the same result: it asks for the best scores first. A row sharing `t` of the query's
+    The plain form is the naive query (`&&` on every gram of the query, then the score). `selective` is the
+    page's, with the same result: it asks for the best scores first. A row sharing `t` of the query's
     `n` grams shares at least one of any `n - t + 1` of them (pigeonhole), so the `&&` prefilter at threshold
     `t` needs only the `n - t + 1` rarest grams, which the GIN index reads quickly. Thresholds go down from
     `n` and stop as soon as 50 rows reach the threshold: rows below it could only rank after them.
@@ -207,6 +227,23 @@ def sql_recherche(*, departement_id, nom, user_id, structure_id, selective=False
     return rows
 
 
+def sql_recherche_pg_trgm(*, departement_id, nom, user_id, structure_id):
+    """The search page with pg_trgm: the same columns, the thresholds of `carnet.search.WORD_SIMILARITY_STEPS`
+    (the word-similarity threshold is a setting of the transaction, hence the `set_config` before each try)."""
+    text = normalise(nom)
+    if not text:
+        return []
+    params = {"nom": text, "dep": departement_id, "user": user_id, "structure": structure_id, "limit": MAX_RESULTS}
+    with transaction.atomic(savepoint=False), connection.cursor() as cursor:
+        for threshold in WORD_SIMILARITY_STEPS:
+            cursor.execute("SELECT set_config('pg_trgm.word_similarity_threshold', %s, true)", [str(threshold)])
+            cursor.execute(SEARCH_PG_TRGM_SQL, params)
+            rows = cursor.fetchall()
+            if len(rows) >= MAX_RESULTS:
+                break
+    return rows
+
+
 # --- Measuring ---------------------------------------------------------------------------------
 
 
@@ -215,16 +252,14 @@ def percentile(samples, q):
     return ordered[max(0, math.ceil(q * len(ordered)) - 1)]
 
 
-def timed(function, arguments, iterations):
-    """Milliseconds of `iterations` calls, cycling through `arguments`, after 3 warm-up calls."""
-    for argument in arguments[:3]:
-        function(argument)
-    samples = []
-    for index in range(iterations):
-        start = time.perf_counter()
-        function(arguments[index % len(arguments)])
-        samples.append((time.perf_counter() - start) * 1000)
+def p50_p95(samples):
     return percentile(samples, 0.5), percentile(samples, 0.95)
+
+
+def timed(function, argument):
+    start = time.perf_counter()
+    function(argument)
+    return (time.perf_counter() - start) * 1000
 
 
 def typo(name, rng):
@@ -280,16 +315,17 @@ class Command(BaseCommand):
             carnets_departement = Carnet.objects.count()
         with all_departements():
             carnets_total = Carnet.objects.count()
-        names = rng.sample(SURNAMES, 20)
-        search_terms = [typo(name, rng) for name in names]
+        # Their own generator: the same terms whether or not the référent had to take over carnets first.
+        terms_rng = Random(f"{seed}-recherche")
+        search_terms = [typo(name, terms_rng) for name in terms_rng.sample(SURNAMES, 20)]
 
         cases = self.cases(departement, referent, structure, uids, biggest, search_terms)
-        results = []
+        load_before = os.getloadavg()[0]
         with override_settings(ALLOWED_HOSTS=[*settings.ALLOWED_HOSTS, "testserver"], DEBUG=False):
-            for case in cases:
-                results.append(self.measure(case, iterations, explain))
+            results = self.measure(cases, iterations, explain)
+        loads = (load_before, os.getloadavg()[0])
 
-        self.report(results, departement, carnets_departement, carnets_total, uids, biggest, search_terms)
+        self.report(results, departement, carnets_departement, carnets_total, uids, biggest, search_terms, loads)
 
     # Persona
 
@@ -338,12 +374,22 @@ class Command(BaseCommand):
             self.stderr.write(f"URL carnet:* indisponibles ({error!r}) : seules les requêtes SQL sont mesurées.")
         client = Client()
         client.force_login(referent)
+        cases = [
+            {
+                # The fixed cost of any authenticated page (session, user, memberships, notifications, menu,
+                # transaction): the home page reads nothing else.
+                "label": "accueil (socle de toute page)",
+                "client": client,
+                "urls": [reverse("spie:accueil")],
+                "sql": None,
+                "target": None,
+            }
+        ]
         personas = [(client, referent.pk, structure.pk, f"{len(uids)} carnets")]
         if biggest:
             big_client = Client()
             big_client.force_login(User.objects.get(pk=biggest["user_id"]))
             personas.append((big_client, biggest["user_id"], biggest["structure_id"], f"{biggest['n']}, le plus gros"))
-        cases = []
         for persona_client, user_id, structure_id, size in personas:
             for filtre in ("", "sans_rdv"):
                 suffix = f"?filtre={filtre}" if filtre else ""
@@ -357,6 +403,7 @@ class Command(BaseCommand):
                         ),
                         "sql_args": [None],
                         "target": TARGET_PAGE_MS,
+                        "ratio": True,
                     }
                 )
         cases.append(
@@ -367,26 +414,32 @@ class Command(BaseCommand):
                 "sql": lambda uid: sql_carnet(departement_id=dep_id, uid=uid, user_id=referent.pk),
                 "sql_args": uids,
                 "target": TARGET_PAGE_MS,
+                "ratio": True,
             }
         )
-        cases.append(
-            {
-                "label": "recherche ?nom=<nom avec faute>",
-                "client": client,
-                "urls": [f"{recherche_url}?nom={term}" for term in search_terms] if recherche_url else None,
-                "sql": lambda term: sql_recherche(
-                    departement_id=dep_id, nom=term, user_id=referent.pk, structure_id=structure.pk
-                ),
-                "sql_args": search_terms,
-                "target": TARGET_SEARCH_MS,
-            }
-        )
+        recherche_urls = [f"{recherche_url}?nom={term}" for term in search_terms] if recherche_url else None
+        pg_trgm = uses_pg_trgm()
+        if pg_trgm:
+            cases.append(
+                {
+                    "label": "recherche ?nom=<nom avec faute> (pg_trgm)",
+                    "client": client,
+                    "urls": recherche_urls,
+                    "sql": lambda term: sql_recherche_pg_trgm(
+                        departement_id=dep_id, nom=term, user_id=referent.pk, structure_id=structure.pk
+                    ),
+                    "sql_args": search_terms,
+                    "target": TARGET_SEARCH_MS,
+                }
+            )
         frequencies = gram_frequencies()
         cases.append(
             {
-                "label": "recherche : SQL proposé (seuil décroissant)",
-                "client": None,
-                "urls": None,
+                # Without pg_trgm (the embedded PostgreSQL), or forced with SPIE_SEARCH_PG_TRGM=False.
+                "label": "recherche ?nom=<nom avec faute> (tableau)",
+                "client": client,
+                "urls": recherche_urls,
+                "settings": {"SPIE_SEARCH_PG_TRGM": False},
                 "sql": lambda term: sql_recherche(
                     departement_id=dep_id, nom=term, user_id=referent.pk, structure_id=structure.pk,
                     selective=True, frequencies=frequencies,
@@ -395,39 +448,98 @@ class Command(BaseCommand):
                 "target": TARGET_SEARCH_MS,
             }
         )  # fmt: skip
+        cases.append(
+            {
+                "label": "recherche (tableau) : SQL naïf",
+                "client": None,
+                "urls": None,
+                "sql": lambda term: sql_recherche(
+                    departement_id=dep_id, nom=term, user_id=referent.pk, structure_id=structure.pk
+                ),
+                "sql_args": search_terms,
+                "target": TARGET_SEARCH_MS,
+            }
+        )
         return cases
 
-    def measure(self, case, iterations, explain):
-        result = {"label": case["label"], "target": case["target"], "page": None}
-        if case["urls"]:
-            client, urls, in_sql = case["client"], case["urls"], []
-
-            def get(url):
-                in_sql.append(0.0)
-                response = client.get(url)
-                if response.status_code != 200:
-                    raise CommandError(f"{url} : HTTP {response.status_code}")
-
-            def sql_timer(execute, sql, params, many, context):
-                start = time.perf_counter()
-                try:
-                    return execute(sql, params, many, context)
-                finally:
-                    in_sql[-1] += (time.perf_counter() - start) * 1000
-
-            get(urls[0])
-            with CaptureQueriesContext(connection) as captured:
-                get(urls[0])
-            result["queries"] = len(captured)
-            with connection.execute_wrapper(sql_timer):
-                result["page"] = timed(get, urls, iterations)
+    def measure(self, cases, iterations, explain):
+        """Round robin: iteration i of every page (and its SQL), then iteration i + 1... A change of the
+        machine's load then weighs on all the figures alike, and the ratios page/SQL compare what ran side by
+        side. Each page also runs after other work, as in production, rather than in a warm loop of its own."""
+        runs = [self.prepare(case, explain) for case in cases]
+        pages, references = [run for run in runs if run["page"]], [run for run in runs if not run["page"]]
+        for index in range(iterations):
+            for run in pages:
+                self.iterate(run, index)
+        # SQL without a page (slow references) afterwards: in the loop they would evict the pages from the caches.
+        for run in references:
+            for index in range(iterations):
+                self.iterate(run, index)
+        results = []
+        for run in runs:
+            result = {key: run[key] for key in ("label", "target", "ratio", "queries")}
+            result["page"] = p50_p95(run["page_ms"]) if run["page"] else None
+            result["sql"] = p50_p95(run["sql_ms"]) if run["sql"] else None
             # Time spent in the database during the page (queries sent and rows received), median.
-            result["in_sql"] = percentile(in_sql[-iterations:], 0.5)
-            if explain:
-                slowest = max(captured.captured_queries, key=lambda q: float(q["time"]))
-                self.explain(case["label"], slowest["sql"])
-        result["sql"] = timed(case["sql"], case["sql_args"], iterations)
-        return result
+            result["in_sql"] = percentile(run["in_sql"], 0.5) if run["page"] else None
+            results.append(result)
+        return results
+
+    def iterate(self, run, index):
+        with override_settings(**run["settings"]):
+            if run["page"]:
+                run["in_sql"].append(0.0)
+                with connection.execute_wrapper(run["sql_timer"]):
+                    run["page_ms"].append(timed(run["page"], run["urls"][index % len(run["urls"])]))
+            if run["sql"]:
+                run["sql_ms"].append(timed(run["sql"], run["sql_args"][index % len(run["sql_args"])]))
+
+    def prepare(self, case, explain):
+        """The callables of a case, warmed up (3 calls each), and the queries of its page counted."""
+        run = {
+            "label": case["label"],
+            "target": case["target"],
+            "ratio": case.get("ratio", False),
+            "settings": case.get("settings", {}),
+            "urls": case["urls"],
+            "sql": case["sql"],
+            "sql_args": case.get("sql_args"),
+            "page": None,
+            "queries": None,
+            "page_ms": [],
+            "sql_ms": [],
+            "in_sql": [],
+        }
+        client = case["client"]
+
+        def get(url):
+            # secure: production settings redirect plain http to https.
+            response = client.get(url, secure=True)
+            if response.status_code != 200:
+                raise CommandError(f"{url} : HTTP {response.status_code}")
+
+        def sql_timer(execute, sql, params, many, context):
+            start = time.perf_counter()
+            try:
+                return execute(sql, params, many, context)
+            finally:
+                run["in_sql"][-1] += (time.perf_counter() - start) * 1000
+
+        with override_settings(**run["settings"]):
+            if case["urls"]:
+                run["page"], run["sql_timer"] = get, sql_timer
+                for url in case["urls"][:3]:
+                    get(url)
+                with CaptureQueriesContext(connection) as captured:
+                    get(case["urls"][0])
+                run["queries"] = len(captured)
+                if explain:
+                    slowest = max(captured.captured_queries, key=lambda q: float(q["time"]))
+                    self.explain(case["label"], slowest["sql"])
+            if case["sql"]:
+                for argument in case["sql_args"][:3]:
+                    case["sql"](argument)
+        return run
 
     def explain(self, label, statement):
         if not statement.lstrip().upper().startswith("SELECT"):
@@ -439,7 +551,7 @@ class Command(BaseCommand):
 
     # Report
 
-    def report(self, results, departement, carnets_departement, carnets_total, uids, biggest, terms):
+    def report(self, results, departement, carnets_departement, carnets_total, uids, biggest, terms, loads):
         cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
         with connection.cursor() as cursor:
             cursor.execute("SHOW server_version")
@@ -451,8 +563,8 @@ class Command(BaseCommand):
         w = self.stdout.write
         w("")
         w(
-            f"Machine : {cores} cœur(s), {cpu}, charge {os.getloadavg()[0]:.1f} ; PostgreSQL {pg_version} ; "
-            f"Python {platform.python_version()}, Django {django.get_version()} ; "
+            f"Machine : {cores} cœur(s), {cpu}, charge {loads[0]:.1f} au début, {loads[1]:.1f} à la fin ; "
+            f"PostgreSQL {pg_version} ; Python {platform.python_version()}, Django {django.get_version()} ; "
             f"{settings.SETTINGS_MODULE}, DEBUG=False."
         )
         w(
@@ -460,7 +572,8 @@ class Command(BaseCommand):
             f"au total ; référent mesuré : {len(uids)} carnets"
             + (f" ; plus gros portefeuille : {biggest['n']} carnets." if biggest else ".")
         )
-        w(f"Recherches : {', '.join(terms)}")
+        way = "pg_trgm (index beneficiaire_nom_trgm_gin)" if uses_pg_trgm() else "tableau de trigrammes (sans pg_trgm)"
+        w(f"Recherche par nom : {way} ; termes : {', '.join(terms)}")
         w("")
         header = (
             f"{'Mesure (ms)':<50} {'page p50':>8} {'p95':>6} {'req.':>4} {'dont SQL':>8} | "
@@ -469,25 +582,29 @@ class Command(BaseCommand):
         w(header)
         w("-" * len(header))
         for r in results:
-            sql50, sql95 = r["sql"]
-            if r["page"]:
-                p50, p95 = r["page"]
-                ok = p95 <= r["target"] and p95 <= TARGET_RATIO * sql95
-                w(
-                    f"{r['label']:<50} {p50:>8.1f} {p95:>6.1f} {r['queries']:>4} {r['in_sql']:>8.1f} | "
-                    f"{sql50:>7.1f} {sql95:>6.1f} | {p50 / sql50:>9.1f} {p95 / sql95:>5.1f}  "
-                    f"{'OK' if ok else 'manquée'}"
-                )
+            page = (
+                f"{r['page'][0]:>8.1f} {r['page'][1]:>6.1f} {r['queries']:>4} {r['in_sql']:>8.1f}"
+                if r["page"]
+                else f"{'—':>8} {'—':>6} {'—':>4} {'—':>8}"
+            )
+            sql = f"{r['sql'][0]:>7.1f} {r['sql'][1]:>6.1f}" if r["sql"] else f"{'—':>7} {'—':>6}"
+            ratio = (
+                f"{r['page'][0] / r['sql'][0]:>9.1f} {r['page'][1] / r['sql'][1]:>5.1f}"
+                if r["page"] and r["sql"]
+                else f"{'—':>9} {'—':>5}"
+            )
+            if r["target"] is None:
+                verdict = "référence"
+            elif r["page"]:
+                ok = r["page"][1] <= r["target"] and (not r["ratio"] or r["page"][1] <= TARGET_RATIO * r["sql"][1])
+                verdict = "OK" if ok else "manquée"
             else:
-                ok = sql95 <= r["target"]
-                w(
-                    f"{r['label']:<50} {'—':>8} {'—':>6} {'—':>4} {'—':>8} | {sql50:>7.1f} {sql95:>6.1f} | "
-                    f"{'—':>9} {'—':>5}  {'OK' if ok else 'manquée'} (SQL seul)"
-                )
+                verdict = ("OK" if r["sql"][1] <= r["target"] else "manquée") + " (SQL seul)"
+            w(f"{r['label']:<50} {page} | {sql} | {ratio}  {verdict}")
         w("")
         w(
-            f"Cibles : p95 ≤ {TARGET_PAGE_MS} ms (recherche : {TARGET_SEARCH_MS} ms) "
-            f"et ≤ {TARGET_RATIO}× le p95 du SQL. "
-            "« req. » : requêtes d'une page (session, rattachements, journal des accès compris) ; « dont SQL » : "
-            "médiane du temps passé dans la base pendant la page."
+            f"Cibles : p95 ≤ {TARGET_PAGE_MS} ms et ≤ {TARGET_RATIO}× le p95 du SQL (portefeuille, fiche) ; "
+            f"p95 ≤ {TARGET_SEARCH_MS} ms (recherche). « req. » : requêtes d'une page (session, rattachements, "
+            "journal des accès compris) ; « dont SQL » : médiane du temps passé dans la base pendant la page ; "
+            "« accueil » : le socle que toute page authentifiée paie avant de lire ses propres données."
         )

@@ -48,7 +48,7 @@ from carnet.models import (
     TypeContrat,
     TypeEvenement,
 )
-from carnet.search import name_trigrams, search_text
+from carnet.search import merge_pending_entries, name_trigrams, search_text
 from spie.models import Commune, Membership, Role, Structure, TypeStructure, User
 from spie.tenancy import departement_scope
 
@@ -662,11 +662,7 @@ def maintenance():
             return "Tables nettoyées et statistiques à jour (VACUUM ANALYZE)"
         for table in tables:
             cursor.execute(f"ANALYZE {table}")
-        cursor.execute(
-            """SELECT gin_clean_pending_list(i.indexrelid) FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid
-               JOIN pg_am am ON am.oid = c.relam WHERE am.amname = 'gin' AND i.indrelid = %s::regclass""",
-            [Beneficiaire._meta.db_table],
-        )
+    merge_pending_entries()
     return "Statistiques à jour (ANALYZE) et index GIN fusionnés"
 
 

@@ -186,3 +186,19 @@ def name_filter(queryset, text, *, limit=50):
         output_field=IntegerField(),
     )
     return queryset.filter(pk__in=ids).annotate(_rang=rank).order_by("_rang")
+
+
+def merge_pending_entries():
+    """Merge the pending lists of the name search's GIN indexes (fastupdate on) into their main structure.
+
+    Bulk runs (CAF/MSA flux, spreadsheet imports, the generator) call it when they end: inserting thousands of
+    people appends to the pending list cheaply, and one merge afterwards is faster than merging each row, while
+    searches read merged indexes again. Returns the number of pending pages merged.
+    """
+    with connection.cursor() as cursor:
+        cursor.execute(
+            """SELECT coalesce(sum(gin_clean_pending_list(i.indexrelid)), 0) FROM pg_index i
+               JOIN pg_class c ON c.oid = i.indexrelid JOIN pg_am am ON am.oid = c.relam
+               WHERE am.amname = 'gin' AND i.indrelid = 'carnet_beneficiaire'::regclass"""
+        )
+        return cursor.fetchone()[0]

@@ -24,10 +24,10 @@ def create_extension_and_index(apps, schema_editor):
         except DatabaseError:
             # Not allowed here (e.g. a role without CREATE on the database): the array search stays.
             return
-        # fastupdate off, as for the trigram array: a search never reads a pending list after bulk loads.
+        # fastupdate on, as for the trigram array: bulk runs merge the pending list when they end.
         cursor.execute(
             f"CREATE INDEX CONCURRENTLY IF NOT EXISTS {INDEX} ON carnet_beneficiaire "
-            "USING gin (nom_recherche gin_trgm_ops) WITH (fastupdate = off)"
+            "USING gin (nom_recherche gin_trgm_ops) WITH (fastupdate = on)"
         )
 
 

@@ -98,8 +98,9 @@ class Beneficiaire(TenantModel):
             ),
         ]
         indexes = [
-            # fastupdate off: a search never scans index entries still waiting to be merged after bulk loads.
-            GinIndex(fields=["trigrammes"], name="beneficiaire_trigrammes_gin", fastupdate=False),
+            # fastupdate on: bulk loads (CAF/MSA flux, imports) append to the pending list, merged in one pass at
+            # the end of each run (`carnet.search.merge_pending_entries`), so that searches do not read it.
+            GinIndex(fields=["trigrammes"], name="beneficiaire_trigrammes_gin", fastupdate=True),
             models.Index(fields=["departement", "date_naissance"], name="beneficiaire_naissance_idx"),
             models.Index(fields=["departement", "identifiant_france_travail"], name="beneficiaire_ft_idx"),
         ]

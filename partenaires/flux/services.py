@@ -20,6 +20,7 @@ from django.db import connection, transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from carnet.search import merge_pending_entries
 from partenaires.flux.integration import Communes, Integration, preparer
 from partenaires.flux.lecture import FluxRefuse, controler, lire_foyers, verifier_entete
 from partenaires.models import CanalDepot, ImportFlux, StatutTraitement
@@ -152,6 +153,7 @@ def flux_run(*, import_id):
             if handle is not None:
                 handle.close()
         _save_progress(row, integration)
+        merge_pending_entries()
         _finish(row, StatutTraitement.TERMINE, _rapport(integration, avertissements))
     _log_run(row)
     return row

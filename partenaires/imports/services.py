@@ -16,7 +16,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 
 from carnet.models import Beneficiaire, TypeEvenement
-from carnet.search import name_trigrams, search_text
+from carnet.search import merge_pending_entries, name_trigrams, search_text
 from carnet.services import evenement_record
 from partenaires.flux.ecriture import creer_beneficiaires
 from partenaires.flux.services import cellule_sure, verrou_imports
@@ -153,6 +153,7 @@ def tableur_run(*, import_id):
             for ligne in analyse.lignes
             if ligne.statut in (CREATION, MISE_A_JOUR)
         ][:5000]
+        merge_pending_entries()
         _finish(row, StatutTraitement.TERMINE, rapport)
     log_access(
         action=Action.CREATION,

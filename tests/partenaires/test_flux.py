@@ -149,6 +149,19 @@ def test_new_household_creates_applicant_and_spouse_who_enter_the_orientation_qu
         assert EmpreinteFlux.objects.count() == 2
 
 
+def test_new_people_go_through_the_index_pending_list_merged_when_the_run_ends(dep_a, deposer, monkeypatch):
+    """The name search's GIN indexes take new entries in their pending list (fast bulk inserts); the run merges
+    it when it ends, so that searches read merged indexes."""
+    from carnet import search
+    from partenaires.flux import services as flux_services
+
+    merged = []
+    monkeypatch.setattr(flux_services, "merge_pending_entries", lambda: merged.append(search.merge_pending_entries()))
+    run = deposer(flux_bytes([foyer(personnes=[personne("DEM", index=1)])]))
+    assert run.crees == 1 and merged and merged[0] > 0  # pending pages existed, and were merged
+    assert search.merge_pending_entries() == 0  # nothing left
+
+
 def test_address_commune_is_linked_when_the_referential_knows_it(dep_a, deposer):
     RefDepartement.objects.create(code="76", nom="Seine-Maritime")
     Commune.objects.create(code_insee="76540", nom="Rouen", departement_id="76", codes_postaux=["76000"])

@@ -392,6 +392,15 @@ def test_portfolio_filters(client_agent_a, agent_a, structure_a, dep_a, unscoped
     assert len(names({})) == 4
 
 
+def test_portfolio_pages_keep_the_filters(client_agent_a, agent_a, structure_a, dep_a, unscoped, monkeypatch):
+    from carnet.views import portefeuille
+
+    monkeypatch.setattr(portefeuille, "PAGE_SIZE", 2)
+    _portfolio(agent_a, structure_a, dep_a, 5)
+    page = client_agent_a.get(reverse("carnet:portefeuille"), {"filtre": "sans_rdv", "jours": 30}).content.decode()
+    assert 'href="?filtre=sans_rdv&amp;jours=30&amp;page=2"' in page
+
+
 def test_portfolio_query_count_does_not_grow_with_rows(client_agent_a, agent_a, structure_a, dep_a, unscoped):
     url = reverse("carnet:portefeuille")
     _portfolio(agent_a, structure_a, dep_a, 3)

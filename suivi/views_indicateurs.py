@@ -10,7 +10,7 @@ from django.contrib import messages
 from django.db import transaction
 from django.http import FileResponse, Http404, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
-from django.utils import timezone
+from django.utils.http import http_date
 from django.views.decorators.http import require_GET
 
 from spie.audit import log_access
@@ -217,5 +217,5 @@ def rapport_pdf(request, rapport):
     nom = f"rapport-{request.departement.code}-{rapport.mois:%Y-%m}.pdf"
     response = FileResponse(rapport.fichier.open("rb"), content_type="application/pdf", as_attachment=True)
     response["Content-Disposition"] = f'attachment; filename="{nom}"'
-    response["Last-Modified"] = timezone.localtime(rapport.finished_at).strftime("%a, %d %b %Y %H:%M:%S %z")
+    response["Last-Modified"] = http_date((rapport.finished_at or rapport.updated_at).timestamp())
     return response

@@ -7,6 +7,7 @@ from django.utils import timezone
 
 from spie.forms import VersionedFormMixin
 from spie.models import Structure, Territoire
+from suivi.indicateurs.calcul import PeriodeInvalide, mois_avant, periode
 from suivi.models import NOTES, QUESTIONS, PreferenceNotification, ReglesRappel
 
 
@@ -93,17 +94,10 @@ class PeriodeForm(forms.Form):
             return None
         if choice == "annee":
             return (datetime.date(today.year, 1, 1), today)
-        return (_mois_avant(today.replace(day=1), 11), today)
-
-
-def _mois_avant(first_of_month, months):
-    year, month = divmod(first_of_month.year * 12 + first_of_month.month - 1 - months, 12)
-    return datetime.date(year, month + 1, 1)
+        return (mois_avant(today.replace(day=1), 11), today)
 
 
 # --- Indicators -----------------------------------------------------------------------------
-
-MOIS_MAX = 36
 
 
 class MoisInput(forms.DateInput):
@@ -144,15 +138,14 @@ class TableauDeBordForm(forms.Form):
 
     def clean(self):
         cleaned = super().clean()
-        fin = cleaned.get("fin") or timezone.localdate().replace(day=1)
-        debut = cleaned.get("debut") or _mois_avant(fin.replace(day=1), 11)
-        if debut > fin:
-            self.add_error("debut", "Le premier mois doit précéder le dernier.")
-        elif (fin.year - debut.year) * 12 + fin.month - debut.month >= MOIS_MAX:
-            self.add_error("debut", f"Choisissez une période de {MOIS_MAX} mois au plus.")
+        try:
+            cleaned["debut"], cleaned["fin"] = periode(
+                cleaned.get("debut"), cleaned.get("fin"), fin_par_defaut=timezone.localdate()
+            )
+        except PeriodeInvalide as erreur:
+            self.add_error("debut", str(erreur))
         if cleaned.get("territoire") and cleaned.get("structure"):
             self.add_error("structure", "Choisissez un territoire ou une structure, pas les deux.")
-        cleaned["debut"], cleaned["fin"] = debut.replace(day=1), fin.replace(day=1)
         return cleaned
 
 

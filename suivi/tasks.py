@@ -9,7 +9,6 @@ import logging
 
 from celery import shared_task
 from django.db import transaction
-from django.utils import timezone
 
 from spie.models import Departement
 from spie.tenancy import departement_scope
@@ -105,16 +104,12 @@ def rafraichir_indicateurs():
 @shared_task(acks_late=True)
 def recalculer_indicateurs(departement_id, nombre_de_mois=24):
     """After the window of the delay indicators changed: recompute the département's last months."""
-    from suivi.indicateurs.calcul import calculer_mois, mois_precedent
+    from suivi.indicateurs.calcul import recalculer
 
     departement = Departement.objects.filter(pk=departement_id).first()
     if departement is None:
         return 0
-    mois = timezone.localdate().replace(day=1)
-    for _ in range(nombre_de_mois):
-        calculer_mois(departement, mois)
-        mois = mois_precedent(mois)
-    return nombre_de_mois
+    return len(recalculer(departement, nombre_de_mois=nombre_de_mois))
 
 
 @shared_task(acks_late=True)

@@ -10,6 +10,7 @@ from django.contrib import messages
 from django.db import transaction
 from django.http import FileResponse, Http404, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.utils.http import http_date
 from django.views.decorators.http import require_GET
 
@@ -19,7 +20,7 @@ from spie.models import Action
 from suivi import services
 from suivi.forms import RapportForm, TableauDeBordForm
 from suivi.indicateurs import lecture
-from suivi.indicateurs.calcul import mois_entre
+from suivi.indicateurs.calcul import mois_entre, periode
 from suivi.indicateurs.definitions import INDICATEURS, PAR_CODE
 from suivi.indicateurs.graphiques import barres, courbes
 from suivi.models import Perimetre, RapportMensuel, StatutRapport
@@ -40,11 +41,10 @@ def _perimetre(request, form):
 
 
 def _periode(form):
+    """The form's period, or the default one (the last 12 months) when the form is not valid."""
     if form.is_valid():
         return form.cleaned_data["debut"], form.cleaned_data["fin"]
-    vide = TableauDeBordForm({}, tout_voir=False)
-    vide.is_valid()
-    return vide.cleaned_data["debut"], vide.cleaned_data["fin"]
+    return periode(fin_par_defaut=timezone.localdate())
 
 
 @require_perm(can_view_indicateurs)
@@ -61,7 +61,7 @@ def tableau_de_bord(request):
     valeurs = lecture.valeurs(mois=mois, perimetre=perimetre, territoire=territoire, structure=structure)
     reference = lecture.valeurs(mois=mois) if perimetre != Perimetre.DEPARTEMENT else valeurs
     territoires_du_mois = lecture.par_territoire(fin) if tout_voir and perimetre == Perimetre.DEPARTEMENT else {}
-    noms_territoires, _ = lecture.noms_perimetres() if territoires_du_mois else ({}, {})
+    noms_territoires = lecture.noms_territoires() if territoires_du_mois else {}
     blocs = []
     for indicateur in INDICATEURS:
         if perimetre == Perimetre.STRUCTURE and not indicateur.par_structure:

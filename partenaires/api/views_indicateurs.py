@@ -15,12 +15,10 @@ from partenaires.api.base import PartnerAPIMixin
 from partenaires.api.docs import erreurs_communes, requete_invalide
 from partenaires.api.pagination import CursorPaginationSPIE
 from partenaires.models import Scope
-from suivi.indicateurs.calcul import mois_precedent
+from suivi.indicateurs.calcul import PeriodeInvalide, mois_precedent, periode
 from suivi.indicateurs.definitions import INDICATEURS, PAR_CODE
 from suivi.indicateurs.lecture import versions_courantes
 from suivi.models import Perimetre, ValeurIndicateur
-
-MOIS_MAX = 36
 
 
 class MoisField(serializers.DateField):
@@ -42,17 +40,14 @@ class FiltresIndicateurs(serializers.Serializer):
     )
 
     def validate(self, data):
-        jusqu_a = (data.get("jusqu_a") or mois_precedent(datetime.date.today().replace(day=1))).replace(day=1)
-        depuis = data.get("depuis")
-        if depuis is None:
-            depuis = jusqu_a
-            for _ in range(11):
-                depuis = mois_precedent(depuis)
-        depuis = depuis.replace(day=1)
-        if depuis > jusqu_a:
-            raise serializers.ValidationError({"depuis": ["Le premier mois doit précéder le dernier."]})
-        if (jusqu_a.year - depuis.year) * 12 + jusqu_a.month - depuis.month >= MOIS_MAX:
-            raise serializers.ValidationError({"depuis": [f"Période de {MOIS_MAX} mois au plus."]})
+        try:
+            depuis, jusqu_a = periode(
+                data.get("depuis"),
+                data.get("jusqu_a"),
+                fin_par_defaut=mois_precedent(datetime.date.today().replace(day=1)),
+            )
+        except PeriodeInvalide as erreur:
+            raise serializers.ValidationError({"depuis": [str(erreur)]}) from erreur
         return {**data, "depuis": depuis, "jusqu_a": jusqu_a}
 
 

@@ -16,11 +16,10 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from spie.tenancy import departement_scope
-from suivi.indicateurs.definitions import INDICATEURS, TERRITOIRES_SQL, Indicateur, Nature
+from suivi.indicateurs.definitions import INDICATEURS, JOURS_VUS, TERRITOIRES_SQL, Indicateur, Nature
 from suivi.models import Perimetre, ReglesRappel, ValeurIndicateur
 
 FENETRE_PAR_DEFAUT = 30
-JOURS_VUS = 90
 
 
 def premier_du_mois(jour: datetime.date) -> datetime.date:
@@ -39,12 +38,37 @@ def mois_precedent(mois: datetime.date) -> datetime.date:
     return (mois.replace(day=1) - datetime.timedelta(days=1)).replace(day=1)
 
 
+def mois_avant(mois: datetime.date, nombre: int) -> datetime.date:
+    """The first day of the month `nombre` months before `mois`."""
+    annee, rang = divmod(mois.year * 12 + mois.month - 1 - nombre, 12)
+    return datetime.date(annee, rang + 1, 1)
+
+
 def mois_entre(debut: datetime.date, fin: datetime.date) -> list[datetime.date]:
     mois, resultat = premier_du_mois(debut), []
     while mois <= fin:
         resultat.append(mois)
         mois = mois_suivant(mois)
     return resultat
+
+
+MOIS_MAX = 36
+
+
+class PeriodeInvalide(ValueError):
+    """The message says what is wrong, in French."""
+
+
+def periode(debut=None, fin=None, *, fin_par_defaut) -> tuple[datetime.date, datetime.date]:
+    """The first days of the first and last months of a period of series: by default the 12 months up to
+    `fin_par_defaut`; at most `MOIS_MAX` months. Raises `PeriodeInvalide`."""
+    fin = premier_du_mois(fin or fin_par_defaut)
+    debut = premier_du_mois(debut) if debut is not None else mois_avant(fin, 11)
+    if debut > fin:
+        raise PeriodeInvalide("Le premier mois doit précéder le dernier.")
+    if (fin.year - debut.year) * 12 + fin.month - debut.month >= MOIS_MAX:
+        raise PeriodeInvalide(f"Choisissez une période de {MOIS_MAX} mois au plus.")
+    return debut, fin
 
 
 def fenetre_du_departement(departement) -> int:
@@ -231,10 +255,9 @@ def calculer_mois(departement, mois: datetime.date, *, indicateurs=None, aujourd
     lignes = []
     with departement_scope(departement), transaction.atomic():
         for indicateur in indicateurs:
-            parametres_stockes = {"fenetre": fenetre} if indicateur.nature is Nature.DELAI else {}
-            if indicateur.code == "part_vus_90j":
-                parametres_stockes = {"jours": JOURS_VUS}
-            parametres_stockes["date_releve"] = params["date_releve"].isoformat()
+            parametres_stockes = {**indicateur.parametres, "date_releve": params["date_releve"].isoformat()}
+            if indicateur.est_delai:
+                parametres_stockes["fenetre"] = fenetre
             for (perimetre, territoire_id, structure_id), (valeur, mesures) in calculer_indicateur(
                 indicateur, params
             ).items():
@@ -277,8 +300,12 @@ def rafraichir(departement, *, aujourdhui=None, historique_mois=24) -> list[Resu
     `historique_mois` missing for the current definitions (after a new version or a new département)."""
     aujourdhui = aujourdhui or timezone.localdate()
     courant = premier_du_mois(aujourdhui)
-    debut = courant
-    for _ in range(historique_mois - 1):
-        debut = mois_precedent(debut)
+    debut = mois_avant(courant, historique_mois - 1)
     a_calculer = set(mois_manquants(departement, debut, courant)) | {courant, mois_precedent(courant)}
     return [calculer_mois(departement, mois, aujourdhui=aujourdhui) for mois in sorted(a_calculer)]
+
+
+def recalculer(departement, *, nombre_de_mois=24) -> list[Resultat]:
+    """Recompute the département's last months (after the window of the delay indicators changed)."""
+    courant = premier_du_mois(timezone.localdate())
+    return [calculer_mois(departement, mois) for mois in mois_entre(mois_avant(courant, nombre_de_mois - 1), courant)]

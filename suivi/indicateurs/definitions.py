@@ -52,6 +52,8 @@ class Indicateur:
     categories: dict = field(default_factory=dict)
     sommes: tuple = ()
     historique: tuple = ()
+    # Fixed parameters of the definition, stored with each value (the window of the delays is the département's).
+    parametres: dict = field(default_factory=dict)
 
     @property
     def est_delai(self):
@@ -65,6 +67,9 @@ class Indicateur:
     def a_categories(self):
         return bool(self.categories)
 
+
+# The days looked back by the "seen recently" share (`vu_depuis` in the SQL parameters).
+JOURS_VUS = 90
 
 # Territory of a commune: the first territory (by name) of the département that contains it, as the queue does.
 TERRITOIRES_SQL = """
@@ -210,83 +215,77 @@ DELAI_PREMIER_RDV = Indicateur(
     historique=PREMIERE_VERSION,
 )
 
-PART_AVEC_REFERENT = Indicateur(
+
+def part_des_accompagnes(*, code, titre, description, numerateur, numerateur_sql, **autres):
+    """A share of the people accompanied on the snapshot day: they all share the cohort, the events, the
+    denominator, the attribution and the SQL around the numerator's condition (`ACCOMPAGNES_SQL`)."""
+    champs = {
+        "evenement_debut": "La décision d'orientation.",
+        "fenetre": "Aucune : photographie au jour du relevé.",
+        **autres,
+    }
+    return Indicateur(
+        code=code,
+        version=1,
+        titre=titre,
+        nature=Nature.PART,
+        unite="%",
+        description=description,
+        cohorte=ACCOMPAGNES_COHORTE,
+        evenement_fin="Le jour du relevé.",
+        numerateur=numerateur,
+        denominateur="Les personnes accompagnées ce jour-là.",
+        attribution_structure=ATTRIBUTION_ORGANISME,
+        sql=ACCOMPAGNES_SQL.format(numerateur=numerateur_sql),
+        historique=PREMIERE_VERSION,
+        **champs,
+    )
+
+
+PART_AVEC_REFERENT = part_des_accompagnes(
     code="part_avec_referent",
-    version=1,
     titre="Part des personnes accompagnées qui ont un référent",
-    nature=Nature.PART,
-    unite="%",
     description="Parmi les personnes accompagnées, la part qui a un référent désigné dans son groupe de suivi.",
-    cohorte=ACCOMPAGNES_COHORTE,
-    evenement_debut="La décision d'orientation.",
-    evenement_fin="Le jour du relevé.",
-    fenetre="Aucune : photographie au jour du relevé.",
     numerateur="Les personnes qui ont, ce jour-là, un référent actif dans leur groupe de suivi.",
-    denominateur="Les personnes accompagnées ce jour-là.",
-    attribution_structure=ATTRIBUTION_ORGANISME,
-    sql=ACCOMPAGNES_SQL.format(
-        numerateur="""EXISTS (
-            SELECT 1 FROM carnet_membregroupe m
-            WHERE m.carnet_id = c.id AND m.est_referent AND m.debut < %(releve_fin)s
-              AND (m.fin IS NULL OR m.fin >= %(releve_fin)s))"""
-    ),
-    historique=PREMIERE_VERSION,
+    numerateur_sql="""EXISTS (
+        SELECT 1 FROM carnet_membregroupe m
+        WHERE m.carnet_id = c.id AND m.est_referent AND m.debut < %(releve_fin)s
+          AND (m.fin IS NULL OR m.fin >= %(releve_fin)s))""",
 )
 
-PART_AVEC_CONTRAT = Indicateur(
+PART_AVEC_CONTRAT = part_des_accompagnes(
     code="part_avec_contrat",
-    version=1,
     titre="Part des personnes accompagnées qui ont un contrat en cours",
-    nature=Nature.PART,
-    unite="%",
     description=(
         "Parmi les personnes accompagnées, la part qui a un contrat signé et en cours (CER, PPAE, CEJ, PACEA, "
         "contrat d'engagement)."
     ),
-    cohorte=ACCOMPAGNES_COHORTE,
-    evenement_debut="La décision d'orientation.",
-    evenement_fin="Le jour du relevé.",
-    fenetre="Aucune : photographie au jour du relevé.",
     numerateur=(
         "Les personnes qui ont, ce jour-là, un contrat signé au plus tard ce jour, dont la période couvre ce jour "
         "et qui n'a pas été terminé avant."
     ),
-    denominateur="Les personnes accompagnées ce jour-là.",
-    attribution_structure=ATTRIBUTION_ORGANISME,
-    sql=ACCOMPAGNES_SQL.format(
-        numerateur="""EXISTS (
-            SELECT 1 FROM carnet_contrat k
-            WHERE k.carnet_id = c.id AND k.date_signature <= %(date_releve)s
-              AND k.date_debut <= %(date_releve)s AND k.date_fin >= %(date_releve)s
-              AND (k.termine_le IS NULL OR k.termine_le > %(date_releve)s))"""
-    ),
-    historique=PREMIERE_VERSION,
+    numerateur_sql="""EXISTS (
+        SELECT 1 FROM carnet_contrat k
+        WHERE k.carnet_id = c.id AND k.date_signature <= %(date_releve)s
+          AND k.date_debut <= %(date_releve)s AND k.date_fin >= %(date_releve)s
+          AND (k.termine_le IS NULL OR k.termine_le > %(date_releve)s))""",
 )
 
-PART_VUS_90J = Indicateur(
+PART_VUS_90J = part_des_accompagnes(
     code="part_vus_90j",
-    version=1,
     titre="Part des personnes accompagnées vues dans les 90 derniers jours",
-    nature=Nature.PART,
-    unite="%",
     description=(
         "Parmi les personnes accompagnées, la part qui a eu au moins un rendez-vous d'accompagnement honoré dans "
         "les 90 jours qui précèdent le relevé : la régularité du « point de situation »."
     ),
-    cohorte=ACCOMPAGNES_COHORTE,
-    evenement_debut="Le jour du relevé moins 89 jours.",
-    evenement_fin="Le jour du relevé.",
-    fenetre="90 jours, jour du relevé compris.",
     numerateur="Les personnes présentes à au moins un rendez-vous d'accompagnement dans ces 90 jours.",
-    denominateur="Les personnes accompagnées ce jour-là.",
-    attribution_structure=ATTRIBUTION_ORGANISME,
-    sql=ACCOMPAGNES_SQL.format(
-        numerateur="""EXISTS (
-            SELECT 1 FROM carnet_rendezvous r
-            WHERE r.carnet_id = c.id AND r.statut = 'present' AND r.est_accompagnement
-              AND r.date_heure >= %(vu_depuis)s AND r.date_heure < %(releve_fin)s)"""
-    ),
-    historique=PREMIERE_VERSION,
+    numerateur_sql="""EXISTS (
+        SELECT 1 FROM carnet_rendezvous r
+        WHERE r.carnet_id = c.id AND r.statut = 'present' AND r.est_accompagnement
+          AND r.date_heure >= %(vu_depuis)s AND r.date_heure < %(releve_fin)s)""",
+    evenement_debut="Le jour du relevé moins 89 jours.",
+    fenetre="90 jours, jour du relevé compris.",
+    parametres={"jours": JOURS_VUS},
 )
 
 TAUX_ABSENCE = Indicateur(

@@ -137,11 +137,12 @@ def _unite_comptee(indicateur, nombre):
     return indicateur.unite if (nombre or 0) > 1 else indicateur.unite.removesuffix("s")
 
 
+def noms_territoires():
+    return dict(Territoire.objects.values_list("pk", "nom"))
+
+
 def noms_perimetres():
-    return (
-        dict(Territoire.objects.values_list("pk", "nom")),
-        dict(Structure.objects.values_list("pk", "nom")),
-    )
+    return noms_territoires(), dict(Structure.objects.values_list("pk", "nom"))
 
 
 # --- CSV --------------------------------------------------------------------------------------

@@ -12,10 +12,9 @@ from django.utils import timezone
 from carnet.pdf import html_to_pdf
 from spie.models import Territoire
 from suivi.indicateurs import lecture
-from suivi.indicateurs.calcul import mois_entre, mois_precedent
+from suivi.indicateurs.calcul import mois_avant, mois_entre, mois_precedent
 from suivi.indicateurs.definitions import INDICATEURS
 from suivi.indicateurs.graphiques import barres, courbes
-from suivi.models import Perimetre
 
 MOIS_TENDANCE = 12
 # The trends drawn in the report (the others are in the tables): delays, follow-up, volumes.
@@ -46,10 +45,7 @@ def _lignes(valeurs, mois, precedent):
 
 def sections(departement, mois: datetime.date, *, territoires=None) -> list[Section]:
     """The département's section (tables, trends, territory comparison), then one per territory."""
-    debut = mois
-    for _ in range(MOIS_TENDANCE - 1):
-        debut = mois_precedent(debut)
-    periode = mois_entre(debut, mois)
+    periode = mois_entre(mois_avant(mois, MOIS_TENDANCE - 1), mois)
     precedent = mois_precedent(mois)
     etiquettes = [lecture.mois_court(m) for m in periode]
     valeurs = lecture.valeurs(mois=periode)
@@ -79,10 +75,15 @@ def sections(departement, mois: datetime.date, *, territoires=None) -> list[Sect
                 (titre, barres(titre=titre, elements=elements, unite="%" if indicateur.unite == "%" else ""))
             )
     resultat = [section]
+    # Every territory's month and previous month in two queries, whatever the number of territories.
+    par_mois = {mois: du_mois, precedent: lecture.par_territoire(precedent)}
     for territoire in territoires:
-        valeurs_territoire = lecture.valeurs(
-            mois=[mois, precedent], perimetre=Perimetre.TERRITOIRE, territoire=territoire
-        )
+        valeurs_territoire = {
+            (code, m): valeur
+            for m, valeurs_du_mois in par_mois.items()
+            for (code, territoire_id), valeur in valeurs_du_mois.items()
+            if territoire_id == territoire.pk
+        }
         resultat.append(
             Section(titre=f"Territoire {territoire.nom}", lignes=_lignes(valeurs_territoire, mois, precedent))
         )

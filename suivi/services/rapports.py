@@ -82,9 +82,7 @@ def rapport_produire(*, rapport_id) -> RapportMensuel | None:
     if row is None:
         return None
     departement, mois = row.departement, row.mois
-    debut = mois
-    for _ in range(rapport.MOIS_TENDANCE - 1):
-        debut = calcul.mois_precedent(debut)
+    debut = calcul.mois_avant(mois, rapport.MOIS_TENDANCE - 1)
     manquants = [m for m in calcul.mois_manquants(departement, debut, mois) if m != mois]
     total, faites = len(manquants) + 3, 0
     try:

@@ -1,10 +1,7 @@
 """Tabs of a carnet page (built once per request by `carnet_context`)."""
 
-import functools
-
-from django.urls import get_script_prefix, reverse
-
 from carnet.perms import relation_of
+from spie.navigation import reverse_once
 
 _UID_MARK = "00000000-0000-0000-0000-000000000000"
 
@@ -45,9 +42,4 @@ def carnet_context(request, carnet, **extra):
 def carnet_url(name, uid):
     """`reverse(name, kwargs={"uid": uid})` for the routes of a carnet, each reversed once (per script prefix)
     and the uid filled in: every carnet page shows eleven tabs, and lists link dozens of carnets."""
-    return _url_with_mark(name, get_script_prefix()).replace(_UID_MARK, str(uid))
-
-
-@functools.cache
-def _url_with_mark(name, script_prefix):
-    return reverse(name, kwargs={"uid": _UID_MARK})
+    return reverse_once(name, uid=_UID_MARK).replace(_UID_MARK, str(uid))

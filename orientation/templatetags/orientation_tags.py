@@ -4,15 +4,8 @@ the carnet's views need not know about orientation."""
 from django import template
 
 from orientation import diagnostic as steps
-from orientation.models import (
-    DemandeReorientation,
-    Diagnostic,
-    DossierOrientation,
-    Orientation,
-    StatutDemandeReorientation,
-    StatutDiagnostic,
-    StatutOrientation,
-)
+from orientation.lecture import orientation_du_carnet as lire_orientation_du_carnet
+from orientation.models import Diagnostic, Orientation, StatutDiagnostic, StatutOrientation
 from orientation.perms import (
     can_ask_reorientation,
     can_download_person_documents,
@@ -66,17 +59,17 @@ def diagnostic_orientation_carnet(context, carnet):
 
 @register.simple_tag(takes_context=True)
 def orientation_du_carnet(context, carnet):
-    """What the carnet's summary shows about orientation: the decision, an open dossier, a pending request."""
+    """What the carnet's summary shows about orientation: the decision, an open dossier, a pending request
+    (read in one query, `orientation.lecture.orientation_du_carnet`)."""
     acting = _acting(context)
-    demande = DemandeReorientation.objects.filter(carnet=carnet, statut=StatutDemandeReorientation.EN_ATTENTE).first()
-    dossier = DossierOrientation.objects.ouverts().filter(carnet=carnet).select_related("charge_orientation").first()
+    info = lire_orientation_du_carnet(carnet)
     return {
-        "orientation": _orientation_actuelle(carnet),
-        "dossier": dossier,
-        "demande": demande,
+        "orientation": info.orientation,
+        "dossier": info.dossier,
+        "demande": info.demande,
         "peut_demander": acting is not None
-        and demande is None
-        and dossier is None
+        and info.demande is None
+        and info.dossier is None
         and can_ask_reorientation(acting, carnet),
         "peut_telecharger": acting is not None and can_download_person_documents(acting, carnet),
         "peut_voir_dossier": acting is not None and can_work_queue(acting),

@@ -10,7 +10,7 @@ from django.core.paginator import Paginator
 from django.utils import timezone
 
 from carnet import services
-from carnet.generation import GENERATED_EMAIL_DOMAIN, POOL_SIZE, generate
+from carnet.generation import GENERATED_EMAIL_DOMAIN, POOL_SIZE, charge_orientation_de, generate
 from carnet.management.commands import bench_carnet
 from carnet.management.commands.bench_carnet import (
     gram_frequencies,
@@ -40,6 +40,8 @@ from carnet.models import (
 from carnet.search import name_trigrams, pg_trgm_index_ready, search_text
 from carnet.views.portefeuille import PAGE_SIZE, apply_filter
 from carnet.views.recherche import MAX_RESULTS, _with_groups, search_beneficiaires
+from orientation.generation import generer_orientations
+from orientation.models import Orientation, StatutOrientation
 from spie.models import Commune, Membership, RefDepartement, Role
 from spie.tenancy import departement_scope
 from tests.spie.factories import DepartementFactory, MembershipFactory, StructureFactory
@@ -228,6 +230,8 @@ def test_sql_portefeuille_returns_the_page_rows(generated, filtre):
 
 def test_sql_carnet_returns_the_summary_rows(generated):
     departement, _, _ = generated
+    generer_orientations(departement, charge_orientation=charge_orientation_de(departement))
+    decided = 0
     with departement_scope(departement):
         for carnet in Carnet.objects.all()[:10]:
             referent = MembreGroupe.objects.get(carnet=carnet, fin=None, est_referent=True)
@@ -238,6 +242,14 @@ def test_sql_carnet_returns_the_summary_rows(generated):
             assert (summary["contrat"] is None) == (contrat is None)
             prochains = RendezVous.objects.filter(carnet=carnet, statut=StatutRendezVous.PREVU).order_by("date_heure")
             assert [r[0] for r in summary["rendez_vous"]] == [r.date_heure for r in prochains[:3]]
+            decision = (
+                Orientation.objects.filter(carnet=carnet, statut=StatutOrientation.VALIDEE)
+                .order_by("-decidee_le")
+                .first()
+            )
+            assert summary["orientation"][0] == (decision.uid if decision else None)
+            decided += decision is not None
+    assert decided  # the generator writes the orientation history
     assert sql_carnet(departement_id=departement.pk + 1, uid=carnet.uid, user_id=referent.user_id) is None
 
 

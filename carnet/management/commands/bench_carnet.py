@@ -43,6 +43,7 @@ from carnet.models import Carnet, MembreGroupe
 from carnet.search import MIN_SIMILARITY, WORD_SIMILARITY_STEPS, trigrams, uses_pg_trgm
 from carnet.views.portefeuille import PAGE_SIZE
 from carnet.views.recherche import MAX_RESULTS
+from orientation.lecture import requete_orientation_du_carnet
 from spie.models import Departement, Membership, Role, Structure, User
 from spie.tenancy import all_departements, departement_scope
 from spie.text import normalise
@@ -97,7 +98,8 @@ def sql_portefeuille(*, departement_id, user_id, structure_id, filtre="", jours=
 
 def sql_carnet(*, departement_id, uid, user_id):
     """The carnet's summary: identity, active group, current signed contract, next 3 planned appointments,
-    pending join requests (for the référent)."""
+    pending join requests (for the référent), orientation (decision, open dossier, pending request: the page's
+    own hand-written statement, `orientation.lecture`)."""
     with connection.cursor() as cursor:
         cursor.execute(
             """SELECT c.id, c.version, b.civilite, b.prenoms, b.nom_usage, b.date_naissance, b.etat_droit_rsa,
@@ -140,7 +142,16 @@ def sql_carnet(*, departement_id, uid, user_id):
                 "SELECT id FROM carnet_demandeadhesion WHERE carnet_id = %s AND statut = 'en_attente'", [carnet_id]
             )
             demandes = cursor.fetchall()
-    return {"carnet": carnet, "membres": membres, "contrat": contrat, "rendez_vous": rendez_vous, "demandes": demandes}
+        cursor.execute(*requete_orientation_du_carnet(departement_id=departement_id, carnet_id=carnet_id))
+        orientation = cursor.fetchone()
+    return {
+        "carnet": carnet,
+        "membres": membres,
+        "contrat": contrat,
+        "rendez_vous": rendez_vous,
+        "demandes": demandes,
+        "orientation": orientation,
+    }
 
 
 def search_grams(nom):

@@ -43,8 +43,9 @@ MIN_SIMILARITY = 0.45
 # Just above 1/4: a name of three letters (four trigrams) must share more than its initial with the query.
 WORD_SIMILARITY_MIN = 0.28
 WORD_SIMILARITY_STEPS = (0.6, 0.45, 0.35, WORD_SIMILARITY_MIN)
-# The pg_trgm index created by migration carnet.0005 (not part of the models' state: it may be absent).
-TRGM_INDEX = "beneficiaire_nom_trgm_gin"
+# The pg_trgm index, by département where btree_gin exists (migration carnet.0007), else on the name alone
+# (carnet.0005); not part of the models' state: it may be absent.
+TRGM_INDEXES = ("beneficiaire_dep_nom_trgm_gin", "beneficiaire_nom_trgm_gin")
 _FREQUENCIES = {"at": 0.0, "values": {}}
 FREQUENCY_TTL = 600
 
@@ -71,15 +72,21 @@ def needed_score(grams):
 
 
 @functools.cache
-def pg_trgm_index_ready():
-    """Whether the pg_trgm index of the names exists and is valid (asked once per process)."""
+def pg_trgm_index():
+    """The name of the valid pg_trgm index of the names, the one by département first; None without one
+    (asked once per process)."""
     with connection.cursor() as cursor:
         cursor.execute(
-            "SELECT EXISTS (SELECT 1 FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid "
-            "WHERE c.relname = %s AND i.indisvalid)",
-            [TRGM_INDEX],
+            "SELECT c.relname FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid "
+            "WHERE c.relname = ANY(%s) AND i.indisvalid",
+            [list(TRGM_INDEXES)],
         )
-        return cursor.fetchone()[0]
+        found = {row[0] for row in cursor.fetchall()}
+    return next((name for name in TRGM_INDEXES if name in found), None)
+
+
+def pg_trgm_index_ready():
+    return pg_trgm_index() is not None
 
 
 def uses_pg_trgm():
@@ -127,7 +134,8 @@ def _departement_clause(params):
     if scope is ALL:
         return ""
     params["departement"] = scope
-    return "AND b.departement_id = %(departement)s"
+    # A bigint, as the column: the GIN index by département (btree_gin) has no cross-type operators.
+    return "AND b.departement_id = %(departement)s::bigint"
 
 
 def ranked_ids(text, *, limit=50):

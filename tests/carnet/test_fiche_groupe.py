@@ -1,6 +1,7 @@
 """The person's identity (NIR), the carnet page and the minimal card, the follow-up group, search, portfolio."""
 
 import datetime
+import re
 
 import pytest
 from django.core.exceptions import ValidationError
@@ -294,6 +295,34 @@ def test_search_uses_pg_trgm_where_the_index_exists_unless_told_not_to(db, setti
     assert search.uses_pg_trgm() is available
     settings.SPIE_SEARCH_PG_TRGM = False
     assert search.uses_pg_trgm() is False
+
+
+def test_the_pg_trgm_index_is_by_departement_and_searches_use_both_its_columns(dep_a, people):
+    # Migration carnet.0007 puts the département in the GIN index where btree_gin exists; the query must give
+    # a bigint for it to be an index condition (btree_gin has no cross-type operators).
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT name FROM pg_available_extensions WHERE name IN ('pg_trgm', 'btree_gin')")
+        if len(cursor.fetchall()) < 2:
+            pytest.skip("PostgreSQL sans pg_trgm ni btree_gin : l'index par département n'existe pas.")
+    assert search.pg_trgm_index() == "beneficiaire_dep_nom_trgm_gin"
+    params = {"limit": 50, "text": "lefevre"}
+    with departement_scope(dep_a):
+        sql = search._TRGM_RANKED_IDS_SQL.format(departement_clause=search._departement_clause(params))
+    with transaction.atomic(), connection.cursor() as cursor:
+        # Three rows: the planner would rather read the table, or the département's b-tree. Both are put out of
+        # its reach until the rollback, leaving the GIN index, by its two columns or by the name alone.
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        cursor.execute(
+            "SELECT indexname FROM pg_indexes WHERE tablename = 'carnet_beneficiaire' "
+            "AND indexdef LIKE '%%USING btree (departement_id%%'"
+        )
+        for (name,) in cursor.fetchall():
+            cursor.execute(f'DROP INDEX "{name}"')
+        cursor.execute("EXPLAIN " + sql, params)
+        plan = "\n".join(row[0] for row in cursor.fetchall())
+        transaction.set_rollback(True)
+    index_scan = re.search(r"Bitmap Index Scan on beneficiaire_dep_nom_trgm_gin.*\n\s+Index Cond: (.*)", plan)
+    assert index_scan and "departement_id = " in index_scan.group(1), plan
 
 
 def test_search_by_birth_date_caf_and_france_travail_numbers(client_agent_a, people):

@@ -40,7 +40,7 @@ from django.utils import timezone
 from carnet import services
 from carnet.generation import GENERATED_EMAIL_DOMAIN, SURNAMES, fr
 from carnet.models import Carnet, MembreGroupe
-from carnet.search import MIN_SIMILARITY, WORD_SIMILARITY_STEPS, trigrams, uses_pg_trgm
+from carnet.search import MIN_SIMILARITY, WORD_SIMILARITY_STEPS, pg_trgm_index, trigrams, uses_pg_trgm
 from carnet.views.portefeuille import PAGE_SIZE
 from carnet.views.recherche import MAX_RESULTS
 from orientation.lecture import requete_orientation_du_carnet
@@ -204,7 +204,7 @@ SEARCH_PG_TRGM_SQL = (
         SELECT b.id, b.prenoms, b.nom_usage, b.date_naissance, b.commune_id,
                word_similarity(%(nom)s, b.nom_recherche) AS score
         FROM carnet_beneficiaire b
-        WHERE b.departement_id = %(dep)s AND b.nom_recherche %%> %(nom)s
+        WHERE b.departement_id = %(dep)s::bigint AND b.nom_recherche %%> %(nom)s
         ORDER BY score DESC, b.nom_usage, b.prenoms, b.id LIMIT %(limit)s
     )"""
     + SEARCH_TAIL
@@ -583,7 +583,7 @@ class Command(BaseCommand):
             f"au total ; référent mesuré : {len(uids)} carnets"
             + (f" ; plus gros portefeuille : {biggest['n']} carnets." if biggest else ".")
         )
-        way = "pg_trgm (index beneficiaire_nom_trgm_gin)" if uses_pg_trgm() else "tableau de trigrammes (sans pg_trgm)"
+        way = f"pg_trgm (index {pg_trgm_index()})" if uses_pg_trgm() else "tableau de trigrammes (sans pg_trgm)"
         w(f"Recherche par nom : {way} ; termes : {', '.join(terms)}")
         w("")
         header = (

@@ -71,6 +71,10 @@ def file_queryset():
                 output_field=DateField(),
             ),
         )
+        # Always true (a person and their carnet share a département), but it lets PostgreSQL read only the
+        # département's people by index instead of the whole table (at 1,000,000 carnets in all, 585 ms -> 189 ms
+        # for a département of 100,000).
+        .filter(beneficiaire__departement_id=F("departement_id"))
         .filter(Q(dossier__uid__isnull=False) | nouvel_entrant_q())
     )
 

@@ -5,7 +5,8 @@ padded with two spaces before and one after, as pg_trgm does. Two ways, chosen o
 (`uses_pg_trgm`):
 
 - with pg_trgm, where migration `carnet.0005` could create it and its index (PostgreSQL of the machine,
-  production): `nom_recherche %> query` on a GIN `gin_trgm_ops` index, ranked by
+  production): `nom_recherche %> query` on a GIN `gin_trgm_ops` index (by département where migration
+  `carnet.0007` could add `btree_gin`: the département's `bigint` is then an index condition), ranked by
   `word_similarity(query, nom_recherche)`, the similarity of the query's trigrams with the closest run of
   the name's (a word or a few). A match needs `WORD_SIMILARITY_MIN`: over the generator's 209 one-word
   surnames, every single wrong, missing, doubled or swapped letter is found in surnames of six letters or

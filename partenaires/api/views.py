@@ -20,7 +20,7 @@ from partenaires.api.serializers import (
     carnet_summary,
 )
 from partenaires.models import Scope
-from spie.audit import log_access
+from spie.audit import log_access, log_access_many
 from spie.models import Action, Canal, TypeStructure
 
 PROBLEM = OpenApiResponse(description="Erreur au format application/problem+json (RFC 9457).")
@@ -42,6 +42,20 @@ def log_api_read(request, obj, action=Action.CONSULTATION, details=None):
     log_access(
         action=action,
         obj=obj,
+        departement=token.departement,
+        structure=token.structure,
+        canal=Canal.API,
+        api_token_id=token.pk,
+        details=details,
+    )
+
+
+def log_api_reads(request, objects, details=None):
+    """`log_api_read` for every object of a list page, in one INSERT (`log_access_many`)."""
+    token = request.auth
+    log_access_many(
+        action=Action.CONSULTATION,
+        objects=objects,
         departement=token.departement,
         structure=token.structure,
         canal=Canal.API,

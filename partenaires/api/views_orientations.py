@@ -21,10 +21,8 @@ from orientation.models import Orientation, StatutOrientation, TypeOrientation
 from partenaires.api.base import PartnerAPIMixin
 from partenaires.api.docs import erreurs_communes, requete_invalide
 from partenaires.api.pagination import CursorPaginationSPIE
-from partenaires.api.views import INSTITUTIONNELS, log_api_read
+from partenaires.api.views import INSTITUTIONNELS, log_api_read, log_api_reads
 from partenaires.models import Scope
-from spie.audit import log_access_many
-from spie.models import Action, Canal
 
 STATUTS_PARTAGES = [StatutOrientation.PROPOSEE, StatutOrientation.VALIDEE]
 
@@ -196,16 +194,7 @@ class OrientationList(PartnerAPIMixin, generics.GenericAPIView):
             queryset = queryset.filter(decidee_le__date__gte=criteres["decidee_depuis"])
         page = self.paginate_queryset(queryset)
         self.touched(*page)
-        token = request.auth
-        log_access_many(
-            action=Action.CONSULTATION,
-            objects=[orientation.carnet for orientation in page],
-            departement=token.departement,
-            structure=token.structure,
-            canal=Canal.API,
-            api_token_id=token.pk,
-            details={"ressource": "orientations"},
-        )
+        log_api_reads(request, [orientation.carnet for orientation in page], details={"ressource": "orientations"})
         return self.get_paginated_response(OrientationSerializer(page, many=True).data)
 
 

@@ -18,10 +18,8 @@ from offre.models import MotifRefus, Prescription, StatutPrescription
 from partenaires.api.base import IDEMPOTENCY_KEY, PartnerAPIMixin
 from partenaires.api.docs import CLE_REUTILISEE, REJEU, erreurs_communes, probleme, requete_invalide
 from partenaires.api.pagination import CursorPaginationSPIE
-from partenaires.api.views import Conflict, log_api_read
+from partenaires.api.views import Conflict, log_api_read, log_api_reads
 from partenaires.models import Scope
-from spie.audit import log_access_many
-from spie.models import Action, Canal
 
 
 class _Service(serializers.Serializer):
@@ -222,16 +220,7 @@ class PrescriptionList(PartnerAPIMixin, generics.GenericAPIView):
             queryset = queryset.filter(created_at__gte=criteres["recue_depuis"])
         page = self.paginate_queryset(queryset)
         self.touched(*page)
-        token = request.auth
-        log_access_many(
-            action=Action.CONSULTATION,
-            objects=page,
-            departement=token.departement,
-            structure=token.structure,
-            canal=Canal.API,
-            api_token_id=token.pk,
-            details={"ressource": "prescriptions"},
-        )
+        log_api_reads(request, page, details={"ressource": "prescriptions"})
         return self.get_paginated_response(PrescriptionSerializer(page, many=True).data)
 
 

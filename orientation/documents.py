@@ -11,6 +11,7 @@ from carnet.models import MembreGroupe
 from carnet.pdf import render_pdf
 from orientation import diagnostic as steps
 from orientation.models import Diagnostic, Orientation, StatutDiagnostic, StatutOrientation, TypeOrientation
+from spie.dates import date_message
 
 # What each type of orientation means for the person, in plain words.
 EN_CLAIR = {
@@ -32,7 +33,7 @@ def convocation_context(convocation):
     return {
         "convocation": convocation,
         "rendez_vous": rendez_vous,
-        "date_heure": timezone.localtime(rendez_vous.date_heure),
+        "quand": date_message(rendez_vous.date_heure),
         "beneficiaire": convocation.dossier.carnet.beneficiaire,
         "departement": _departement(convocation),
         "structure": rendez_vous.structure,

@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from orientation.documents import convocation_pdf
 from orientation.models import Convocation
+from spie.dates import date_message
 from spie.models import Departement
 from spie.tenancy import departement_scope
 
@@ -47,7 +48,7 @@ def _send(convocation):
         "beneficiaire": beneficiaire,
         "rendez_vous": convocation.rendez_vous,
         "departement": departement,
-        "date_heure": timezone.localtime(convocation.rendez_vous.date_heure),
+        "quand": date_message(convocation.rendez_vous.date_heure),
     }
     message = EmailMessage(
         subject=f"{settings.EMAIL_SUBJECT_PREFIX}Convocation à un entretien d'orientation",

@@ -4,12 +4,32 @@ Personas (CONVENTIONS.md): an agent of the département A, a partner agent of th
 with limited rights, an agent of another département B.
 """
 
+import datetime
+import os
+
 import pytest
+import time_machine
 from django.core.cache import cache
 from django.test import Client
 
 from spie.tenancy import all_departements, departement_scope
 from tests.spie.factories import DepartementFactory, MembershipFactory, StructureFactory, TotpFactory
+
+# Every unit test runs at this instant (then the clock ticks on), whatever the day the suite runs: an expectation
+# built from "today" holds or fails the same way on every day of the month. SPIE_TEST_NOW runs the suite at
+# another instant (ISO 8601 with its offset), to look for tests that only pass on some days:
+#   SPIE_TEST_NOW=2027-01-01T00:10:00+01:00 python3 tasks.py test
+# The browser journeys (marker e2e) drive servers in other processes, on the machine's clock: not frozen.
+TEST_NOW = datetime.datetime.fromisoformat(os.environ.get("SPIE_TEST_NOW") or "2026-12-07T09:30:00+01:00")
+
+
+@pytest.fixture(autouse=True)
+def _clock(request):
+    if request.node.get_closest_marker("e2e"):
+        yield None
+        return
+    with time_machine.travel(TEST_NOW, tick=True) as traveller:
+        yield traveller
 
 
 @pytest.fixture(autouse=True)

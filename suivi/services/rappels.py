@@ -5,6 +5,7 @@ import datetime
 from django.utils import timezone
 
 from carnet.models import ModeRendezVous, RendezVous, StatutRendezVous
+from spie.dates import date_message
 from suivi import outbox, sms
 from suivi.models import Canal
 from suivi.services.base import aujourd_hui, regles_du_departement, rendre
@@ -37,7 +38,7 @@ def _contexte(rdv):
     structure = rdv.structure
     lieu = rdv.lieu or ", ".join(filter(None, [structure.adresse, structure.code_postal]))
     return {
-        "date_heure": timezone.localtime(rdv.date_heure),
+        "quand": date_message(rdv.date_heure),
         "duree": rdv.duree_minutes,
         "mode": rdv.mode,
         "mode_libelle": rdv.get_mode_display(),

@@ -53,9 +53,9 @@ def test_reminder_says_when_where_and_with_whom_but_not_why(rdv, run_twice, sms_
     run_twice(tasks.rappels_rendez_vous)
     email = mail.outbox[0]
     assert email.to == ["lea@exemple.fr"]
-    jour = timezone.localtime(rdv.date_heure)
-    attendu = f"{jour.day} "
-    assert attendu in email.subject and "10h30" in email.subject
+    # The suite's clock stands on Monday 7 December 2026 (tests/conftest.py): the appointment is two days ahead.
+    assert email.subject.endswith("Rappel : votre rendez-vous du 9 décembre à 10h30")
+    assert "le mercredi 9 décembre 2026 à 10h30 (durée prévue" in email.body
     assert "Mission locale de Rouen" in email.body
     assert "3 rue Jeanne d'Arc" in email.body
     assert "02 35 00 00 00" in email.body
@@ -64,8 +64,7 @@ def test_reminder_says_when_where_and_with_whom_but_not_why(rdv, run_twice, sms_
         assert "santé" not in texte.lower() and "addiction" not in texte.lower()
         assert rdv.carnet.beneficiaire.nom_usage not in texte
     assert sms_outbox[0]["numero"] == "06 11 22 33 44"
-    assert f"{jour:%d}/{jour:%m}" in sms_outbox[0]["texte"]
-    assert "10h30" in sms_outbox[0]["texte"]
+    assert sms_outbox[0]["texte"].startswith("Rappel : rendez-vous le mer. 09/12 à 10h30 avec Mission locale de Rouen")
 
 
 def test_moved_appointment_gets_a_new_reminder(rdv, run_twice):

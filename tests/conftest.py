@@ -19,6 +19,8 @@ from tests.spie.factories import DepartementFactory, MembershipFactory, Structur
 # built from "today" holds or fails the same way on every day of the month. SPIE_TEST_NOW runs the suite at
 # another instant (ISO 8601 with its offset), to look for tests that only pass on some days:
 #   SPIE_TEST_NOW=2027-01-01T00:10:00+01:00 python3 tasks.py test
+# A test whose expectations are written out for one instant (a literal date in a message) says so with
+# @pytest.mark.clock("2026-12-07T09:30:00+01:00"): it runs there whatever SPIE_TEST_NOW says.
 # The browser journeys (marker e2e) drive servers in other processes, on the machine's clock: not frozen.
 TEST_NOW = datetime.datetime.fromisoformat(os.environ.get("SPIE_TEST_NOW") or "2026-12-07T09:30:00+01:00")
 
@@ -28,7 +30,9 @@ def _clock(request):
     if request.node.get_closest_marker("e2e"):
         yield None
         return
-    with time_machine.travel(TEST_NOW, tick=True) as traveller:
+    marker = request.node.get_closest_marker("clock")
+    instant = datetime.datetime.fromisoformat(marker.args[0]) if marker else TEST_NOW
+    with time_machine.travel(instant, tick=True) as traveller:
         yield traveller
 
 

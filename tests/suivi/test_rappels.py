@@ -49,11 +49,12 @@ def test_reminder_sent_once_by_email_and_sms_when_run_twice(rdv, run_twice, sms_
         assert set(Message.objects.values_list("statut", flat=True)) == {StatutMessage.ENVOYE}
 
 
+@pytest.mark.clock("2026-12-07T09:30:00+01:00")
 def test_reminder_says_when_where_and_with_whom_but_not_why(rdv, run_twice, sms_outbox):
     run_twice(tasks.rappels_rendez_vous)
     email = mail.outbox[0]
     assert email.to == ["lea@exemple.fr"]
-    # The suite's clock stands on Monday 7 December 2026 (tests/conftest.py): the appointment is two days ahead.
+    # The test runs on Monday 7 December 2026 (marker clock): the appointment is two days ahead.
     assert email.subject.endswith("Rappel : votre rendez-vous du 9 décembre à 10h30")
     assert "le mercredi 9 décembre 2026 à 10h30 (durée prévue" in email.body
     assert "Mission locale de Rouen" in email.body

@@ -1,8 +1,10 @@
 """The one way carnet views reach a carnet and the objects inside it.
 
-`carnet_view(predicate)` finds the carnet of the URL through the scoped manager (another
-département: 404), applies the `carnet.perms` predicate (403), writes the access-log row for
-every read (GET), and calls the view with the carnet. `carnet_child(carnet, queryset, uid)` finds
+`carnet_view(read, write=...)` finds the carnet of the URL through the scoped manager (another
+département: 404), applies the `carnet.perms` predicates — `read` for GET/HEAD, `write` for every other
+method (403), as `tests/carnet/test_matrice.py` states each route's GET and POST categories —, writes the
+access-log row for every read (GET), and calls the view with the carnet. Without `write`, `read` guards every
+method (pages that only act, or only show). `carnet_child(carnet, queryset, uid)` finds
 an object of that carnet only (an object of another carnet: 404).
 """
 
@@ -21,14 +23,20 @@ def carnet_queryset():
     return Carnet.objects.select_related("beneficiaire", "beneficiaire__commune")
 
 
-def carnet_view(predicate, *, log_reads=True):
+SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
+WRITE_REFUSED = "Seuls les membres du groupe de suivi peuvent modifier le carnet."
+
+
+def carnet_view(read, *, write=None, write_refused=WRITE_REFUSED, log_reads=True):
     def decorator(view):
         @require_membership
         @wraps(view)
         def wrapper(request, uid, *args, **kwargs):
             carnet = get_object_or_404(carnet_queryset(), uid=uid)
-            if not predicate(request.acting, carnet):
+            if not read(request.acting, carnet):
                 raise PermissionDenied("Vous ne faites pas partie du groupe de suivi de cette personne.")
+            if write is not None and request.method not in SAFE_METHODS and not write(request.acting, carnet):
+                raise PermissionDenied(write_refused)
             if log_reads and request.method == "GET":
                 log_access(
                     request=request,

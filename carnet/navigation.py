@@ -1,9 +1,7 @@
 """Tabs of a carnet page (built once per request by `carnet_context`)."""
 
 from carnet.perms import relation_of
-from spie.navigation import reverse_once
-
-_UID_MARK = "00000000-0000-0000-0000-000000000000"
+from carnet.routes import carnet_url
 
 SECTIONS = [
     ("detail", "Synthèse", ("detail",)),
@@ -37,9 +35,3 @@ def carnet_context(request, carnet, **extra):
         for name, label, names in SECTIONS
     ]
     return {"carnet": carnet, "relation": relation_of(request.acting, carnet), "carnet_sections": sections, **extra}
-
-
-def carnet_url(name, uid):
-    """`reverse(name, kwargs={"uid": uid})` for the routes of a carnet, each reversed once (per script prefix)
-    and the uid filled in: every carnet page shows eleven tabs, and lists link dozens of carnets."""
-    return reverse_once(name, uid=_UID_MARK).replace(_UID_MARK, str(uid))

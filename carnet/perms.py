@@ -47,6 +47,17 @@ def _active_memberships(carnet):
     return cache
 
 
+def can_create_beneficiaire(acting) -> bool:
+    """Any professional of the département may open a carnet for a person (the orientation
+    queue then takes them); the person is never created twice thanks to the NIR check."""
+    return acting.departement is not None
+
+
+def can_see_structure_portfolio(acting) -> bool:
+    """Structure managers see every person followed by someone of their structure."""
+    return acting.has_role(Role.RESPONSABLE_STRUCTURE, Role.ADMIN_DEPARTEMENT)
+
+
 def can_view_carnet(acting, carnet) -> bool:
     """The group's members, the département's admins and its chargés d'orientation read the carnet;
     every other professional of the département only sees the minimal card."""

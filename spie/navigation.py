@@ -1,11 +1,8 @@
 """Main menu entries per role; each app adds its entries here."""
 
-import functools
-
-from django.urls import get_script_prefix, reverse
-
 from spie.models import Role
 from spie.perms import can_administer_departement
+from spie.routes import reverse_once
 
 
 def _entries(acting):
@@ -116,14 +113,3 @@ def nav_items(request):
         }
         for name, label, description, prefix in _entries(acting)
     ]
-
-
-def reverse_once(name, **kwargs):
-    """`reverse(name, kwargs=kwargs)` computed once per process (and script prefix), for the links every page
-    repeats: the menu's entries, the tabs of a carnet (with a placeholder uid, `carnet.navigation`)."""
-    return _reverse(name, tuple(sorted(kwargs.items())), get_script_prefix())
-
-
-@functools.cache
-def _reverse(name, kwargs, script_prefix):
-    return reverse(name, kwargs=dict(kwargs))

@@ -1,11 +1,13 @@
 """The person accompanied and their carnet."""
 
 import uuid
+from datetime import timedelta
 
 from django.contrib.postgres.fields import ArrayField
 from django.contrib.postgres.indexes import GinIndex
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 
 from spie.tenancy import TenantManager, TenantModel, TenantQuerySet
 
@@ -138,6 +140,58 @@ class Beneficiaire(TenantModel):
         super().save(*args, **kwargs)
 
 
+# The portfolio's filters ("Mes bénéficiaires", the structure's portfolio, the weekly digest).
+FILTRES_PORTEFEUILLE = ("sans_rdv", "fin_contrat", "sans_contrat", "nouveaux")
+
+
+def filtre_portefeuille(filtre, jours=None, prefix=""):
+    """The condition of a portfolio filter on carnets (`prefix` "carnet__" from a related row), or None for no filter.
+
+    It reads the carnet's denormalised dates (kept by the services), so that every page costs the same few
+    queries whatever the size of the portfolio."""
+    now = timezone.now()
+    today = timezone.localdate()
+    field = lambda name: f"{prefix}{name}"  # noqa: E731
+    if filtre == "sans_rdv":
+        limite = now - timedelta(days=jours or 60)
+        return (Q(**{field("dernier_rendez_vous__lt"): limite}) | Q(**{field("dernier_rendez_vous"): None})) & Q(
+            **{field("prochain_rendez_vous"): None}
+        )
+    if filtre == "fin_contrat":
+        return Q(
+            **{
+                field("fin_contrat_en_cours__gte"): today,
+                field("fin_contrat_en_cours__lte"): today + timedelta(days=30),
+            }
+        )
+    if filtre == "sans_contrat":
+        return Q(**{field("fin_contrat_en_cours"): None})
+    if filtre == "nouveaux":
+        return Q(**{field("created_at__gte"): now.replace(day=1, hour=0, minute=0, second=0)})
+    return None
+
+
+class CarnetQuerySet(TenantQuerySet):
+    """The query vocabulary of carnets."""
+
+    def portefeuille(self, filtre, jours=None):
+        """The carnets that match a portfolio filter (`FILTRES_PORTEFEUILLE`; anything else: no filter)."""
+        condition = filtre_portefeuille(filtre, jours)
+        return self if condition is None else self.filter(condition)
+
+    def suivis_par(self, user):
+        """The carnets where `user` is an active member of the group (whatever the structure)."""
+        from carnet.models.groupe import MembreGroupe
+
+        return self.filter(pk__in=MembreGroupe.objects.actifs().filter(user=user).values("carnet_id"))
+
+    def suivis_par_structure(self, structure):
+        """The carnets followed by someone acting for `structure` (an active member of the group)."""
+        from carnet.models.groupe import MembreGroupe
+
+        return self.filter(pk__in=MembreGroupe.objects.actifs().filter(structure=structure).values("carnet_id"))
+
+
 class Carnet(TenantModel):
     """The one shared file of a person: one per bénéficiaire."""
 
@@ -153,6 +207,8 @@ class Carnet(TenantModel):
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
+    objects = TenantManager.from_queryset(CarnetQuerySet)()
+
     class Meta:
         verbose_name = "carnet de bord"
         verbose_name_plural = "carnets de bord"
@@ -164,6 +220,6 @@ class Carnet(TenantModel):
         return f"Carnet de {self.beneficiaire}"
 
     def get_absolute_url(self):
-        from carnet.navigation import carnet_url
+        from carnet.routes import carnet_url
 
         return carnet_url("carnet:detail", self.uid)

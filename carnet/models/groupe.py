@@ -16,6 +16,13 @@ class MembreGroupeQuerySet(TenantQuerySet):
     def referents(self):
         return self.filter(fin=None, est_referent=True)
 
+    def portefeuille(self, filtre, jours=None):
+        """Group rows whose carnet matches a portfolio filter (`Carnet.objects.portefeuille`)."""
+        from carnet.models.beneficiaire import filtre_portefeuille
+
+        condition = filtre_portefeuille(filtre, jours, prefix="carnet__")
+        return self if condition is None else self.filter(condition)
+
 
 class MembreGroupe(TenantModel):
     """A professional (user acting for a structure) in a carnet's group. Rows are never deleted: `fin` ends them."""

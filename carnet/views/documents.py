@@ -44,20 +44,14 @@ def _page(request, queryset):
     return Paginator(queryset, PAR_PAGE).get_page(request.GET.get("page"))
 
 
-def _refuse_write(request, carnet):
-    if not can_edit_carnet(request.acting, carnet):
-        raise PermissionDenied("Seuls les membres du groupe de suivi écrivent dans le carnet.")
-
-
 # --- Documents -----------------------------------------------------------------------------------
 
 
-@carnet_view(can_view_carnet)
+@carnet_view(can_view_carnet, write=can_edit_carnet)
 def documents(request, carnet):
     peut_ajouter = can_edit_carnet(request.acting, carnet)
     form = None
     if request.method == "POST":
-        _refuse_write(request, carnet)
         form = DocumentForm(request.POST, request.FILES)
         if form.is_valid():
             fichier = form.cleaned_data["fichier"]
@@ -109,11 +103,10 @@ def document_telecharger(request, carnet, document_uid):
 # --- Notes ---------------------------------------------------------------------------------------
 
 
-@carnet_view(can_view_carnet)
+@carnet_view(can_view_carnet, write=can_edit_carnet)
 def notes(request, carnet):
     form = None
     if request.method == "POST":
-        _refuse_write(request, carnet)
         form = NoteForm(request.POST)
         if form.is_valid():
             services.note_add(

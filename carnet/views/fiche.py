@@ -18,7 +18,7 @@ from carnet.models import (
     StatutRendezVous,
 )
 from carnet.navigation import carnet_context
-from carnet.perms import can_edit_carnet, can_view_carnet, relation_of
+from carnet.perms import can_create_beneficiaire, can_edit_carnet, can_view_carnet, relation_of
 from spie.audit import log_access
 from spie.decorators import require_membership
 from spie.models import Action, Role
@@ -33,12 +33,6 @@ CONTRACT_COLUMNS = ("carnet_id", "type", "numero_version", "date_debut", "date_f
 APPOINTMENT_COLUMNS = (
     "carnet_id", "date_heure", "mode", "professionnel__first_name", "professionnel__last_name", "structure__nom",
 )  # fmt: skip
-
-
-def can_create_beneficiaire(acting) -> bool:
-    """Any professional of the département may open a carnet for a person (the orientation
-    queue then takes them); the person is never created twice thanks to the NIR check."""
-    return acting.departement is not None
 
 
 @require_membership

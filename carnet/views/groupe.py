@@ -1,7 +1,6 @@
 """The follow-up group: members with history, join requests, référent hand-over."""
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
@@ -13,13 +12,11 @@ from carnet.navigation import carnet_context
 from carnet.perms import can_ask_to_join, can_manage_group, can_view_carnet
 
 
-@carnet_view(can_view_carnet)
+@carnet_view(can_view_carnet, write=can_manage_group, write_refused="Seul le référent gère le groupe de suivi.")
 def groupe(request, carnet):
     peut_gerer = can_manage_group(request.acting, carnet)
     form = MembreAjoutForm(request.POST or None) if peut_gerer else None
     if request.method == "POST":
-        if not peut_gerer:
-            raise PermissionDenied
         if form.is_valid():
             membership = form.cleaned_data["membership"]
             services.groupe_add_member(

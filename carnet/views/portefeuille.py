@@ -4,48 +4,20 @@ Filters read the carnet's denormalised dates (kept by the services), so that eve
 same few queries whatever the size of the portfolio.
 """
 
-from datetime import timedelta
-
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.db.models import OuterRef, Q, Subquery
+from django.db.models import OuterRef, Subquery
 from django.shortcuts import render
-from django.utils import timezone
 
 from carnet.forms import PortefeuilleFiltreForm
 from carnet.models import Carnet, MembreGroupe
+from carnet.perms import can_see_structure_portfolio
 from spie.decorators import require_membership
-from spie.models import Role
 
 PAGE_SIZE = 25
 # The columns the page shows (the rest of a person's row, e.g. the search columns, stays in the database).
 PERSON_COLUMNS = ("beneficiaire__prenoms", "beneficiaire__nom_usage", "beneficiaire__date_naissance")
 CARNET_COLUMNS = ("uid", "dernier_rendez_vous", "prochain_rendez_vous", "fin_contrat_en_cours", *PERSON_COLUMNS)
-
-
-def apply_filter(queryset, filtre, jours, prefix=""):
-    """Portfolio filters on a queryset of carnets (prefix "carnet__" when it is a queryset of group rows)."""
-    now = timezone.now()
-    today = timezone.localdate()
-    field = lambda name: f"{prefix}{name}"  # noqa: E731
-    if filtre == "sans_rdv":
-        limite = now - timedelta(days=jours or 60)
-        return queryset.filter(
-            Q(**{field("dernier_rendez_vous__lt"): limite}) | Q(**{field("dernier_rendez_vous"): None}),
-            **{field("prochain_rendez_vous"): None},
-        )
-    if filtre == "fin_contrat":
-        return queryset.filter(
-            **{
-                field("fin_contrat_en_cours__gte"): today,
-                field("fin_contrat_en_cours__lte"): today + timedelta(days=30),
-            }
-        )
-    if filtre == "sans_contrat":
-        return queryset.filter(**{field("fin_contrat_en_cours"): None})
-    if filtre == "nouveaux":
-        return queryset.filter(**{field("created_at__gte"): now.replace(day=1, hour=0, minute=0, second=0)})
-    return queryset
 
 
 def _filters(request):
@@ -65,7 +37,7 @@ def portefeuille(request):
         .select_related("carnet", "carnet__beneficiaire")
         .only("est_referent", *(f"carnet__{name}" for name in CARNET_COLUMNS))
     )
-    rows = apply_filter(rows, filtre, jours, prefix="carnet__")
+    rows = rows.portefeuille(filtre, jours)
     if q:
         from carnet.search import search_text
 
@@ -77,11 +49,6 @@ def portefeuille(request):
         "carnet/portefeuille.html",
         {"form": form, "page": page, "filtre": filtre, "jours": jours, "mode": "personnel"},
     )
-
-
-def can_see_structure_portfolio(acting) -> bool:
-    """Structure managers see every person followed by someone of their structure."""
-    return acting.has_role(Role.RESPONSABLE_STRUCTURE, Role.ADMIN_DEPARTEMENT)
 
 
 @require_membership
@@ -100,7 +67,7 @@ def portefeuille_structure(request):
             referent_nom=Subquery(referent.values("user__last_name")[:1]),
         )
     )
-    carnets = apply_filter(carnets, filtre, jours)
+    carnets = carnets.portefeuille(filtre, jours)
     if q:
         from carnet.search import search_text
 

@@ -5,7 +5,6 @@ Sensitive themes (health, family) are read and written by the follow-up group on
 """
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.shortcuts import redirect, render
 
@@ -34,11 +33,9 @@ def _situation_blocks(themes, constatees):
     return list(blocks.values())
 
 
-@carnet_view(can_view_carnet)
+@carnet_view(can_view_carnet, write=can_edit_carnet)
 def situation(request, carnet):
     acting = request.acting
-    if request.method == "POST" and not can_edit_carnet(acting, carnet):
-        raise PermissionDenied("Seuls les membres du groupe de suivi modifient le diagnostic.")
     themes = _themes(request, carnet)
     constatees = list(
         SituationConstatee.objects.filter(carnet=carnet, situation__theme__in=themes)

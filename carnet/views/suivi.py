@@ -5,7 +5,6 @@ from `carnet.services.suivi.CONTRAT_TRANSITIONS` only; the pages offer nothing e
 """
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied
 from django.db.models import F
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
@@ -34,14 +33,8 @@ from carnet.views.plan import show_conflict
 RDV_CHAMPS = ["duree_minutes", "professionnel", "structure", "mode", "lieu", "objet", "statut"]
 
 
-def _require_edit(request, carnet):
-    if request.method == "POST" and not can_edit_carnet(request.acting, carnet):
-        raise PermissionDenied("Seuls les membres du groupe de suivi peuvent modifier le carnet.")
-
-
-@carnet_view(can_view_carnet)
+@carnet_view(can_view_carnet, write=can_edit_carnet)
 def rendez_vous(request, carnet):
-    _require_edit(request, carnet)
     peut_modifier = can_edit_carnet(request.acting, carnet)
     form = None
     if peut_modifier:
@@ -125,9 +118,8 @@ def _contrat_form_data(form):
     return form.contrat_data(), list(form.cleaned_data["objectifs"])
 
 
-@carnet_view(can_view_carnet)
+@carnet_view(can_view_carnet, write=can_edit_carnet)
 def contrats(request, carnet):
-    _require_edit(request, carnet)
     peut_modifier = can_edit_carnet(request.acting, carnet)
     form = None
     if peut_modifier:
@@ -169,10 +161,9 @@ def _objectifs_visibles(request, carnet, contrat):
     return visibles, len(visibles) != len(objectifs)
 
 
-@carnet_view(can_view_carnet)
+@carnet_view(can_view_carnet, write=can_edit_carnet)
 def contrat_detail(request, carnet, contrat_uid):
     """The contract, its history, and the forms of the actions its status allows; POST edits a draft."""
-    _require_edit(request, carnet)
     contrat = _contrat_of(carnet, contrat_uid)
     peut_modifier = can_edit_carnet(request.acting, carnet)
     actions = services.contrat_actions_permises(contrat) if peut_modifier else frozenset()
@@ -338,10 +329,9 @@ def contrat_pdf(request, carnet, contrat_uid):
 # --- Sorties --------------------------------------------------------------------------------
 
 
-@carnet_view(can_view_carnet)
+@carnet_view(can_view_carnet, write=can_edit_carnet)
 def sorties(request, carnet):
     """The exits of the path (job, training, end of rights...): read by the carnet's readers, written by members."""
-    _require_edit(request, carnet)
     peut_modifier = can_edit_carnet(request.acting, carnet)
     form = SortieForm(request.POST or None, initial={"date_sortie": timezone.localdate()}) if peut_modifier else None
     if request.method == "POST" and form.is_valid():

@@ -12,13 +12,14 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_safe
 
 from offre import schema, services
+from offre.exports import services_exportes, structures_exportees
 from offre.forms import ImportForm, ModerationForm
 from offre.models import ImportCatalogue, Service, StatutService
 from offre.perms import can_moderate_catalogue
 from offre.services.lecture import LIBELLES
 from spie.audit import log_access
 from spie.decorators import require_perm
-from spie.models import Action, Structure
+from spie.models import Action
 
 admin_required = require_perm(can_moderate_catalogue)
 PAR_PAGE = 25
@@ -167,20 +168,6 @@ FICHIERS_EXPORT = {
     "structures.csv": ("structures", "csv"),
     "services.csv": ("services", "csv"),
 }
-
-
-def services_exportes():
-    return Service.objects.publies().select_related("structure").defer("mots", "zone_keys").order_by("di_id")
-
-
-def structures_exportees():
-    """Structures that carry at least one published service of the département."""
-    return (
-        Structure.objects.filter(actif=True, services__in=Service.objects.publies())
-        .distinct()
-        .select_related("commune")
-        .order_by("di_id")
-    )
 
 
 def export_records(kind):

@@ -23,9 +23,9 @@ from rest_framework import exceptions, generics, mixins, serializers, status
 from rest_framework.response import Response
 
 from offre import schema, services
+from offre.exports import services_exportes, structures_exportees
 from offre.models import Service
 from offre.referentiels import Categorie, Thematique, thematiques_of
-from offre.views.administration import services_exportes, structures_exportees
 from offre.zones import commune_keys
 from partenaires.api.base import IDEMPOTENCY_KEY, IF_MATCH, PartnerAPIMixin, PreconditionFailed
 from partenaires.api.docs import (

@@ -8,13 +8,11 @@ import logging
 from dataclasses import dataclass, field
 from urllib.parse import urlencode
 
-from django.apps import apps
-from django.core.exceptions import FieldDoesNotExist
 from django.db import transaction
 from django.urls import reverse
 
 from carnet.models import Carnet, DemandeAdhesion, MembreGroupe, StatutDemande
-from carnet.views.portefeuille import apply_filter
+from offre.models import Prescription, StatutPrescription
 from spie.models import Membership, User
 from spie.notifications import notify
 from suivi import outbox
@@ -22,8 +20,6 @@ from suivi.models import Canal, FrequenceCourriel
 from suivi.services.base import aujourd_hui, liste_noms, preferences_de, regles_du_departement, rendre, semaine_iso
 
 logger = logging.getLogger(__name__)
-
-STATUTS_PRESCRIPTION_EN_ATTENTE = ("envoyee", "en_attente")
 
 
 @dataclass
@@ -57,38 +53,25 @@ def _rubrique_carnets(titre, carnets, lien):
     return Rubrique(titre=titre, nombre=len(noms) + autres, noms=noms, autres=autres, lien=lien)
 
 
-def _prescriptions_en_attente(carnets_referent):
-    """Pending prescriptions of the carnets, if the offer app defines them as expected (else None)."""
-    try:
-        Prescription = apps.get_model("offre", "Prescription")
-        Prescription._meta.get_field("statut")
-        Prescription._meta.get_field("carnet")
-    except (LookupError, FieldDoesNotExist):
-        return None
-    return Prescription.objects.filter(statut__in=STATUTS_PRESCRIPTION_EN_ATTENTE, carnet_id__in=carnets_referent)
-
-
 def digest_pour(*, user, regles) -> Digest:
     """What a professional should look at: the people they follow in the active département."""
-    suivis = Carnet.objects.filter(
-        pk__in=MembreGroupe.objects.filter(user=user, fin=None).values("carnet_id")
-    ).select_related("beneficiaire")
+    suivis = Carnet.objects.suivis_par(user).select_related("beneficiaire")
     suivis = suivis.order_by("beneficiaire__nom_usage", "beneficiaire__prenoms", "pk")
     jours = regles.digest_sans_rdv_jours
     rubriques = [
         _rubrique_carnets(
             f"Personnes sans rendez-vous depuis {jours} jours",
-            apply_filter(suivis, "sans_rdv", jours),
+            suivis.portefeuille("sans_rdv", jours),
             _portefeuille("sans_rdv", jours),
         ),
         _rubrique_carnets(
             "Contrats se terminant dans les 30 jours",
-            apply_filter(suivis, "fin_contrat", None),
+            suivis.portefeuille("fin_contrat"),
             _portefeuille("fin_contrat"),
         ),
         _rubrique_carnets(
             "Personnes sans contrat en cours",
-            apply_filter(suivis, "sans_contrat", None),
+            suivis.portefeuille("sans_contrat"),
             _portefeuille("sans_contrat"),
         ),
     ]
@@ -101,15 +84,14 @@ def digest_pour(*, user, regles) -> Digest:
             lien=reverse("carnet:portefeuille"),
         )
     )
-    prescriptions = _prescriptions_en_attente(comme_referent)
-    if prescriptions is not None:
-        rubriques.append(
-            Rubrique(
-                titre="Prescriptions en attente de réponse",
-                nombre=prescriptions.count(),
-                lien=reverse("carnet:portefeuille"),
-            )
+    prescriptions = Prescription.objects.filter(statut=StatutPrescription.EN_ATTENTE, carnet_id__in=comme_referent)
+    rubriques.append(
+        Rubrique(
+            titre="Prescriptions en attente de réponse",
+            nombre=prescriptions.count(),
+            lien=reverse("carnet:portefeuille"),
         )
+    )
     return Digest(rubriques=rubriques)
 
 

@@ -38,7 +38,7 @@ from carnet.models import (
     TypeEvenement,
 )
 from carnet.search import name_trigrams, pg_trgm_index_ready, search_text
-from carnet.views.portefeuille import PAGE_SIZE, apply_filter
+from carnet.views.portefeuille import PAGE_SIZE
 from carnet.views.recherche import MAX_RESULTS, _with_groups, search_beneficiaires
 from orientation.generation import generer_orientations
 from orientation.models import Orientation, StatutOrientation
@@ -214,7 +214,7 @@ def test_sql_portefeuille_returns_the_page_rows(generated, filtre):
         rows = MembreGroupe.objects.filter(user_id=user_id, structure_id=structure_id, fin=None).select_related(
             "carnet", "carnet__beneficiaire"
         )
-        rows = apply_filter(rows, filtre, 60, prefix="carnet__").order_by(
+        rows = rows.portefeuille(filtre, 60).order_by(
             "carnet__beneficiaire__nom_usage", "carnet__beneficiaire__prenoms", "pk"
         )
         page = Paginator(rows, PAGE_SIZE).get_page(1)

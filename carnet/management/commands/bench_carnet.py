@@ -69,7 +69,7 @@ FILTRES = {
 
 
 def sql_portefeuille(*, departement_id, user_id, structure_id, filtre="", jours=60, page=1):
-    """The portfolio page (filters of `carnet.views.portefeuille.apply_filter`): the count and one page of rows."""
+    """The portfolio page (filters of `Carnet.objects.portefeuille`): the count and one page of rows."""
     now, today = timezone.now(), timezone.localdate()
     params = {
         "dep": departement_id,

@@ -17,7 +17,7 @@ import uuid
 from django.db import connection
 from psycopg import sql
 
-from carnet.generation import Table, reserve_ids
+from carnet.dev.generation import Table, reserve_ids
 from carnet.models import Beneficiaire, Carnet, Evenement, TypeEvenement
 from carnet.nir import nir_hash
 from carnet.search import name_trigrams, search_text

@@ -2,9 +2,9 @@
 
 Only the applicant (ROLEPERS DEM) and the spouse (CJT) become bénéficiaires with a carnet; children and other
 members do not. A person is found, inside the département, by NIR first, then by CAF/MSA number and role in
-the household (the matching rules of `carnet.services.beneficiaire_match` that the flux can feed); a person
-found by number and role who already has another NIR is not merged (the household is rejected for a human
-to look at it).
+the household (`carnet.services.correspondance`, the rules the flux can feed); a person found by number and role
+who already has another NIR is not merged (the household is rejected for a human to look at it). The writes go
+through `carnet.services.bulk`; this module decides what to write (the flux's mapping and policy).
 
 Speed (the flux of a large département is tens of thousands of households): each batch costs two queries to
 find the people already known, whatever its size, then bulk writes. `EmpreinteFlux` keeps, per person, a hash
@@ -21,15 +21,19 @@ import hashlib
 from dataclasses import dataclass, field
 
 from django.core.exceptions import ValidationError
-from django.db.models import F
-from django.utils import timezone
 
-from carnet.models import Beneficiaire, Carnet, EtatDroitRsa, OrganismePayeur, RoleFoyer, TypeEvenement
+from carnet.models import Beneficiaire, EtatDroitRsa, OrganismePayeur, RoleFoyer, TypeEvenement
 from carnet.nir import nir_hash, normalise_nir
-from carnet.search import name_trigrams, search_text
-from carnet.services import evenement_record
-from partenaires.flux.ecriture import creer_beneficiaires
+from carnet.services.bulk import (
+    Modification,
+    beneficiaire_apply,
+    beneficiaires_create,
+    beneficiaires_update,
+    carnets_create_missing,
+)
+from carnet.services.correspondance import IndexAllocataires, candidats_allocataires
 from partenaires.models import EmpreinteFlux
+from spie.bulk import TableTexte, raw_connection
 
 # Bump when the mapping below changes: every person is then re-applied once.
 VERSION_CORRESPONDANCE = "1"
@@ -66,7 +70,6 @@ CHAMPS_FLUX = CHAMPS_DROITS + CHAMPS_ADMINISTRATIFS
 # Filled from the flux only when blank.
 CHAMPS_SI_VIDES = ["civilite", "nom_naissance", "lieu_naissance"]
 CHAMPS_IDENTITE = ["civilite", "nom_usage", "nom_naissance", "prenoms", "date_naissance", "lieu_naissance"]
-CHAMPS_NOMS = {"nom_usage", "nom_naissance", "prenoms"}
 LIBELLES_CHAMPS = {
     "organisme_payeur": "organisme payeur",
     "numero_allocataire": "numéro d'allocataire",
@@ -279,41 +282,29 @@ class _Lot:
     def __init__(self, integration, cibles):
         self.integration = integration
         self.compteurs = integration.compteurs
-        self.now = timezone.now()
-        self.by_nir, self.by_numero = {}, {}
-        hashes = {c.nir_hash for c in cibles if c.nir_hash}
-        numeros = {c.valeurs["numero_allocataire"] for c in cibles}
-        columns = ("pk", "nir_hash", "numero_allocataire", "role_foyer", "empreinte_flux__hash")
-        # Two queries rather than one with OR: each uses its index (the NIR one is partial: nir_hash <> '').
-        people = Beneficiaire.objects.order_by()
-        rows = list(people.filter(nir_hash__in=hashes).exclude(nir_hash="").values_list(*columns)) if hashes else []
-        seen = {row[0] for row in rows}
-        rows += [
-            row for row in people.filter(numero_allocataire__in=numeros).values_list(*columns) if row[0] not in seen
-        ]
-        for row in sorted(rows):
-            self._index(_Connu(*row), replace=False)
+        self.index = IndexAllocataires()
+        rows = candidats_allocataires(
+            (c.nir_hash for c in cibles if c.nir_hash),
+            (c.valeurs["numero_allocataire"] for c in cibles),
+            colonnes=("empreinte_flux__hash",),
+        )
+        for row in rows:
+            self.index.ajouter(_Connu(*row), remplacer=False)
         self.nouveaux = []  # _Connu of the people to create, their row in `nouveau`
         self.a_modifier = {}  # pk → Cible: known people whose flux data changed
 
-    def _index(self, connu, replace=True):
-        if connu.nir_hash and (replace or connu.nir_hash not in self.by_nir):
-            self.by_nir[connu.nir_hash] = connu
-        key = (connu.numero_allocataire, connu.role_foyer)
-        if replace or key not in self.by_numero:
-            self.by_numero[key] = connu
-
     def _find(self, cible):
-        found = self.by_nir.get(cible.nir_hash) if cible.nir_hash else None
-        if found is not None:
-            return found
-        candidate = self.by_numero.get((cible.valeurs["numero_allocataire"], ROLES[cible.role]))
-        if candidate is not None and cible.nir_hash and candidate.nir_hash and candidate.nir_hash != cible.nir_hash:
+        correspondance = self.index.trouver(
+            nir_hash=cible.nir_hash,
+            numero_allocataire=cible.valeurs["numero_allocataire"],
+            role_foyer=ROLES[cible.role],
+        )
+        if correspondance.conflit:
             raise Rejet(
                 f"Le {LIBELLES_ROLES[cible.role]} (personne n° {cible.rang} du foyer) a un NIR différent de celui de "
                 "la personne déjà connue avec ce numéro d'allocataire et ce rôle : rapprochement à faire à la main."
             )
-        return candidate
+        return correspondance.beneficiaire
 
     def foyer(self, foyer, cibles):
         matches = [(cible, self._find(cible)) for cible in cibles]
@@ -340,7 +331,7 @@ class _Lot:
     def _create(self, cible):
         valeurs = dict(cible.valeurs, nir=cible.nir, nir_hash=cible.nir_hash)
         connu = _Connu(None, cible.nir_hash, valeurs["numero_allocataire"], valeurs["role_foyer"], cible.hash, valeurs)
-        self._index(connu)
+        self.index.ajouter(connu)
         self.nouveaux.append(connu)
         self.compteurs.crees += 1
 
@@ -349,55 +340,52 @@ class _Lot:
         if self.a_modifier:
             self._write_changes()
 
-    # --- New people: COPY (partenaires.flux.ecriture) -----------------------------------------------------------
+    # --- New people: COPY (carnet.services.bulk), then their fingerprints --------------------------------------
 
     def _write_new(self):
         if not self.nouveaux:
             return
-        creer_beneficiaires(
-            self.integration.departement_id,
+        departement_id = self.integration.departement_id
+        ids = beneficiaires_create(
+            departement_id,
             [connu.nouveau for connu in self.nouveaux],
             resume=lambda v: f"Carnet de bord ouvert (flux {OrganismePayeur(v['organisme_payeur']).label})",
-            empreintes=[connu.hash for connu in self.nouveaux],
         )
+        empreintes = TableTexte(EmpreinteFlux, "departement_id beneficiaire_id hash")
+        for beneficiaire_id, connu in zip(ids, self.nouveaux, strict=True):
+            empreintes.add(departement_id, beneficiaire_id, connu.hash)
+        empreintes.flush(raw_connection())
 
     # --- Known people whose flux data changed: read in full, compared, bulk updated -----------------------------
 
     def _write_changes(self):
         departement_id = self.integration.departement_id
-        people = Beneficiaire.objects.select_related("carnet").filter(pk__in=list(self.a_modifier)).order_by("pk")
-        changed_people, evenements, sans_carnet = [], [], []
+        people = list(
+            Beneficiaire.objects.select_related("carnet").filter(pk__in=list(self.a_modifier)).order_by("pk")
+        )
+        modifications = []
         for beneficiaire in people:
             cible = self.a_modifier[beneficiaire.pk]
-            changed = _apply_values(beneficiaire, cible.valeurs, CHAMPS_FLUX)
-            for name in CHAMPS_SI_VIDES:
-                if not getattr(beneficiaire, name) and cible.valeurs[name]:
-                    setattr(beneficiaire, name, cible.valeurs[name])
-                    changed.append(name)
+            changed = beneficiaire_apply(beneficiaire, cible.valeurs, CHAMPS_FLUX)
+            vides = [n for n in CHAMPS_SI_VIDES if not getattr(beneficiaire, n) and cible.valeurs[n]]
+            changed += beneficiaire_apply(beneficiaire, cible.valeurs, vides)
             if cible.nir and not beneficiaire.nir_hash:
-                beneficiaire.set_nir(cible.nir)
-                changed.append("nir")
-            if not hasattr(beneficiaire, "carnet"):
-                sans_carnet.append(beneficiaire)
+                changed += beneficiaire_apply(beneficiaire, {"nir": cible.nir}, ["nir"])
             if not changed:
                 # Same data under another fingerprint (first time in the flux, new mapping version): no write.
                 self.compteurs.inchanges += 1
                 continue
             self.compteurs.mis_a_jour += 1
-            changed_people.append((beneficiaire, changed))
+            modification = Modification(beneficiaire, changed)
             if any(name in CHAMPS_DROITS for name in changed):
-                evenements.append((beneficiaire, TypeEvenement.DROITS, _resume_droits(beneficiaire)))
+                modification.evenements.append((TypeEvenement.DROITS, _resume_droits(beneficiaire)))
             autres = sorted({LIBELLES_CHAMPS[name] for name in changed if name not in CHAMPS_DROITS})
             if autres:
                 resume = f"Mis à jour par le flux CAF/MSA : {', '.join(autres)}"
-                evenements.append((beneficiaire, TypeEvenement.BENEFICIAIRE_MODIFIE, resume))
-        if sans_carnet:
-            Carnet.objects.bulk_create(Carnet(departement_id=departement_id, beneficiaire=b) for b in sans_carnet)
-        if changed_people:
-            self._bulk_update(changed_people)
-        for beneficiaire, type_, resume in evenements:
-            # One by one (few per month): the timeline's receivers (webhooks to the group) must see them.
-            evenement_record(carnet=beneficiaire.carnet, type=type_, resume=resume)
+                modification.evenements.append((TypeEvenement.BENEFICIAIRE_MODIFIE, resume))
+            modifications.append(modification)
+        carnets_create_missing(departement_id, people)
+        beneficiaires_update(modifications)
         EmpreinteFlux.objects.bulk_create(
             [
                 EmpreinteFlux(departement_id=departement_id, beneficiaire_id=pk, hash=cible.hash)
@@ -407,31 +395,6 @@ class _Lot:
             unique_fields=["beneficiaire"],
             update_fields=["hash", "updated_at"],
         )
-
-    def _bulk_update(self, changed_people):
-        fields = {"version", "updated_at"}
-        for beneficiaire, changed in changed_people:
-            names = {name for name in changed if name != "nir"}
-            if "nir" in changed:
-                names |= {"nir_chiffre", "nir_hash"}
-            if names & CHAMPS_NOMS:
-                parts = (beneficiaire.nom_usage, beneficiaire.nom_naissance, beneficiaire.prenoms)
-                beneficiaire.nom_recherche, beneficiaire.trigrammes = search_text(*parts), name_trigrams(*parts)
-                names |= {"nom_recherche", "trigrammes"}
-            fields |= names
-            # A form open on this person now meets a version conflict instead of overwriting the flux.
-            beneficiaire.version = F("version") + 1
-            beneficiaire.updated_at = self.now
-        Beneficiaire.objects.bulk_update([b for b, _ in changed_people], sorted(fields))
-
-
-def _apply_values(beneficiaire, valeurs, names):
-    changed = []
-    for name in names:
-        if getattr(beneficiaire, name) != valeurs[name]:
-            setattr(beneficiaire, name, valeurs[name])
-            changed.append(name)
-    return changed
 
 
 def _resume_droits(b):

@@ -5,8 +5,8 @@ preview announced, on the database as it is when the run starts.
 
 Bénéficiaires: values checked (dates, NIR key via `carnet.nir.normalise_nir`, commune code in the national
 referential, e-mail…), duplicates inside the file refused from their second line, then people matched by
-batches with the rules of `carnet.services.beneficiaire_match` (NIR, département id, e-mail + first name, phone +
-first name; a different NIR on the candidate blocks the match), then on identity (name, first name, birth date).
+batches by `carnet.services.correspondance.rapprocher_lignes` (NIR, département id, e-mail + first name, phone +
+first name; a different NIR on the candidate blocks the match; then identity: name, first name, birth date).
 
 Professionals: e-mail, names and role checked; an active membership or a pending invitation for the same e-mail,
 structure and role means "nothing to do".
@@ -14,16 +14,15 @@ structure and role means "nothing to do".
 
 import datetime
 import re
-from collections import defaultdict
 from dataclasses import dataclass, field
 
 from django.core.exceptions import ValidationError
 from django.core.validators import EmailValidator
-from django.db.models import Q
 from django.db.models.functions import Lower
 
 from carnet.models import Beneficiaire
-from carnet.nir import nir_hash, normalise_nir
+from carnet.nir import normalise_nir
+from carnet.services.correspondance import REGLES, identite, premier_prenom, rapprocher_lignes
 from partenaires.imports.champs import champs
 from partenaires.models import TypeImport
 from spie.models import Commune, Invitation, Membership, Role
@@ -37,13 +36,6 @@ LIBELLES_STATUTS = {
     MISE_A_JOUR: "Mise à jour",
     INCHANGEE: "Déjà à jour",
     ERREUR: "Erreur",
-}
-REGLES = {
-    "nir": "NIR",
-    "identifiant_departement": "identifiant départemental",
-    "courriel": "courriel et prénom",
-    "telephone": "téléphone et prénom",
-    "identite": "nom, prénom et date de naissance",
 }
 _DATE_FORMATS = ("%d/%m/%Y", "%Y-%m-%d", "%d-%m-%Y", "%d.%m.%Y", "%d/%m/%y", "%Y/%m/%d")
 _VALIDATE_EMAIL = EmailValidator()
@@ -268,29 +260,19 @@ def _check_communes(lignes):
             ligne.erreur(_label(TypeImport.BENEFICIAIRES, "code_commune"), f"commune inconnue (code INSEE {code}).")
 
 
-def _first_name(prenoms):
-    return normalise((prenoms or "").split(" ")[0])
-
-
-def _identity(v):
-    if v.get("nom_usage") and v.get("prenoms") and v.get("date_naissance"):
-        return (normalise(v["nom_usage"]), _first_name(v["prenoms"]), v["date_naissance"])
-    return None
-
-
 # (description, key of a line's values or None): a second line with the same key is a duplicate.
 BENEFICIAIRE_KEYS = [
     ("même NIR", lambda v: v.get("nir") or None),
     ("même identifiant départemental", lambda v: v.get("identifiant_departement") or None),
     (
         "même courriel et prénom",
-        lambda v: (v["courriel"], _first_name(v.get("prenoms"))) if v.get("courriel") else None,
+        lambda v: (v["courriel"], premier_prenom(v.get("prenoms"))) if v.get("courriel") else None,
     ),
     (
         "même téléphone et prénom",
-        lambda v: (v["telephone"], _first_name(v.get("prenoms"))) if v.get("telephone") else None,
+        lambda v: (v["telephone"], premier_prenom(v.get("prenoms"))) if v.get("telephone") else None,
     ),
-    ("mêmes nom, prénom et date de naissance", _identity),
+    ("mêmes nom, prénom et date de naissance", identite),
 ]
 PROFESSIONNEL_KEYS = [("même courriel et rôle", lambda v: (v["email"], v.get("role")) if v.get("email") else None)]
 
@@ -313,70 +295,22 @@ def _check_duplicates(lignes, keys):
             first[value] = ligne.ligne
 
 
-# --- Matching bénéficiaires (the rules of carnet.services.beneficiaire_match, by batches) --------------------------
-
-
-LIGHT = (
-    "pk",
-    "nir_hash",
-    "prenoms",
-    "nom_usage",
-    "date_naissance",
-    "identifiant_departement",
-    "courriel",
-    "telephone",
-)
+# --- Matching bénéficiaires (carnet.services.correspondance, by batches) -------------------------------------------
 
 
 def _match_beneficiaires(lignes):
     if not lignes:
         return
-    # Candidates are read light (a few columns); the people matched are then read in full, once.
-    people = Beneficiaire.objects.order_by("nom_usage", "prenoms", "pk")
-    hashes = {ligne.valeurs["nir"]: nir_hash(ligne.valeurs["nir"]) for ligne in lignes if ligne.valeurs.get("nir")}
-    values = [ligne.valeurs for ligne in lignes]
-    ids = {v["identifiant_departement"] for v in values if v.get("identifiant_departement")}
-    emails = {v["courriel"] for v in values if v.get("courriel")}
-    phones = {v["telephone"] for v in values if v.get("telephone")}
-    by_nir = {}
-    if hashes:
-        found = people.filter(nir_hash__in=hashes.values()).exclude(nir_hash="").values_list(*LIGHT, named=True)
-        by_nir = {b.nir_hash: b for b in found}
-    by_id, by_email, by_phone = defaultdict(list), defaultdict(list), defaultdict(list)
-    if ids:
-        for b in people.filter(identifiant_departement__in=ids).values_list(*LIGHT, named=True):
-            by_id[b.identifiant_departement].append(b)
-    if emails or phones:
-        # Neither column is indexed: one scan for both.
-        contact = Q(telephone__in=phones) | Q(_courriel__in=emails)
-        for b in people.annotate(_courriel=Lower("courriel")).filter(contact).values_list(*LIGHT, named=True):
-            if b.courriel.lower() in emails:
-                by_email[b.courriel.lower()].append(b)
-            if b.telephone in phones:
-                by_phone[b.telephone].append(b)
-    unmatched = []
-    for ligne in lignes:
-        v = ligne.valeurs
-        digest = hashes.get(v.get("nir"))
-        if digest and digest in by_nir:
-            ligne.beneficiaire_id, ligne.regle = by_nir[digest].pk, "nir"
-            continue
-        first = (v.get("prenoms") or "").split(" ")[0].lower()
-        candidates = [("identifiant_departement", by_id.get(v.get("identifiant_departement"), []))]
-        if first:
-            candidates += [
-                ("courriel", [b for b in by_email.get(v.get("courriel"), []) if b.prenoms.lower().startswith(first)]),
-                (
-                    "telephone",
-                    [b for b in by_phone.get(v.get("telephone"), []) if b.prenoms.lower().startswith(first)],
-                ),
-            ]
-        rule, found = next(((rule, matches[0]) for rule, matches in candidates if matches), ("", None))
-        if found is None:
-            unmatched.append(ligne)
-        else:
-            _accept(ligne, found, rule, digest)
-    _match_identity(unmatched, hashes)
+    for ligne, correspondance in zip(lignes, rapprocher_lignes([ligne.valeurs for ligne in lignes]), strict=True):
+        if correspondance.conflit:
+            ligne.erreur(
+                "NIR (numéro de sécurité sociale)",
+                f"la personne trouvée par {REGLES[correspondance.regle]} a un autre NIR : "
+                "rapprochement à faire à la main.",
+            )
+        elif correspondance.beneficiaire is not None:
+            ligne.beneficiaire_id, ligne.regle = correspondance.beneficiaire.pk, correspondance.regle
+    # The people matched are read in full, once.
     matched = [ligne for ligne in lignes if ligne.beneficiaire_id is not None]
     full = Beneficiaire.objects.in_bulk([ligne.beneficiaire_id for ligne in matched])
     for ligne in matched:
@@ -387,33 +321,6 @@ def _match_beneficiaires(lignes):
         if v.get("nir") and not found.nir_hash:
             ligne.changements.append("nir")
         ligne.statut = MISE_A_JOUR if ligne.changements else INCHANGEE
-
-
-def _accept(ligne, found, rule, digest):
-    """Take the candidate, unless it carries another NIR (a conflicting NIR blocks the match)."""
-    if digest and found.nir_hash and found.nir_hash != digest:
-        ligne.erreur(
-            "NIR (numéro de sécurité sociale)",
-            f"la personne trouvée par {REGLES[rule]} a un autre NIR : rapprochement à faire à la main.",
-        )
-    else:
-        ligne.beneficiaire_id, ligne.regle = found.pk, rule
-
-
-def _match_identity(lignes, hashes):
-    """Last rule, for the lines no identifier matched: same name, first name and birth date."""
-    births = {ligne.valeurs["date_naissance"] for ligne in lignes if ligne.valeurs.get("date_naissance")}
-    by_identity = defaultdict(list)
-    if births:
-        people = Beneficiaire.objects.order_by("nom_usage", "prenoms", "pk").filter(date_naissance__in=births)
-        for b in people.values_list(*LIGHT, named=True):
-            by_identity[(normalise(b.nom_usage), _first_name(b.prenoms), b.date_naissance)].append(b)
-    for ligne in lignes:
-        matches = by_identity.get(_identity(ligne.valeurs), [])
-        if matches:
-            _accept(ligne, matches[0], "identite", hashes.get(ligne.valeurs.get("nir")))
-        else:
-            ligne.statut = CREATION
 
 
 def _check_same_person(lignes):

@@ -2,8 +2,8 @@
 
 The run (`partenaires.tasks.traiter_import_tableur`) is claimed like the flux's (conditional UPDATE), holds the
 same per-département advisory lock (no two imports create the same person at once), re-reads and re-analyses the
-file on the database as it is, then applies it by batches: new people through the bulk path of the flux
-(`partenaires.flux.ecriture`), updates in bulk with one timeline event each, invitations one by one (each with
+file on the database as it is, then applies it by batches: new people and updates through the carnet's bulk
+services (`carnet.services.bulk`, as the flux), one timeline event per update, invitations one by one (each with
 its own e-mail, sent after the commit).
 """
 
@@ -12,13 +12,12 @@ import io
 from datetime import timedelta
 
 from django.db import transaction
-from django.db.models import F, Q
+from django.db.models import Q
 from django.utils import timezone
 
 from carnet.models import Beneficiaire, TypeEvenement
-from carnet.search import merge_pending_entries, name_trigrams, search_text
-from carnet.services import evenement_record
-from partenaires.flux.ecriture import creer_beneficiaires
+from carnet.search import merge_pending_entries
+from carnet.services.bulk import Modification, beneficiaire_apply, beneficiaires_create, beneficiaires_update
 from partenaires.flux.services import cellule_sure, verrou_imports
 from partenaires.imports.analyse import CREATION, ERREUR, INCHANGEE, LIBELLES_STATUTS, MISE_A_JOUR, analyser
 from partenaires.imports.lecture import lire
@@ -181,35 +180,21 @@ def _finish(row, statut, rapport):
 
 def _apply_beneficiaires(row, batch):
     nouveaux = [ligne.valeurs for ligne in batch if ligne.statut == CREATION]
-    creer_beneficiaires(row.departement_id, nouveaux, resume="Carnet de bord ouvert (import de tableur)")
+    beneficiaires_create(row.departement_id, nouveaux, resume="Carnet de bord ouvert (import de tableur)")
     updates = {ligne.beneficiaire_id: ligne for ligne in batch if ligne.statut == MISE_A_JOUR}
     if not updates:
         return
-    people = Beneficiaire.objects.select_related("carnet").filter(pk__in=list(updates))
-    fields, changed = {"version", "updated_at", "nom_recherche", "trigrammes"}, []
-    now = timezone.now()
-    for beneficiaire in people:
+    modifications = []
+    for beneficiaire in Beneficiaire.objects.select_related("carnet").filter(pk__in=list(updates)):
         ligne = updates[beneficiaire.pk]
-        for name in ligne.changements:
-            if name == "nir":
-                beneficiaire.set_nir(ligne.valeurs["nir"])
-                fields |= {"nir_chiffre", "nir_hash"}
-            else:
-                setattr(beneficiaire, name, ligne.valeurs[name])
-                fields.add(name)
-        parts = (beneficiaire.nom_usage, beneficiaire.nom_naissance, beneficiaire.prenoms)
-        beneficiaire.nom_recherche, beneficiaire.trigrammes = search_text(*parts), name_trigrams(*parts)
-        beneficiaire.version, beneficiaire.updated_at = F("version") + 1, now
-        changed.append((beneficiaire, ligne))
-    Beneficiaire.objects.bulk_update([b for b, _ in changed], sorted(fields))
-    for beneficiaire, ligne in changed:
         noms = ", ".join(sorted({LIBELLES_CHAMPS[name] for name in ligne.changements}))
-        evenement_record(
-            carnet=beneficiaire.carnet,
-            type=TypeEvenement.BENEFICIAIRE_MODIFIE,
-            resume=f"Mis à jour par import de tableur : {noms}",
-            auteur=row.created_by,
+        modification = Modification(
+            beneficiaire,
+            beneficiaire_apply(beneficiaire, ligne.valeurs, ligne.changements),
+            [(TypeEvenement.BENEFICIAIRE_MODIFIE, f"Mis à jour par import de tableur : {noms}")],
         )
+        modifications.append(modification)
+    beneficiaires_update(modifications, auteur=row.created_by)
 
 
 def _apply_professionnels(row, batch):

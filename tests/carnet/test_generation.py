@@ -10,7 +10,7 @@ from django.core.paginator import Paginator
 from django.utils import timezone
 
 from carnet import services
-from carnet.generation import GENERATED_EMAIL_DOMAIN, POOL_SIZE, charge_orientation_de, generate
+from carnet.dev.generation import GENERATED_EMAIL_DOMAIN, POOL_SIZE, charge_orientation_de, generate
 from carnet.management.commands import bench_carnet
 from carnet.management.commands.bench_carnet import (
     gram_frequencies,
@@ -40,7 +40,7 @@ from carnet.models import (
 from carnet.search import name_trigrams, pg_trgm_index_ready, search_text
 from carnet.views.portefeuille import PAGE_SIZE
 from carnet.views.recherche import MAX_RESULTS, _with_groups, search_beneficiaires
-from orientation.generation import generer_orientations
+from orientation.dev.generation import generer_orientations
 from orientation.models import Orientation, StatutOrientation
 from spie.models import Commune, Membership, RefDepartement, Role
 from spie.tenancy import departement_scope

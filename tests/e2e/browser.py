@@ -25,7 +25,7 @@ import pypdf
 from allauth.mfa.totp.internal.auth import format_hotp_value, hotp_value
 from playwright.sync_api import expect
 
-from spie.demo import DEMO_PASSWORD, DEMO_TOTP_SECRET
+from spie.dev.demo import DEMO_PASSWORD, DEMO_TOTP_SECRET
 
 # axe-core as the axe-playwright-python package ships it (pinned in pyproject.toml): no npm step.
 AXE_SCRIPT = (resources.files("axe_playwright_python") / "axe.min.js").read_text(encoding="utf-8")

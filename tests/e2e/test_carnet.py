@@ -8,7 +8,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from spie.demo import demo_email
+from spie.dev.demo import demo_email
 from tests.e2e.browser import check_keyboard, check_page, download, follow, menu, pdf_text, section, squash, tick
 
 pytestmark = pytest.mark.e2e

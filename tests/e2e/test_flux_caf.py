@@ -8,8 +8,8 @@ that the new entrants of the file do not join the Seine-Maritime queue of the or
 import pytest
 from playwright.sync_api import Error, expect
 
-from partenaires.flux.generation import ecrire_flux, generer_foyers
-from spie.demo import demo_email
+from partenaires.dev.generation_flux import ecrire_flux, generer_foyers
+from spie.dev.demo import demo_email
 from tests.e2e.browser import check_keyboard, check_page, follow
 
 pytestmark = pytest.mark.e2e

@@ -9,7 +9,7 @@ import re
 import pytest
 from playwright.sync_api import Error, expect
 
-from spie.demo import demo_email
+from spie.dev.demo import demo_email
 from tests.e2e.browser import check_keyboard, check_page, download, follow, pdf_text, squash
 
 pytestmark = pytest.mark.e2e

@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from playwright.sync_api import expect
 
-from spie.demo import demo_email
+from spie.dev.demo import demo_email
 from tests.e2e.browser import check_keyboard, download, follow, pdf_text, squash, tick, visit
 
 pytestmark = pytest.mark.e2e

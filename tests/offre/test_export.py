@@ -158,10 +158,10 @@ def test_export_only_contains_the_departement_catalogue(client_admin_a, catalogu
 
 def test_demo_catalogue_is_realistic_and_exports_100_percent_valid(db, geo):
     """The demo data of both demo départements: tens of services across the categories, every one valid."""
-    from offre import demo as offre_demo
+    from offre.dev import demo as offre_demo
     from offre.referentiels import categorie_of
     from offre.views.administration import export_records
-    from spie import demo
+    from spie.dev import demo
     from spie.models import Departement
 
     call_command("charger_referentiels", verbosity=0, stdout=io.StringIO())

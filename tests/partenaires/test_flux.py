@@ -18,7 +18,7 @@ from lxml import etree
 from carnet.models import Beneficiaire, Carnet, Evenement, TypeEvenement
 from carnet.nir import nir_hash
 from carnet.search import name_trigrams, search_text
-from partenaires.flux.generation import FoyerFlux, PersonneFlux, ecrire_flux, flux_bytes, generer_foyers, nir_pour
+from partenaires.dev.generation_flux import FoyerFlux, PersonneFlux, ecrire_flux, flux_bytes, generer_foyers, nir_pour
 from partenaires.flux.lecture import SCHEMA, FluxRefuse, controler, lire_foyers
 from partenaires.flux.services import flux_deposer
 from partenaires.models import EmpreinteFlux, ImportFlux, Scope

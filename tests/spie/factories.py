@@ -16,7 +16,7 @@ import factory
 from allauth.mfa.models import Authenticator
 
 from spie import crypto
-from spie.demo import luhn_complete
+from spie.dev.demo import luhn_complete
 from spie.models import Departement, Invitation, Membership, Structure, Territoire, User
 
 

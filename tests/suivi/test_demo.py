@@ -3,7 +3,7 @@
 import pytest
 
 from spie.tenancy import departement_scope
-from suivi import demo
+from suivi.dev import demo
 from suivi.models import ReglesRappel, ReponseQuestionnaire
 from suivi.services import agregats_evaluations
 from tests.carnet.factories import CarnetFactory

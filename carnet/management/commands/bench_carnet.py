@@ -38,7 +38,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from carnet import services
-from carnet.generation import GENERATED_EMAIL_DOMAIN, SURNAMES, fr
+from carnet.dev.generation import GENERATED_EMAIL_DOMAIN, SURNAMES, fr
 from carnet.models import Carnet, MembreGroupe
 from carnet.search import MIN_SIMILARITY, WORD_SIMILARITY_STEPS, pg_trgm_index, trigrams, uses_pg_trgm
 from carnet.views.portefeuille import PAGE_SIZE

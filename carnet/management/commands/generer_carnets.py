@@ -15,8 +15,8 @@ database of its own, e.g.
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connection
 
-from carnet.generation import GENERATED_EMAIL_DOMAIN, POOL_SIZE, charge_orientation_de, fr, generate
-from orientation.generation import generer_orientations
+from carnet.dev.generation import GENERATED_EMAIL_DOMAIN, POOL_SIZE, charge_orientation_de, fr, generate
+from orientation.dev.generation import generer_orientations
 from spie.models import Commune, Departement
 
 

@@ -64,7 +64,7 @@ class Command(BaseCommand):
         if not Commune.objects.filter(departement_id=departement).exists():
             self.stdout.write("Chargement du référentiel géographique…")
             call_command("charger_referentiels", verbosity=0, stdout=open(os.devnull, "w"))
-        from offre.generation import generate
+        from offre.dev.generation import generate
         from spie.models import Departement, RefDepartement
         from spie.tenancy import departement_scope
 

@@ -3,7 +3,7 @@
     DATABASE_URL=postgresql://…/bench_flux python manage.py bench_flux --foyers 50000 [--departement 76]
 
 Generates a windows-1252 file of `--foyers` new households (valid against the official schema) in a temporary
-directory with `partenaires.flux.generation`, then runs the import three times on the same file, as the task
+directory with `partenaires.dev.generation_flux`, then runs the import three times on the same file, as the task
 does (deposit in private storage, claim, two streaming passes, batches):
 
 1. first run: every household is new (people and carnets created); timed;
@@ -30,7 +30,7 @@ from django.db.models.functions import Cast
 from django.test.utils import override_settings
 
 from carnet.models import Beneficiaire
-from partenaires.flux.generation import ecrire_flux, generer_foyers
+from partenaires.dev.generation_flux import ecrire_flux, generer_foyers
 from partenaires.flux.services import flux_run
 from partenaires.models import ImportFlux
 from spie.models import Commune, Departement

@@ -23,9 +23,9 @@ from django.core.files.base import ContentFile
 from django.core.management.base import BaseCommand, CommandError
 from django.test.utils import override_settings
 
-from carnet.generation import FEMALE_FIRST_NAMES, MALE_FIRST_NAMES, SURNAMES
+from carnet.dev.generation import FEMALE_FIRST_NAMES, MALE_FIRST_NAMES, SURNAMES
 from carnet.models import Beneficiaire
-from partenaires.flux.generation import nir_pour
+from partenaires.dev.generation_flux import nir_pour
 from partenaires.imports.lecture import lire
 from partenaires.imports.services import tableur_apercu, tableur_deposer, tableur_run
 from partenaires.models import EtapeTableur, ImportTableur, StatutTraitement

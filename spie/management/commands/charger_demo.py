@@ -7,7 +7,7 @@ call it at every start. Later issues extend `spie.demo` with carnets, offers and
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
-from spie import demo
+from spie.dev import demo
 
 
 class Command(BaseCommand):
@@ -23,13 +23,13 @@ class Command(BaseCommand):
             raise CommandError(
                 "Le référentiel géographique est vide : lancez d'abord « manage.py charger_referentiels »."
             )
-        from carnet import demo as carnet_demo
-        from offre import demo as offre_demo
-        from orientation import demo as orientation_demo
-        from partenaires import demo as partenaires_demo
+        from carnet.dev import demo as carnet_demo
+        from offre.dev import demo as offre_demo
+        from orientation.dev import demo as orientation_demo
+        from partenaires.dev import demo as partenaires_demo
         from spie.models import Departement
         from spie.tenancy import departement_scope
-        from suivi import demo as suivi_demo
+        from suivi.dev import demo as suivi_demo
 
         tokens = {}
         with transaction.atomic():

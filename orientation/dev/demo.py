@@ -42,7 +42,7 @@ def _structure_of(user):
 
 def load(departement):
     """Create the demo orientation data of one département (inside its scope). Returns a summary line."""
-    from spie.demo import _commune
+    from spie.dev.demo import _commune
 
     code = departement.code
     charge = _user("orientation", code)

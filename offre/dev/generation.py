@@ -13,7 +13,7 @@ from django.db import transaction
 
 from offre.models import Service, SessionService, StatutService
 from offre.referentiels import Frais, ModeMobilisation, PersonneMobilisatrice, Public, Thematique, TypeService, label
-from spie.demo import luhn_complete
+from spie.dev.demo import luhn_complete
 from spie.models import Commune, Structure, TypeStructure
 
 GENERATED_SOURCE_SUFFIX = "bench"

@@ -5,9 +5,10 @@ département. Primary keys of the rows that others point to are reserved from th
 that a whole batch (people, carnets, groups, plan, appointments, contracts, notes, timeline) is built
 in Python and then streamed table by table.
 
-Because COPY bypasses `Model.save()`, this module fills what save() and the services would have
-written: the search columns of `Beneficiaire` (`carnet.search`), `uid`s, timestamps, and the carnet's
-denormalised dates (`carnet.services.carnet_refresh_dates` semantics, computed in Python).
+Rows go through the COPY writer of `spie.bulk`. Because COPY bypasses `Model.save()`, this module fills what
+save() and the services would have written: the search columns of `Beneficiaire` (computed by
+`carnet.services.bulk.colonnes_recherche`, as the flux and the imports do), `uid`s, timestamps, and the
+carnet's denormalised dates (`carnet.services.carnet_refresh_dates` semantics, computed in Python).
 
 Nothing generated can be removed cleanly (timeline rows are append-only): generate into a separate
 database when benchmarking (README, "Mesures de performance").
@@ -21,9 +22,8 @@ from datetime import datetime, timedelta
 from random import Random
 
 from django.contrib.auth.hashers import make_password
-from django.db import connection, models, transaction
+from django.db import connection, transaction
 from django.utils import timezone
-from psycopg import sql
 
 from carnet.models import (
     Action,
@@ -48,7 +48,9 @@ from carnet.models import (
     TypeContrat,
     TypeEvenement,
 )
-from carnet.search import merge_pending_entries, name_trigrams, search_text
+from carnet.search import merge_pending_entries
+from carnet.services.bulk import colonnes_recherche
+from spie.bulk import Table, raw_connection, reserve_ids
 from spie.models import Commune, Membership, Role, Structure, TypeStructure, User
 from spie.tenancy import departement_scope
 
@@ -151,59 +153,7 @@ MODES = (("sur_place", 70), ("telephone", 20), ("visio", 6), ("domicile", 4))
 ETATS_DROIT = (("2", 85), ("3", 5), ("4", 5), ("0", 5))
 
 
-# --- Writing ------------------------------------------------------------------------------------
-
-
-class Table:
-    """COPY rows into a model's table: the given columns, plus every other column at its default.
-
-    A column added later with a default (or nullable) is filled automatically; a new required column
-    without a default makes the generator fail at start rather than in the middle of a run.
-    """
-
-    def __init__(self, model, columns):
-        self.model, self.columns, self.rows = model, columns.split(), []
-        self.constants, self.callables = [], []
-        for model_field in model._meta.concrete_fields:
-            name = model_field.attname
-            if name in self.columns or model_field.primary_key or model_field.db_default is not models.NOT_PROVIDED:
-                continue
-            if getattr(model_field, "auto_now", False) or getattr(model_field, "auto_now_add", False):
-                self.constants.append((name, timezone.now()))
-            elif model_field.has_default() and callable(model_field.default):
-                self.callables.append(model_field)  # uuid4, dict…: one value per row
-            elif (default := model_field.get_default()) is not None or model_field.null:
-                # What Django itself would insert: the default, "" for text, NULL when nullable.
-                self.constants.append((name, model_field.get_db_prep_save(default, connection)))
-            else:
-                raise RuntimeError(f"{model._meta.label}.{model_field.name} : colonne obligatoire non générée.")
-        self.columns += [name for name, _ in self.constants] + [f.attname for f in self.callables]
-
-    def add(self, *values):
-        self.rows.append(values)
-
-    def flush(self, raw_connection):
-        constants = tuple(value for _, value in self.constants)
-        statement = sql.SQL("COPY {} ({}) FROM STDIN").format(
-            sql.Identifier(self.model._meta.db_table), sql.SQL(", ").join(map(sql.Identifier, self.columns))
-        )
-        if self.rows:
-            with raw_connection.cursor() as cursor, cursor.copy(statement) as copy:
-                for row in self.rows:
-                    extra = tuple(f.get_db_prep_save(f.get_default(), connection) for f in self.callables)
-                    copy.write_row(row + constants + extra)
-        count, self.rows = len(self.rows), []
-        return count
-
-
-def reserve_ids(model, count):
-    """Take `count` values from the primary key's sequence (safe alongside concurrent inserts)."""
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)",
-            [model._meta.db_table, model._meta.pk.column, count],
-        )
-        return [row[0] for row in cursor.fetchall()]
+# --- Weights ------------------------------------------------------------------------------------
 
 
 def _cumulate(weights):
@@ -393,7 +343,7 @@ class Generateur:
         self.contrat_ids = iter(reserve_ids(Contrat, size))  # at most one contract.
         for beneficiaire_id, carnet_id in zip(beneficiaire_ids, carnet_ids, strict=True):
             self.carnet(beneficiaire_id, carnet_id)
-        raw = connection.connection
+        raw = raw_connection()
         return {name: table.flush(raw) for name, table in self.tables.items()}
 
     def carnet(self, beneficiaire_id, carnet_id):
@@ -439,7 +389,7 @@ class Generateur:
         # What Beneficiaire.save() would compute (COPY does not call it).
         key = (nom_usage, nom_naissance, prenoms)
         if key not in self.search_cache:
-            self.search_cache[key] = (search_text(*key), name_trigrams(*key))
+            self.search_cache[key] = colonnes_recherche(*key)
         nom_recherche, trigrammes = self.search_cache[key]
         young = rng.random() < 0.05  # under 25: RSA jeune actif, or a young parent
         age_days = rng.randint(18 * 365 + 5, 25 * 365 - 5) if young else rng.randint(25 * 365, 64 * 365)

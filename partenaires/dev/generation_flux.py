@@ -16,7 +16,7 @@ from xml.sax.saxutils import escape
 
 from stdnum.fr import nir as stdnum_nir
 
-from carnet.generation import FEMALE_FIRST_NAMES, MALE_FIRST_NAMES, SURNAMES
+from carnet.dev.generation import FEMALE_FIRST_NAMES, MALE_FIRST_NAMES, SURNAMES
 
 ENCODAGE = "windows-1252"
 

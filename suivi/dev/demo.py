@@ -83,8 +83,8 @@ MOIS_DEMO = 13
 
 def load_indicateurs(departement):
     """Generated volume (once), then the indicator series of the last months. Returns a summary line."""
-    from carnet.generation import GENERATED_EMAIL_DOMAIN, charge_orientation_de, generate
-    from orientation.generation import generer_orientations
+    from carnet.dev.generation import GENERATED_EMAIL_DOMAIN, charge_orientation_de, generate
+    from orientation.dev.generation import generer_orientations
     from suivi.indicateurs.calcul import rafraichir
 
     generes = Membership.objects.filter(user__email__endswith=f"@{GENERATED_EMAIL_DOMAIN}").exists()

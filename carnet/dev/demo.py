@@ -143,7 +143,7 @@ def load(departement):
         birth = datetime.date(*naissance)
         if Beneficiaire.objects.filter(nom_usage=nom, date_naissance=birth).exists():
             continue
-        from spie.demo import _commune
+        from spie.dev.demo import _commune
 
         commune = _commune(commune_nom, code)
         beneficiaire = services.beneficiaire_create(

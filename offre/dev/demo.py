@@ -12,14 +12,14 @@ from pathlib import Path
 
 from offre import schema, services
 from offre.models import Prescription, Service, SessionService, StatutService
-from spie.demo import DEPARTEMENTS, luhn_complete
+from spie.dev.demo import DEPARTEMENTS, luhn_complete
 from spie.models import Commune, Structure, User
 
 # The demo catalogue is data: territories (communes, EPCI, offer-carrying structures to add to the demo ones)
-# and services, in offre/data/demo_catalogue.json.
+# and services, in offre/dev/data/demo_catalogue.json.
 DATA = Path(__file__).resolve().parent / "data" / "demo_catalogue.json"
 
-# The demo structures of spie.demo, by key (index in spie.demo.DEPARTEMENTS[...]["structures"]).
+# The demo structures of spie.dev.demo, by key (index in spie.dev.demo.DEPARTEMENTS[...]["structures"]).
 STRUCTURES_DEMO = {"dep": 0, "ft": 1, "ml": 2, "asso": 3}
 
 PRO = ["professionnels"]
@@ -33,7 +33,7 @@ def catalogue():
 
 
 def _structures(departement, spec):
-    """Demo structures of spie.demo plus the offer-carrying ones of this module, by key."""
+    """Demo structures of spie.dev.demo plus the offer-carrying ones of this module, by key."""
     demo_spec = next(d for d in DEPARTEMENTS if d["code"] == departement.code)
     found = {}
     for key, index in STRUCTURES_DEMO.items():

@@ -1,6 +1,6 @@
 """The orientation history of generated carnets (benchmarks, demo volume), written in SQL.
 
-`carnet.generation` writes people with a référent from the start; a real path went through an orientation
+`carnet.dev.generation` writes people with a référent from the start; a real path went through an orientation
 decision first, and some people have left. For every carnet of the département that has an RSA entry date,
 a référent and no dossier yet, this writes a decided dossier (entry → first contact → interview → decision →
 first accompaniment appointment), its validated orientation towards the référent's structure, and for about

@@ -175,18 +175,21 @@ def bootstrap(extras):
 # --- Processes ------------------------------------------------------------------------------
 
 
-def foreground(*command, output=None):
+def foreground(*command, output=None, interrupt_stops=True):
     """Run a command to completion in the terminal's process group; return its exit code.
 
     Ctrl-C reaches the command directly (it shares our process group), so we ignore SIGINT while
     it runs and let it finish its own cleanup (pytest drops its test databases); SIGTERM is
     forwarded. An interruption then stops this script too (the embedded servers with it).
     With `output` (a list), the command's standard output is also collected there, line by line.
+    Without `interrupt_stops`, Ctrl-C is the command's alone (e.g. clearing a line in `manage.py shell`).
     """
     interrupted = []
     process = subprocess.Popen(command, cwd=ROOT, stdout=None if output is None else subprocess.PIPE, text=True)
 
     def on_signal(signum, frame):
+        if signum == signal.SIGINT and not interrupt_stops:
+            return
         interrupted.append(signum)
         if signum != signal.SIGINT and process.poll() is None:
             process.send_signal(signum)
@@ -423,7 +426,8 @@ def cmd_manage(args):
             os.environ[name] = url
     VAR.mkdir(exist_ok=True)
     with EmbeddedServices():  # whatever is still missing, for the time of the command
-        return manage(*args)
+        code = foreground(sys.executable, "manage.py", *args, interrupt_stops=False)
+    return 128 - code if code < 0 else code  # killed by a signal: 128+N, as a shell says
 
 
 def cmd_quality(args):

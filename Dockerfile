@@ -23,7 +23,8 @@ RUN groupadd --system --gid 1000 spie \
 WORKDIR /app
 
 # Dependencies first, in their own layer: rebuilt only when pyproject.toml changes.
-# (The project declares no package: `pip install .` installs its dependencies.)
+# (The project declares no package: `pip install .` installs its runtime dependencies only, not the
+# `local` (embedded servers) and `dev` (test tools) extras of pyproject.toml.)
 COPY pyproject.toml README.md ./
 RUN pip install .
 

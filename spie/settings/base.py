@@ -421,6 +421,9 @@ SPIE_SEARCH_PG_TRGM = env_bool("SPIE_SEARCH_PG_TRGM", True)
 SPIE_WEBHOOK_ALLOW_LOCAL_HTTP = env_bool("SPIE_WEBHOOK_ALLOW_LOCAL_HTTP", False)
 # SMS backend (dotted path to a class with `send(numero, texte)`, see suivi/sms.py); empty: no SMS is sent.
 SPIE_SMS_BACKEND = env("SPIE_SMS_BACKEND", "")
+# `manage.py charger_demo` (published password, TOTP secret and API token) runs only where this is True: set in
+# code by the dev and test settings modules, never from the environment, so that production settings refuse it.
+SPIE_DEMO_DATA_ALLOWED = False
 
 LOGGING = {
     "version": 1,

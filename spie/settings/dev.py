@@ -22,3 +22,4 @@ STORAGES["staticfiles"] = {"BACKEND": "django.contrib.staticfiles.storage.Static
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = True
 SPIE_WEBHOOK_ALLOW_LOCAL_HTTP = True
+SPIE_DEMO_DATA_ALLOWED = True  # manage.py charger_demo (DEBUG is on: no flag needed)

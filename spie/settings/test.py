@@ -31,3 +31,4 @@ WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = True
 SPIE_WEBHOOK_ALLOW_LOCAL_HTTP = True
 SPIE_SMS_BACKEND = "suivi.sms.LocmemBackend"
+SPIE_DEMO_DATA_ALLOWED = True  # manage.py charger_demo, with --je-sais-ce-que-je-fais (pytest turns DEBUG off)

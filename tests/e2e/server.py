@@ -163,9 +163,16 @@ class Platform:
             collectstatic = subprocess.Popen(
                 (*manage, "collectstatic", "--noinput", "-v", "0"), cwd=ROOT, env=self.env(), stdout=log, stderr=log
             )
-        for step in (("migrate", "--noinput", "-v", "0"), ("charger_referentiels", "--si-vide"), ("charger_demo",)):
+        # The demo (published password, TOTP secret and API token) is never loaded with the production settings
+        # (manage.py charger_demo refuses them): it is loaded with the dev settings, as `tasks.py run` does.
+        demo_env = {**self.env(), "DJANGO_SETTINGS_MODULE": "spie.settings.dev"}
+        for step, env in (
+            (("migrate", "--noinput", "-v", "0"), self.env()),
+            (("charger_referentiels", "--si-vide"), self.env()),
+            (("charger_demo",), demo_env),
+        ):
             with self._log("preparation") as log:
-                if subprocess.run((*manage, *step), cwd=ROOT, env=self.env(), stdout=log, stderr=log).returncode:
+                if subprocess.run((*manage, *step), cwd=ROOT, env=env, stdout=log, stderr=log).returncode:
                     collectstatic.kill()
                     raise PlatformError(f"manage.py {step[0]} failed:\n{self.log_tail('preparation')}")
         self.timings = {"database": time.monotonic() - started}

@@ -35,8 +35,8 @@ def _pdf_text(response):
 @pytest.mark.django_db
 def test_from_the_demo_a_new_entrant_is_oriented_and_the_referent_sees_the_carnet(django_capture_on_commit_callbacks):
     call_command("charger_referentiels", stdout=StringIO())
-    call_command("charger_demo", "--quiet-logins", stdout=StringIO())
-    call_command("charger_demo", "--quiet-logins", stdout=StringIO())  # idempotent
+    call_command("charger_demo", "--quiet-logins", "--je-sais-ce-que-je-fais", stdout=StringIO())
+    call_command("charger_demo", "--quiet-logins", "--je-sais-ce-que-je-fais", stdout=StringIO())  # idempotent
     departement = Departement.objects.get(code="76")
     charge = _client("orientation.76@demo.spie.fr")
 

@@ -38,7 +38,7 @@ def test_after_the_demo_load_the_dashboard_has_data_in_every_chart():
     from tests.conftest import logged_client
 
     call_command("charger_referentiels", stdout=StringIO())
-    call_command("charger_demo", "--quiet-logins", stdout=StringIO())
+    call_command("charger_demo", "--quiet-logins", "--je-sais-ce-que-je-fais", stdout=StringIO())
     departement = Departement.objects.get(code="76")
     with departement_scope(departement):
         series = ValeurIndicateur.objects.filter(perimetre=Perimetre.DEPARTEMENT, valeur__gt=0)

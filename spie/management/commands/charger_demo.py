@@ -9,14 +9,47 @@ from django.db import transaction
 
 from spie.dev import demo
 
+FLAG = "--je-sais-ce-que-je-fais"
+
 
 class Command(BaseCommand):
-    help = "Charge les données de démonstration (idempotent) et affiche les identifiants de démonstration."
+    help = (
+        "Charge les données de démonstration (idempotent) et affiche les identifiants de démonstration. "
+        "Les comptes créés ont un mot de passe, un secret TOTP et un jeton d'API (tous les droits) publiés : "
+        "la commande refuse de tourner avec les réglages de production (spie.settings.base ou tout module qui ne "
+        "pose pas SPIE_DEMO_DATA_ALLOWED = True, comme le font seuls spie.settings.dev et spie.settings.test), "
+        f"même avec {FLAG} ; ailleurs, elle tourne si DEBUG est activé, ou avec {FLAG}."
+    )
 
     def add_arguments(self, parser):
         parser.add_argument("--quiet-logins", action="store_true", help="N'affiche pas le tableau des identifiants.")
+        parser.add_argument(
+            FLAG,
+            dest="je_sais_ce_que_je_fais",
+            action="store_true",
+            help="Charge la démonstration même si DEBUG est désactivé (jamais avec les réglages de production).",
+        )
+
+    def check_allowed(self, options):
+        """Refuse before touching the database: production settings never, elsewhere DEBUG or the flag."""
+        from django.conf import settings
+
+        if not getattr(settings, "SPIE_DEMO_DATA_ALLOWED", False):
+            raise CommandError(
+                f"Refusé : les réglages « {settings.SETTINGS_MODULE} » sont ceux de la production. Les comptes de "
+                "démonstration ont un mot de passe, un secret TOTP et un jeton d'API publiés : ils ne sont jamais "
+                f"créés avec ces réglages, même avec {FLAG}. Utilisez spie.settings.dev "
+                "(python3 tasks.py run). Rien n'a été écrit."
+            )
+        if not settings.DEBUG and not options["je_sais_ce_que_je_fais"]:
+            raise CommandError(
+                "Refusé : DEBUG est désactivé. Les comptes de démonstration ont un mot de passe, un secret TOTP "
+                f"et un jeton d'API publiés ; si cette base n'est accessible qu'à vous, relancez avec {FLAG}. "
+                "Rien n'a été écrit."
+            )
 
     def handle(self, *args, **options):
+        self.check_allowed(options)
         from spie.models import Commune
 
         if not Commune.objects.exists():

@@ -42,7 +42,7 @@ def relation_of(acting, carnet) -> Relation:
 def _active_memberships(carnet):
     cache = getattr(carnet, "_membres_actifs", None)
     if cache is None:
-        cache = list(MembreGroupe.objects.filter(carnet=carnet, fin=None))
+        cache = list(MembreGroupe.objects.actifs().filter(carnet=carnet))
         carnet._membres_actifs = cache
     return cache
 

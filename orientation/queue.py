@@ -33,7 +33,7 @@ A_PRENDRE = "a_prendre"
 def nouvel_entrant_q():
     """The condition on carnets that makes a person a new entrant waiting for an orientation."""
     decidee = Orientation.objects.filter(carnet=OuterRef("pk"), statut=StatutOrientation.VALIDEE)
-    referent = MembreGroupe.objects.filter(carnet=OuterRef("pk"), est_referent=True, fin=None)
+    referent = MembreGroupe.objects.referents().filter(carnet=OuterRef("pk"))
     return Q(
         ~Exists(decidee),
         ~Exists(referent),

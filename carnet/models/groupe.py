@@ -11,10 +11,12 @@ from spie.tenancy import TenantManager, TenantModel, TenantQuerySet
 
 class MembreGroupeQuerySet(TenantQuerySet):
     def actifs(self):
+        """Members of the group today (a row is never deleted: `fin` ends it)."""
         return self.filter(fin=None)
 
     def referents(self):
-        return self.filter(fin=None, est_referent=True)
+        """The active référent (one per carnet, a constraint)."""
+        return self.actifs().filter(est_referent=True)
 
     def portefeuille(self, filtre, jours=None):
         """Group rows whose carnet matches a portfolio filter (`Carnet.objects.portefeuille`)."""

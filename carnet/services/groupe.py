@@ -8,7 +8,7 @@ from carnet.services.base import RegleMetier, evenement_record
 
 
 def _end_membership(membre, motif):
-    MembreGroupe.objects.filter(pk=membre.pk, fin=None).update(fin=timezone.now(), motif_fin=motif)
+    MembreGroupe.objects.actifs().filter(pk=membre.pk).update(fin=timezone.now(), motif_fin=motif)
 
 
 @transaction.atomic
@@ -16,11 +16,11 @@ def groupe_add_member(*, carnet, user, structure, referent=False, auteur=None, a
     """Add a professional to the group; with `referent`, they become the one référent (the former one stays
     in the group as a member, and the change is kept in the history)."""
     Carnet.objects.select_for_update().filter(pk=carnet.pk).first()
-    existing = MembreGroupe.objects.filter(carnet=carnet, user=user, structure=structure, fin=None).first()
+    existing = MembreGroupe.objects.actifs().filter(carnet=carnet, user=user, structure=structure).first()
     if existing and (existing.est_referent or not referent):
         return existing
     if referent:
-        for former in MembreGroupe.objects.filter(carnet=carnet, est_referent=True, fin=None):
+        for former in MembreGroupe.objects.referents().filter(carnet=carnet):
             _end_membership(former, "changement de référent")
             MembreGroupe.objects.create(
                 departement_id=carnet.departement_id,
@@ -61,7 +61,7 @@ def groupe_remove_member(*, membre, motif, auteur=None, auteur_structure=None):
 
 @transaction.atomic
 def adhesion_request(*, carnet, user, structure, motif) -> DemandeAdhesion:
-    if MembreGroupe.objects.filter(carnet=carnet, user=user, structure=structure, fin=None).exists():
+    if MembreGroupe.objects.actifs().filter(carnet=carnet, user=user, structure=structure).exists():
         raise RegleMetier("Vous faites déjà partie du groupe de suivi.")
     if DemandeAdhesion.objects.filter(carnet=carnet, user=user, statut=StatutDemande.EN_ATTENTE).exists():
         raise RegleMetier("Votre demande est déjà en attente de réponse du référent.")
@@ -78,7 +78,7 @@ def adhesion_request(*, carnet, user, structure, motif) -> DemandeAdhesion:
     )
     from spie.notifications import notify
 
-    for referent in MembreGroupe.objects.filter(carnet=carnet, est_referent=True, fin=None).select_related("user"):
+    for referent in MembreGroupe.objects.referents().filter(carnet=carnet).select_related("user"):
         notify(
             user=referent.user,
             departement_id=carnet.departement_id,

@@ -74,7 +74,8 @@ def carnet_detail(request, uid):
         return HttpResponseNotAllowed(["GET", "HEAD"])
     # Only what the page and the permission predicates read: the ORM's cost grows with the columns it maps.
     membres = list(
-        MembreGroupe.objects.filter(carnet=carnet, fin=None)
+        MembreGroupe.objects.actifs()
+        .filter(carnet=carnet)
         .select_related("user", "structure")
         .only(*MEMBER_COLUMNS)
         .order_by("-est_referent", "debut")

@@ -81,9 +81,7 @@ def adhesion_decider(request, carnet, demande_uid):
 @carnet_view(can_manage_group, log_reads=False)
 @require_POST
 def membre_retirer(request, carnet, membre_uid):
-    membre = carnet_child(
-        carnet, MembreGroupe.objects.filter(fin=None).select_related("user", "structure"), membre_uid
-    )
+    membre = carnet_child(carnet, MembreGroupe.objects.actifs().select_related("user", "structure"), membre_uid)
     try:
         services.groupe_remove_member(
             membre=membre,
@@ -101,9 +99,7 @@ def membre_retirer(request, carnet, membre_uid):
 @carnet_view(can_manage_group, log_reads=False)
 @require_POST
 def referent_designer(request, carnet, membre_uid):
-    membre = carnet_child(
-        carnet, MembreGroupe.objects.filter(fin=None).select_related("user", "structure"), membre_uid
-    )
+    membre = carnet_child(carnet, MembreGroupe.objects.actifs().select_related("user", "structure"), membre_uid)
     services.groupe_add_member(
         carnet=carnet,
         user=membre.user,

@@ -33,7 +33,8 @@ def portefeuille(request):
     """The carnets the user follows for the structure they act for."""
     form, filtre, jours, q = _filters(request)
     rows = (
-        MembreGroupe.objects.filter(user=request.user, structure=request.structure, fin=None)
+        MembreGroupe.objects.actifs()
+        .filter(user=request.user, structure=request.structure)
         .select_related("carnet", "carnet__beneficiaire")
         .only("est_referent", *(f"carnet__{name}" for name in CARNET_COLUMNS))
     )
@@ -56,10 +57,9 @@ def portefeuille_structure(request):
     if not can_see_structure_portfolio(request.acting):
         raise PermissionDenied
     form, filtre, jours, q = _filters(request)
-    followed = MembreGroupe.objects.filter(structure=request.structure, fin=None)
-    referent = MembreGroupe.objects.filter(carnet=OuterRef("pk"), est_referent=True, fin=None).select_related("user")
+    referent = MembreGroupe.objects.referents().filter(carnet=OuterRef("pk")).select_related("user")
     carnets = (
-        Carnet.objects.filter(pk__in=followed.values("carnet_id"))
+        Carnet.objects.suivis_par_structure(request.structure)
         .select_related("beneficiaire")
         .only(*CARNET_COLUMNS)
         .annotate(

@@ -22,7 +22,7 @@ def _with_groups(queryset, user_id, structure_id):
 
     Read by subqueries of the same SELECT rather than by prefetching the groups: one query whatever the
     number of rows, and no objects built for members the page does not show."""
-    active = MembreGroupe.objects.filter(carnet=OuterRef("carnet"), fin=None)
+    active = MembreGroupe.objects.actifs().filter(carnet=OuterRef("carnet"))
     referent = active.filter(est_referent=True).order_by()  # one active référent at most (a constraint)
     full_name = Trim(Concat("user__first_name", Value(" "), "user__last_name"))
     return (

@@ -158,7 +158,7 @@ def orientations_visibles(structure):
     )
     if structure.type in INSTITUTIONNELS:
         return queryset
-    suivi = MembreGroupe.objects.filter(carnet_id=OuterRef("carnet_id"), structure=structure, fin=None)
+    suivi = MembreGroupe.objects.actifs().filter(carnet_id=OuterRef("carnet_id"), structure=structure)
     return queryset.filter(Q(structure=structure) | Exists(suivi))
 
 

@@ -36,7 +36,7 @@ def _condition_nouvel_entrant():
     try:
         from orientation.queue import nouvel_entrant_q
     except ImportError:
-        referent = MembreGroupe.objects.filter(carnet=OuterRef("pk"), est_referent=True, fin=None)
+        referent = MembreGroupe.objects.referents().filter(carnet=OuterRef("pk"))
         return Q(~Exists(referent), beneficiaire__date_entree_rsa__isnull=False) & ~Q(
             beneficiaire__etat_droit_rsa__in=DROITS_CLOS
         )
@@ -51,8 +51,8 @@ def nouveaux_entrants_en_retard(*, departement, jour=None):
 
 def carnets_sans_referent():
     """Carnets followed by at least one professional but without an active référent."""
-    referent = MembreGroupe.objects.filter(carnet=OuterRef("pk"), est_referent=True, fin=None)
-    suivi = MembreGroupe.objects.filter(carnet=OuterRef("pk"), fin=None)
+    referent = MembreGroupe.objects.referents().filter(carnet=OuterRef("pk"))
+    suivi = MembreGroupe.objects.actifs().filter(carnet=OuterRef("pk"))
     return Carnet.objects.filter(Exists(suivi), ~Exists(referent))
 
 
@@ -155,8 +155,8 @@ def alertes_sans_referent_envoyer(*, departement, jour=None) -> int:
         return 0
     carnet_ids = {a.carnet_id for a in alertes}
     structures_par_carnet = defaultdict(set)
-    for carnet_id, structure_id in MembreGroupe.objects.filter(fin=None, carnet_id__in=carnet_ids).values_list(
-        "carnet_id", "structure_id"
+    for carnet_id, structure_id in (
+        MembreGroupe.objects.actifs().filter(carnet_id__in=carnet_ids).values_list("carnet_id", "structure_id")
     ):
         structures_par_carnet[carnet_id].add(structure_id)
     responsables = defaultdict(set)

@@ -100,7 +100,7 @@ def professionnels_a_informer():
     return (
         User.objects.filter(
             is_active=True,
-            pk__in=MembreGroupe.objects.filter(fin=None).values("user_id"),
+            pk__in=MembreGroupe.objects.actifs().values("user_id"),
         )
         .filter(pk__in=Membership.objects.actifs().values("user_id"))
         .order_by("pk")

@@ -316,7 +316,8 @@ class Command(BaseCommand):
                 for u in Carnet.objects.filter(membres__user=referent, membres__fin=None).values_list("uid", flat=True)
             ]
             biggest = (
-                MembreGroupe.objects.filter(fin=None, user__email__endswith=f"@{GENERATED_EMAIL_DOMAIN}")
+                MembreGroupe.objects.actifs()
+                .filter(user__email__endswith=f"@{GENERATED_EMAIL_DOMAIN}")
                 .exclude(user=referent)
                 .values("user_id", "structure_id")
                 .annotate(n=Count("id"))
@@ -355,7 +356,7 @@ class Command(BaseCommand):
                 departement=departement, user=user, structure=structure, role=Role.PROFESSIONNEL
             )
         structure = membership.structure
-        followed = MembreGroupe.objects.filter(user=user, structure=structure, fin=None).count()
+        followed = MembreGroupe.objects.actifs().filter(user=user, structure=structure).count()
         if followed < wanted:
             ids = list(Carnet.objects.exclude(membres__user=user).values_list("id", flat=True).order_by("id"))
             chosen = Carnet.objects.filter(id__in=rng.sample(ids, min(wanted - followed, len(ids))))

@@ -5,8 +5,10 @@ import uuid
 from django.contrib.postgres.fields import ArrayField
 from django.contrib.postgres.indexes import GinIndex
 from django.db import models
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
 
+from carnet.models.groupe import MembreGroupe
+from spie.models import TypeStructure
 from spie.tenancy import TenantManager, TenantModel, TenantQuerySet
 
 
@@ -138,6 +140,20 @@ class Beneficiaire(TenantModel):
         super().save(*args, **kwargs)
 
 
+# The département's own services follow every carnet of their département (they run the RSA programme).
+STRUCTURES_INSTITUTIONNELLES = frozenset({TypeStructure.DEPARTEMENT})
+
+
+class CarnetQuerySet(TenantQuerySet):
+    def suivis_par_structure(self, structure):
+        """The carnets `structure` follows: one of its professionals is an active member of the group
+        (need to know), or every carnet when it is one of the département's own services."""
+        if structure.type in STRUCTURES_INSTITUTIONNELLES:
+            return self.all()
+        membres = MembreGroupe.objects.actifs().filter(carnet=OuterRef("pk"), structure=structure)
+        return self.filter(Exists(membres))
+
+
 class Carnet(TenantModel):
     """The one shared file of a person: one per bénéficiaire."""
 
@@ -152,6 +168,8 @@ class Carnet(TenantModel):
     version = models.PositiveIntegerField(default=1)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+
+    objects = TenantManager.from_queryset(CarnetQuerySet)()
 
     class Meta:
         verbose_name = "carnet de bord"

@@ -7,7 +7,8 @@ carnet *in the structure they act for*.
 
 from dataclasses import dataclass
 
-from carnet.models import MembreGroupe, Sensibilite
+from carnet.models import Carnet, MembreGroupe, Sensibilite
+from carnet.models.beneficiaire import STRUCTURES_INSTITUTIONNELLES
 from spie.models import Role
 
 
@@ -107,3 +108,19 @@ def visible_sensitivities(acting, carnet):
 def can_read_sensitive_themes(acting, carnet) -> bool:
     """Health and family situations are shown to the group only, never to admins or orientation staff outside it."""
     return relation_of(acting, carnet).est_membre
+
+
+# --- Partner structures (API tokens, webhooks): a structure acts, not a person ----------------------
+
+
+def can_partner_read_carnet(structure, carnet) -> bool:
+    """A partner structure reads a carnet (API, webhooks) when one of its professionals is in the group
+    (need to know); the département's own services read every carnet of their département."""
+    if structure.type in STRUCTURES_INSTITUTIONNELLES:
+        return True
+    return Carnet.objects.suivis_par_structure(structure).filter(pk=carnet.pk).exists()
+
+
+def can_partner_handle_rendez_vous(structure, rendez_vous) -> bool:
+    """A partner structure reads and updates only its own appointments, not those of the other members."""
+    return rendez_vous.structure_id == structure.pk

@@ -1,7 +1,7 @@
 """Finding the API token of a request, before any tenant scope exists.
 
-Called by `spie.middleware.TenantMiddleware` for /api/ paths, so that the token's département
-becomes the request's scope exactly like a logged-in user's acting structure.
+Called by `partenaires.middleware.PartnerTokenMiddleware` for /api/ paths, so that the token's
+département becomes the request's scope exactly like a logged-in user's acting structure.
 """
 
 from django.utils import timezone

@@ -1,9 +1,10 @@
 """Turn business writes into webhook events (after commit, through partenaires.webhooks.emit)."""
 
-from django.apps import apps
 from django.db.models.signals import post_save
 
 from carnet.models import Evenement, RendezVous, Sensibilite
+from offre.models import Prescription, StatutPrescription
+from orientation.models import Orientation, StatutOrientation
 
 
 def _carnet_event(sender, instance, created, **kwargs):
@@ -38,7 +39,7 @@ def _rendez_vous_event(sender, instance, created, **kwargs):
 
 
 def _orientation_event(sender, instance, created, **kwargs):
-    if getattr(instance, "statut", None) not in ("validee", "decidee"):
+    if instance.statut != StatutOrientation.VALIDEE:
         return
     from partenaires.webhooks import emit
 
@@ -50,7 +51,7 @@ def _orientation_event(sender, instance, created, **kwargs):
             "carnet_id": str(instance.carnet.uid),
             "orientation_id": str(instance.uid),
             "type": instance.type_orientation,
-            "organisme_referent": getattr(instance.structure, "nom", None),
+            "organisme_referent": instance.structure.nom,
         },
     )
 
@@ -58,20 +59,18 @@ def _orientation_event(sender, instance, created, **kwargs):
 def _prescription_event(sender, instance, created, **kwargs):
     from partenaires.webhooks import emit
 
-    service_structure = getattr(getattr(instance, "service", None), "structure_id", None)
     if created:
         emit(
             event="prescription.envoyee",
             departement_id=instance.departement_id,
-            structure_ids={service_structure},
+            structure_ids={instance.structure_destinataire_id},
             payload_for=lambda structure: {"prescription_id": str(instance.uid), "statut": instance.statut},
         )
-    elif instance.statut not in ("envoyee", "en_attente"):
-        prescriber = getattr(instance, "structure_prescriptrice_id", None)
+    elif instance.statut != StatutPrescription.EN_ATTENTE:
         emit(
             event="prescription.repondue",
             departement_id=instance.departement_id,
-            structure_ids={prescriber} if prescriber else set(),
+            structure_ids={instance.structure_prescriptrice_id},
             payload_for=lambda structure: {"prescription_id": str(instance.uid), "statut": instance.statut},
         )
 
@@ -79,13 +78,5 @@ def _prescription_event(sender, instance, created, **kwargs):
 def connect():
     post_save.connect(_carnet_event, sender=Evenement, dispatch_uid="webhook_carnet")
     post_save.connect(_rendez_vous_event, sender=RendezVous, dispatch_uid="webhook_rdv")
-    # The orientation and offre apps are optional for this module: connect when they define the models.
-    for label, receiver in (
-        ("orientation.Orientation", _orientation_event),
-        ("offre.Prescription", _prescription_event),
-    ):
-        try:
-            model = apps.get_model(label)
-        except LookupError:
-            continue
-        post_save.connect(receiver, sender=model, dispatch_uid=f"webhook_{label}")
+    post_save.connect(_orientation_event, sender=Orientation, dispatch_uid="webhook_orientation.Orientation")
+    post_save.connect(_prescription_event, sender=Prescription, dispatch_uid="webhook_offre.Prescription")

@@ -21,6 +21,7 @@ import time
 
 from django.db import transaction
 
+from carnet.perms import can_partner_read_carnet
 from spie.tenancy import departement_scope
 
 EVENTS = {
@@ -44,7 +45,6 @@ def emit(*, event, departement_id, payload_for, carnet=None, structure_ids=None)
     `payload_for(structure)` builds the (already filtered) payload for one structure. With `carnet`,
     only structures following the carnet receive it; with `structure_ids`, only those structures.
     """
-    from partenaires.api.views import structure_suit
     from partenaires.models import AbonnementWebhook, LivraisonWebhook
 
     # The receiver may run in any context (a task, a command): the event's own département is the scope.
@@ -55,7 +55,7 @@ def emit(*, event, departement_id, payload_for, carnet=None, structure_ids=None)
             structure = subscription.structure
             if structure_ids is not None and structure.pk not in structure_ids:
                 continue
-            if carnet is not None and not structure_suit(structure, carnet):
+            if carnet is not None and not can_partner_read_carnet(structure, carnet):
                 continue
             deliveries.append(
                 LivraisonWebhook.objects.create(

@@ -1,6 +1,5 @@
 """Request context: the acting membership, the tenant scope, MFA enforcement, no-store caching."""
 
-import time
 from dataclasses import dataclass, field
 
 from django.conf import settings
@@ -72,58 +71,33 @@ class TenantMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
+        if getattr(request, "acting", None) is not None:
+            # An earlier middleware resolved who acts and entered the scope (the partner API's token,
+            # `partenaires.middleware.PartnerTokenMiddleware`): nothing to add.
+            return self.get_response(request)
         if request.path.startswith(API_PREFIX):
-            return self._api_call(request)
-        acting = load_acting_context(request)
+            # The API never acts through a session; left to this middleware, it runs out of any scope.
+            acting, scope = ActingContext(), no_scope()
+        else:
+            acting = load_acting_context(request)
+            scope = self._scope(request, acting)
         request.acting = acting
         request.departement = acting.departement
         request.structure = acting.structure
-        superadmin = request.user.is_authenticated and request.user.is_superuser
-        if superadmin and (acting.departement is None or request.path.startswith(NATIONAL_ADMIN_PREFIX)):
-            scope = all_departements()
-        elif acting.departement is not None:
-            scope = departement_scope(acting.departement)
-        else:
-            scope = no_scope()
         with scope:
             response = self.get_response(request)
             if hasattr(response, "render") and callable(response.render) and not response.is_rendered:
                 response.render()
         return response
 
-    def _api_call(self, request):
-        """Partner API: the token (never a session) gives the département and the acting structure."""
-        from partenaires.auth import mark_used, token_from_request
-
-        token, problem = token_from_request(request)
-        request.api_token, request.api_token_problem, request.api_objects = token, problem, []
-        request.acting = ActingContext()
-        request.departement = token.departement if token else None
-        request.structure = token.structure if token else None
-        started = time.monotonic()
-        with departement_scope(token.departement) if token else no_scope():
-            response = self.get_response(request)
-            if hasattr(response, "render") and callable(response.render) and not response.is_rendered:
-                response.render()
-        if token is not None:
-            mark_used(token)
-        _log_api_call(request, response, started)
-        return response
-
-
-def _log_api_call(request, response, started):
-    from partenaires.models import AppelApi
-
-    match = request.resolver_match
-    AppelApi.objects.create(
-        departement=request.departement,
-        jeton_id=getattr(request.api_token, "pk", None),
-        methode=request.method[:8],
-        route=(match.route if match else request.path)[:200],
-        objets=[uid for uid in request.api_objects if uid][:50],
-        statut=response.status_code,
-        duree_ms=int((time.monotonic() - started) * 1000),
-    )
+    @staticmethod
+    def _scope(request, acting):
+        superadmin = request.user.is_authenticated and request.user.is_superuser
+        if superadmin and (acting.departement is None or request.path.startswith(NATIONAL_ADMIN_PREFIX)):
+            return all_departements()
+        if acting.departement is not None:
+            return departement_scope(acting.departement)
+        return no_scope()
 
 
 def _path_allowed_without_mfa(path):

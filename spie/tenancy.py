@@ -3,8 +3,9 @@
 Every tenant-owned model inherits `TenantModel`: it carries its own `departement` foreign key and
 its default manager (`objects`) filters on the active scope. Without an active scope the manager
 raises `ScopeError` instead of silently returning every département's rows. The scope is entered
-by `TenantMiddleware` for each request (view *and* template rendering), by Celery tasks from the
-ids they receive, and by management commands.
+by `TenantMiddleware` for each request (view *and* template rendering; for the partner API, from the
+token, by `partenaires.middleware.PartnerTokenMiddleware`), by Celery tasks from the ids they receive,
+and by management commands.
 
 Cross-tenant reads use the explicitly named `unscoped_objects` manager; a test keeps an allow-list
 of the modules that may use it.

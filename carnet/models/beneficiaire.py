@@ -9,6 +9,8 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
+from carnet.models.groupe import MembreGroupe
+from spie.models import TypeStructure
 from spie.tenancy import TenantManager, TenantModel, TenantQuerySet
 
 
@@ -140,6 +142,9 @@ class Beneficiaire(TenantModel):
         super().save(*args, **kwargs)
 
 
+# The département's own services follow every carnet of their département (they run the RSA programme).
+STRUCTURES_INSTITUTIONNELLES = frozenset({TypeStructure.DEPARTEMENT})
+
 # The portfolio's filters ("Mes bénéficiaires", the structure's portfolio, the weekly digest).
 FILTRES_PORTEFEUILLE = ("sans_rdv", "fin_contrat", "sans_contrat", "nouveaux")
 
@@ -181,15 +186,18 @@ class CarnetQuerySet(TenantQuerySet):
 
     def suivis_par(self, user):
         """The carnets where `user` is an active member of the group (whatever the structure)."""
-        from carnet.models.groupe import MembreGroupe
-
         return self.filter(pk__in=MembreGroupe.objects.actifs().filter(user=user).values("carnet_id"))
 
-    def suivis_par_structure(self, structure):
-        """The carnets followed by someone acting for `structure` (an active member of the group)."""
-        from carnet.models.groupe import MembreGroupe
-
+    def avec_membre_de(self, structure):
+        """The carnets whose group has an active member acting for `structure` (the structure's portfolio)."""
         return self.filter(pk__in=MembreGroupe.objects.actifs().filter(structure=structure).values("carnet_id"))
+
+    def suivis_par_structure(self, structure):
+        """The carnets `structure` follows: one of its professionals is an active member of the group
+        (need to know), or every carnet when it is one of the département's own services."""
+        if structure.type in STRUCTURES_INSTITUTIONNELLES:
+            return self.all()
+        return self.avec_membre_de(structure)
 
 
 class Carnet(TenantModel):

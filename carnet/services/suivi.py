@@ -29,8 +29,10 @@ def _rdv_resume(rendez_vous, verbe) -> str:
 
 @transaction.atomic
 def rendez_vous_create(*, carnet, data, auteur, structure) -> RendezVous:
+    """`auteur` is the person who acts; None when a structure acts (partner API): the event is then the
+    structure's and the appointment is recorded as created by its professional (`data["professionnel"]`)."""
     rendez_vous = RendezVous.objects.create(
-        departement_id=carnet.departement_id, carnet=carnet, created_by=auteur, **data
+        departement_id=carnet.departement_id, carnet=carnet, created_by=auteur or data["professionnel"], **data
     )
     evenement_record(
         carnet=carnet,
@@ -46,7 +48,8 @@ def rendez_vous_create(*, carnet, data, auteur, structure) -> RendezVous:
 
 @transaction.atomic
 def rendez_vous_update(*, rendez_vous, data, version, auteur, structure) -> RendezVous:
-    """Raises `ConflitDeVersion` when someone saved the appointment since `version` was read."""
+    """Raises `ConflitDeVersion` when someone saved the appointment since `version` was read.
+    `auteur` is None when a structure acts (partner API)."""
     for name, value in data.items():
         setattr(rendez_vous, name, value)
     save_versioned(rendez_vous, version=version, fields=list(data))

@@ -59,7 +59,7 @@ def portefeuille_structure(request):
     form, filtre, jours, q = _filters(request)
     referent = MembreGroupe.objects.referents().filter(carnet=OuterRef("pk")).select_related("user")
     carnets = (
-        Carnet.objects.suivis_par_structure(request.structure)
+        Carnet.objects.avec_membre_de(request.structure)
         .select_related("beneficiaire")
         .only(*CARNET_COLUMNS)
         .annotate(

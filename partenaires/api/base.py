@@ -1,7 +1,7 @@
 """The one DRF base of the partner API: token authentication, scopes, tenant scope, ETag, idempotency.
 
-The tenant scope is entered by `spie.middleware.TenantMiddleware` from the token, so querysets of the
-views are the ordinary scoped managers: another département's object is a 404.
+The tenant scope is entered by `partenaires.middleware.PartnerTokenMiddleware` from the token, so querysets
+of the views are the ordinary scoped managers: another département's object is a 404.
 """
 
 import hashlib

@@ -8,9 +8,10 @@ from rest_framework import exceptions, generics, status
 from rest_framework.response import Response
 
 from carnet import services as carnet_services
-from carnet.models import Beneficiaire, Carnet, MembreGroupe, RendezVous, StatutRendezVous
+from carnet.models import Beneficiaire, Carnet, MembreGroupe, RendezVous
+from carnet.perms import can_partner_handle_rendez_vous, can_partner_read_carnet
 from carnet.search import search_text
-from partenaires.api.base import IDEMPOTENCY_KEY, IF_MATCH, PartnerAPIMixin
+from partenaires.api.base import IDEMPOTENCY_KEY, IF_MATCH, PartnerAPIMixin, PreconditionFailed
 from partenaires.api.pagination import CursorPaginationSPIE
 from partenaires.api.serializers import (
     BeneficiaireMinimalSerializer,
@@ -21,20 +22,10 @@ from partenaires.api.serializers import (
 )
 from partenaires.models import Scope
 from spie.audit import log_access, log_access_many
-from spie.models import Action, Canal, TypeStructure
+from spie.models import Action, Canal, Membership
 
 PROBLEM = OpenApiResponse(description="Erreur au format application/problem+json (RFC 9457).")
 ERRORS = {401: PROBLEM, 403: PROBLEM, 404: PROBLEM, 429: PROBLEM}
-
-# Institutional structures read every carnet of their département; other partners only those they follow.
-INSTITUTIONNELS = {TypeStructure.DEPARTEMENT}
-
-
-def structure_suit(structure, carnet) -> bool:
-    """A partner structure reads a carnet when one of its professionals is in the group (need to know)."""
-    if structure.type in INSTITUTIONNELS:
-        return True
-    return MembreGroupe.objects.filter(carnet=carnet, structure=structure, fin=None).exists()
 
 
 def log_api_read(request, obj, action=Action.CONSULTATION, details=None):
@@ -80,7 +71,7 @@ class BeneficiaireListCreate(PartnerAPIMixin, generics.GenericAPIView):
     serializer_class = BeneficiaireSerializer
 
     def get_queryset(self):
-        members = MembreGroupe.objects.filter(fin=None).select_related("user", "structure")
+        members = MembreGroupe.objects.actifs().select_related("user", "structure")
         return Beneficiaire.objects.select_related("carnet").prefetch_related(
             Prefetch("carnet__membres", queryset=members, to_attr="membres_actifs")
         )
@@ -199,7 +190,7 @@ class BeneficiaireDetail(PartnerAPIMixin, generics.GenericAPIView):
 
     def get_object(self):
         beneficiaire = get_object_or_404(Beneficiaire.objects.select_related("carnet"), uid=self.kwargs["uid"])
-        if not structure_suit(self.request.auth.structure, beneficiaire.carnet):
+        if not can_partner_read_carnet(self.request.auth.structure, beneficiaire.carnet):
             raise exceptions.PermissionDenied(
                 "Votre structure ne fait pas partie du groupe de suivi de cette personne."
             )
@@ -231,8 +222,6 @@ class BeneficiaireDetail(PartnerAPIMixin, generics.GenericAPIView):
                 beneficiaire=beneficiaire, data=data, version=beneficiaire.version, nir=nir or None
             )
         except carnet_services.ConflitDeVersion as error:
-            from partenaires.api.base import PreconditionFailed
-
             raise PreconditionFailed() from error
         except carnet_services.RegleMetier as error:
             raise Conflict(str(error)) from error
@@ -242,7 +231,7 @@ class BeneficiaireDetail(PartnerAPIMixin, generics.GenericAPIView):
 
 def _carnet_for(request, uid):
     carnet = get_object_or_404(Carnet.objects.select_related("beneficiaire"), uid=uid)
-    if not structure_suit(request.auth.structure, carnet):
+    if not can_partner_read_carnet(request.auth.structure, carnet):
         raise exceptions.PermissionDenied("Votre structure ne fait pas partie du groupe de suivi de cette personne.")
     return carnet
 
@@ -304,46 +293,36 @@ class RendezVousListCreate(PartnerAPIMixin, generics.GenericAPIView):
         return self.idempotent_create(request, lambda: self._create(request, carnet))
 
     def _create(self, request, carnet):
-        from carnet.models import TypeEvenement
-        from spie.models import Membership
-
         serializer = RendezVousSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = dict(serializer.validated_data)
         structure = request.auth.structure
         email = (data.pop("professionnel", None) or {}).get("email")
-        memberships = Membership.objects.actifs().filter(structure=structure).select_related("user")
-        membership = memberships.filter(user__email__iexact=email).first() if email else None
-        if email and membership is None:
-            raise exceptions.ValidationError(
-                {"professionnel_courriel": "Aucun professionnel actif de votre structure."}
-            )
-        if membership is None:
-            in_group = MembreGroupe.objects.filter(carnet=carnet, structure=structure, fin=None).first()
-            membership = memberships.filter(user_id=in_group.user_id).first() if in_group else memberships.first()
-        if membership is None:
-            raise exceptions.ValidationError(
-                {"professionnel_courriel": "Votre structure n'a aucun professionnel actif."}
-            )
-        rdv = RendezVous.objects.create(
-            departement=carnet.departement,
+        # A structure acts, not a person: the event is the structure's, the appointment its professional's.
+        rdv = carnet_services.rendez_vous_create(
             carnet=carnet,
+            data={**data, "structure": structure, "professionnel": _professionnel(structure, carnet, email)},
+            auteur=None,
             structure=structure,
-            professionnel=membership.user,
-            created_by=membership.user,
-            **data,
-        )
-        carnet_services.carnet_refresh_dates(carnet)
-        carnet_services.evenement_record(
-            carnet=carnet,
-            type=TypeEvenement.RENDEZ_VOUS,
-            resume=f"Rendez-vous du {rdv.date_heure:%d/%m/%Y} créé par {structure.nom} (API)",
-            structure=structure,
-            obj=rdv,
         )
         self.touched(carnet, rdv)
         response = Response(RendezVousSerializer(rdv).data, status=status.HTTP_201_CREATED)
         return self.with_etag(response, rdv)
+
+
+def _professionnel(structure, carnet, email):
+    """The active professional of `structure` named by `email`; without one, its member of the carnet's
+    group, else its first active professional."""
+    memberships = Membership.objects.actifs().filter(structure=structure).select_related("user")
+    membership = memberships.filter(user__email__iexact=email).first() if email else None
+    if email and membership is None:
+        raise exceptions.ValidationError({"professionnel_courriel": "Aucun professionnel actif de votre structure."})
+    if membership is None:
+        in_group = MembreGroupe.objects.actifs().filter(carnet=carnet, structure=structure).first()
+        membership = memberships.filter(user_id=in_group.user_id).first() if in_group else memberships.first()
+    if membership is None:
+        raise exceptions.ValidationError({"professionnel_courriel": "Votre structure n'a aucun professionnel actif."})
+    return membership.user
 
 
 class RendezVousDetail(PartnerAPIMixin, generics.GenericAPIView):
@@ -353,7 +332,7 @@ class RendezVousDetail(PartnerAPIMixin, generics.GenericAPIView):
 
     def get_object(self):
         rdv = get_object_or_404(RendezVous.objects.select_related("carnet", "professionnel"), uid=self.kwargs["uid"])
-        if rdv.structure_id != self.request.auth.structure_id:
+        if not can_partner_handle_rendez_vous(self.request.auth.structure, rdv):
             raise exceptions.PermissionDenied("Ce rendez-vous n'est pas celui de votre structure.")
         self.touched(rdv)
         return rdv
@@ -376,23 +355,10 @@ class RendezVousDetail(PartnerAPIMixin, generics.GenericAPIView):
         serializer.is_valid(raise_exception=True)
         data = dict(serializer.validated_data)
         data.pop("professionnel", None)
-        for name, value in data.items():
-            setattr(rdv, name, value)
         try:
-            carnet_services.save_versioned(rdv, version=rdv.version, fields=list(data))
-        except carnet_services.ConflitDeVersion as error:
-            from partenaires.api.base import PreconditionFailed
-
-            raise PreconditionFailed() from error
-        carnet_services.carnet_refresh_dates(rdv.carnet)
-        if "statut" in data and data["statut"] != StatutRendezVous.PREVU:
-            from carnet.models import TypeEvenement
-
-            carnet_services.evenement_record(
-                carnet=rdv.carnet,
-                type=TypeEvenement.RENDEZ_VOUS,
-                resume=f"Présence au rendez-vous du {rdv.date_heure:%d/%m/%Y} : {rdv.get_statut_display()} (API)",
-                structure=request.auth.structure,
-                obj=rdv,
+            carnet_services.rendez_vous_update(
+                rendez_vous=rdv, data=data, version=rdv.version, auteur=None, structure=request.auth.structure
             )
+        except carnet_services.ConflitDeVersion as error:
+            raise PreconditionFailed() from error
         return self.with_etag(Response(RendezVousSerializer(rdv).data), rdv)

@@ -6,8 +6,8 @@ d'orientation, which may quote the diagnostic), the validation comment, the diag
 département who proposed or validated. A proposal sent back to the chargé ("renvoyee") is internal work of
 the département: it is not part of the resource.
 
-A structure reads the orientations of the people it follows (`structure_suit`) and those that name it as
-organisme référent (it must designate the référent).
+A structure reads the orientations of the people it follows (`Carnet.objects.suivis_par_structure`) and those
+that name it as organisme référent (it must designate the référent).
 """
 
 from django.db.models import Exists, OuterRef, Q
@@ -16,12 +16,13 @@ from drf_spectacular.utils import OpenApiExample, extend_schema
 from rest_framework import exceptions, generics, serializers
 from rest_framework.response import Response
 
-from carnet.models import MembreGroupe
+from carnet.models import Carnet
+from carnet.models.beneficiaire import STRUCTURES_INSTITUTIONNELLES
 from orientation.models import Orientation, StatutOrientation, TypeOrientation
 from partenaires.api.base import PartnerAPIMixin
 from partenaires.api.docs import erreurs_communes, requete_invalide
 from partenaires.api.pagination import CursorPaginationSPIE
-from partenaires.api.views import INSTITUTIONNELS, log_api_read, log_api_reads
+from partenaires.api.views import log_api_read, log_api_reads
 from partenaires.models import Scope
 
 STATUTS_PARTAGES = [StatutOrientation.PROPOSEE, StatutOrientation.VALIDEE]
@@ -156,9 +157,9 @@ def orientations_visibles(structure):
     queryset = Orientation.objects.filter(statut__in=STATUTS_PARTAGES).select_related(
         "carnet__beneficiaire", "dispositif", "structure", "referent", "dossier"
     )
-    if structure.type in INSTITUTIONNELS:
+    if structure.type in STRUCTURES_INSTITUTIONNELLES:
         return queryset
-    suivi = MembreGroupe.objects.actifs().filter(carnet_id=OuterRef("carnet_id"), structure=structure)
+    suivi = Carnet.objects.suivis_par_structure(structure).filter(pk=OuterRef("carnet_id"))
     return queryset.filter(Q(structure=structure) | Exists(suivi))
 
 

@@ -89,6 +89,8 @@ MIDDLEWARE = [
     "csp.middleware.CSPMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "allauth.account.middleware.AccountMiddleware",
+    # /api/ only: the token gives the tenant scope, before the tenant middleware looks at the session.
+    "partenaires.middleware.PartnerTokenMiddleware",
     "spie.middleware.TenantMiddleware",
     "spie.middleware.MfaRequiredMiddleware",
     "spie.middleware.NoStoreMiddleware",

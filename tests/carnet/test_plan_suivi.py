@@ -414,6 +414,22 @@ def test_rendez_vous_cree_et_dates_du_portefeuille(client_agent_a, carnet, agent
     assert "Point d'étape" not in events(carnet, TypeEvenement.RENDEZ_VOUS)[0].resume
 
 
+def test_rendez_vous_just_after_midnight_shows_its_own_day(client_agent_a, carnet, agent_a, structure_a, scope_a):
+    # 00:30 in Paris is 23:30 the day before in UTC: the timeline and the message print the local day.
+    when = timezone.make_aware(datetime.datetime(2026, 12, 10, 0, 30))
+    response = client_agent_a.post(url("rendez_vous", carnet), rdv_post(agent_a, structure_a, when), follow=True)
+    assert "Le rendez-vous du 10/12/2026 à 00:30 est ajouté." in response.content.decode()
+    [event] = events(carnet, TypeEvenement.RENDEZ_VOUS)
+    assert event.resume == "Rendez-vous du 10/12/2026 à 00:30 planifié (sur place, prévu)"
+    rdv = RendezVous.objects.get()
+    local = timezone.localtime(rdv.date_heure)
+    modifier = {"date": local.date().isoformat(), "heure": "00:30", "mode": "visio", "statut": "prevu", "version": 1}
+    assert client_agent_a.post(url("rendez_vous_modifier", carnet, rdv_uid=rdv.uid), modifier).status_code == 302
+    assert events(carnet, TypeEvenement.RENDEZ_VOUS)[-1].resume == (
+        "Rendez-vous du 10/12/2026 à 00:30 mis à jour (en visioconférence, prévu)"
+    )
+
+
 def test_rendez_vous_modifie_statut_et_portefeuille(client_agent_a, carnet, agent_a, structure_a, scope_a):
     when = timezone.now() - datetime.timedelta(days=2)
     rdv = RendezVousFactory(carnet=carnet, professionnel=agent_a, structure=structure_a, date_heure=when)

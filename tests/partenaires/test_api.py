@@ -4,14 +4,16 @@ import datetime
 import json
 
 import pytest
+import time_machine
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
-from carnet.models import Beneficiaire, RendezVous, Situation, SituationConstatee
+from carnet.models import Beneficiaire, Evenement, RendezVous, Situation, SituationConstatee, TypeEvenement
 from partenaires.models import AppelApi, JetonApi, Scope, hash_token
 from spie.models import AccessLog
 from tests.carnet.factories import CarnetFactory, MembreGroupeFactory, NoteFactory, RendezVousFactory
+from tests.conftest import logged_client
 from tests.spie.factories import MembershipFactory, StructureFactory
 
 NIR = "295109912611193"
@@ -271,6 +273,76 @@ def test_partner_creates_an_appointment_and_records_attendance(ft, carnet_suivi,
     etag = client.get(url)["ETag"]
     done = client.patch(url, {"statut": "absent"}, content_type="application/json", headers={"If-Match": etag})
     assert done.status_code == 200 and RendezVous.objects.get(pk=past.pk).statut == "absent"
+
+
+def _timeline(carnet):
+    events = Evenement.objects.filter(carnet=carnet, type=TypeEvenement.RENDEZ_VOUS).order_by("created_at", "id")
+    return list(events.select_related("auteur", "structure"))
+
+
+def test_api_and_web_write_the_same_timeline_for_an_appointment_just_after_midnight(ft, carnet_suivi, unscoped):
+    # 00:30 in Paris is 23:30 the day before in UTC: both paths print the local day.
+    when = timezone.make_aware(datetime.datetime(2026, 12, 10, 0, 30))
+    _, value = make_token(ft)
+    created = api(value).post(
+        reverse("api:carnet_rendez_vous", kwargs={"uid": carnet_suivi.uid}),
+        {"date_heure": when.isoformat(), "mode": "telephone"},
+        content_type="application/json",
+    )
+    assert created.status_code == 201, created.content
+    conseiller = carnet_suivi.membres.get().user
+    web = logged_client(conseiller).post(
+        reverse("carnet:rendez_vous", kwargs={"uid": carnet_suivi.uid}),
+        {
+            "date": "2026-12-10",
+            "heure": "00:30",
+            "duree_minutes": "45",
+            "professionnel": conseiller.pk,
+            "structure": ft.pk,
+            "mode": "telephone",
+            "statut": "prevu",
+        },
+    )
+    assert web.status_code == 302
+    par_api, par_web = _timeline(carnet_suivi)
+    assert par_api.resume == par_web.resume == "Rendez-vous du 10/12/2026 à 00:30 planifié (par téléphone, prévu)"
+    # Through the API the structure acts, not a person; the appointment is its professional's.
+    assert (par_api.auteur, par_api.structure, par_web.auteur) == (None, ft, conseiller)
+    assert RendezVous.objects.get(uid=created.json()["id"]).created_by == conseiller
+
+
+def test_every_api_update_of_an_appointment_is_in_the_timeline_with_its_local_day(ft, carnet_suivi, unscoped):
+    with time_machine.travel(datetime.datetime.fromisoformat("2026-12-10T09:00:00+01:00"), tick=True):
+        _, value = make_token(ft)
+        client = api(value)
+        rdv = RendezVousFactory(
+            carnet=carnet_suivi, structure=ft, date_heure=timezone.make_aware(datetime.datetime(2026, 12, 10, 0, 30))
+        )
+        url = reverse("api:rendez_vous", kwargs={"uid": rdv.uid})
+        moved = client.patch(
+            url, {"mode": "visio"}, content_type="application/json", headers={"If-Match": client.get(url)["ETag"]}
+        )
+        assert moved.status_code == 200, moved.content
+        done = client.patch(
+            url, {"statut": "absent"}, content_type="application/json", headers={"If-Match": moved["ETag"]}
+        )
+        assert done.status_code == 200 and done.json()["version"] == 3
+    assert [e.resume for e in _timeline(carnet_suivi)] == [
+        "Rendez-vous du 10/12/2026 à 00:30 mis à jour (en visioconférence, prévu)",
+        "Rendez-vous du 10/12/2026 à 00:30 mis à jour (en visioconférence, absent)",
+    ]
+    assert {(e.auteur, e.structure) for e in _timeline(carnet_suivi)} == {(None, ft)}
+
+
+def test_a_stale_etag_on_an_appointment_is_refused_without_any_write(ft, carnet_suivi, unscoped):
+    _, value = make_token(ft)
+    rdv = RendezVousFactory(carnet=carnet_suivi, structure=ft)
+    url = reverse("api:rendez_vous", kwargs={"uid": rdv.uid})
+    etag = api(value).get(url)["ETag"]
+    RendezVous.objects.filter(pk=rdv.pk).update(version=2)
+    stale = api(value).patch(url, {"lieu": "Ailleurs"}, content_type="application/json", headers={"If-Match": etag})
+    assert stale.status_code == 412
+    assert RendezVous.objects.get(pk=rdv.pk).lieu != "Ailleurs" and _timeline(carnet_suivi) == []
 
 
 def test_openapi_schema_is_served_and_documented_in_french(client, db):

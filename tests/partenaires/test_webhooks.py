@@ -11,10 +11,14 @@ from celery.exceptions import Retry
 from django.urls import reverse
 
 from carnet import services
+from offre.models import StatutPrescription
+from orientation.models import StatutOrientation
 from partenaires.models import AbonnementWebhook, LivraisonWebhook, Scope
 from partenaires.tasks_webhooks import livrer_webhook
 from spie.tenancy import departement_scope
 from tests.carnet.factories import CarnetFactory, MembreGroupeFactory
+from tests.offre.factories import PrescriptionFactory
+from tests.orientation.factories import DossierFactory, OrientationFactory
 from tests.partenaires.test_api import api, make_token
 from tests.spie.factories import MembershipFactory, StructureFactory
 
@@ -128,6 +132,44 @@ def test_restricted_events_and_unfollowed_carnets_are_not_sent(
             services.evenement_record(carnet=carnet, type="note", resume="Note restreinte", sensibilite="restreinte")
             services.evenement_record(carnet=other, type="note", resume="Note ajoutée")
     assert receiver.requests == [] and LivraisonWebhook.objects.count() == 0
+
+
+def deliveries():
+    queryset = LivraisonWebhook.objects.select_related("abonnement__structure").order_by("pk")
+    return [(d.abonnement.structure, d.evenement) for d in queryset]
+
+
+def test_an_orientation_is_announced_when_decided_not_when_proposed(
+    ft, carnet, receiver, dep_a, django_capture_on_commit_callbacks, unscoped
+):
+    _, value = make_token(ft)
+    subscribe(value, receiver.url, ["orientation.decidee"])
+    with django_capture_on_commit_callbacks(execute=False):
+        orientation = OrientationFactory(dossier=DossierFactory(carnet=carnet))
+        assert deliveries() == []
+        orientation.statut = StatutOrientation.VALIDEE
+        with departement_scope(dep_a):
+            orientation.save()
+    assert deliveries() == [(ft, "orientation.decidee")]
+    assert LivraisonWebhook.objects.get().payload["donnees"]["organisme_referent"] == orientation.structure.nom
+
+
+def test_a_prescription_is_announced_to_its_receiver_and_its_answer_to_its_prescriber(
+    dep_a, receiver, django_capture_on_commit_callbacks, unscoped
+):
+    association, prescriptrice, autre = (StructureFactory(departement=dep_a) for _ in range(3))
+    for structure in (association, prescriptrice, autre):
+        subscribe(make_token(structure)[1], receiver.url, ["prescription.envoyee", "prescription.repondue"])
+    with django_capture_on_commit_callbacks(execute=False):
+        prescription = PrescriptionFactory(service__structure=association, structure_prescriptrice=prescriptrice)
+        assert deliveries() == [(association, "prescription.envoyee")]
+        with departement_scope(dep_a):
+            prescription.relancee_le = prescription.created_at
+            prescription.save()  # still waiting for an answer: nothing to announce
+            assert len(deliveries()) == 1
+            prescription.statut = StatutPrescription.ACCEPTEE
+            prescription.save()
+    assert deliveries()[1:] == [(prescriptrice, "prescription.repondue")]
 
 
 def test_failed_deliveries_are_retried_then_abandoned(ft, carnet, dep_a, django_capture_on_commit_callbacks, unscoped):

@@ -24,10 +24,10 @@ from carnet.forms_plan import (
 )
 from carnet.models import Contrat, MembreGroupe, RendezVous, Sortie
 from carnet.navigation import carnet_context
-from carnet.pdf import render_pdf
 from carnet.perms import can_edit_carnet, can_read_sensitive_themes, can_view_carnet
 from carnet.services.suivi import CONTRAT_FIELDS, MODIFIER, REFUS, RENOUVELER, SIGNER, TERMINER
 from carnet.views.plan import show_conflict
+from spie.pdf import render_pdf
 
 # --- Rendez-vous ----------------------------------------------------------------------------
 

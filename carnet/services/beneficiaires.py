@@ -7,7 +7,8 @@ from django.db.models import Q
 
 from carnet.models import Beneficiaire, Carnet, TypeEvenement
 from carnet.nir import nir_hash
-from carnet.services.base import RegleMetier, evenement_record, save_versioned
+from carnet.services.base import RegleMetier, evenement_record
+from spie.versioning import save_versioned
 
 
 @dataclass

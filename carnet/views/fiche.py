@@ -22,6 +22,7 @@ from carnet.perms import can_edit_carnet, can_view_carnet, relation_of
 from spie.audit import log_access
 from spie.decorators import require_membership
 from spie.models import Action, Role
+from spie.versioning import VersionConflict
 
 # The columns of the summary (see `carnet_detail`).
 MEMBER_COLUMNS = (
@@ -130,7 +131,7 @@ def beneficiaire_modifier(request, carnet):
                 auteur=request.user,
                 structure=request.structure,
             )
-        except services.ConflitDeVersion:
+        except VersionConflict:
             form.add_error(None, form.conflict_message)
         except services.RegleMetier as error:
             form.add_error("nir", str(error))

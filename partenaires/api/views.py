@@ -22,6 +22,7 @@ from partenaires.api.serializers import (
 from partenaires.models import Scope
 from spie.audit import log_access, log_access_many
 from spie.models import Action, Canal, TypeStructure
+from spie.versioning import VersionConflict, save_versioned
 
 PROBLEM = OpenApiResponse(description="Erreur au format application/problem+json (RFC 9457).")
 ERRORS = {401: PROBLEM, 403: PROBLEM, 404: PROBLEM, 429: PROBLEM}
@@ -230,7 +231,7 @@ class BeneficiaireDetail(PartnerAPIMixin, generics.GenericAPIView):
             carnet_services.beneficiaire_update(
                 beneficiaire=beneficiaire, data=data, version=beneficiaire.version, nir=nir or None
             )
-        except carnet_services.ConflitDeVersion as error:
+        except VersionConflict as error:
             from partenaires.api.base import PreconditionFailed
 
             raise PreconditionFailed() from error
@@ -379,8 +380,8 @@ class RendezVousDetail(PartnerAPIMixin, generics.GenericAPIView):
         for name, value in data.items():
             setattr(rdv, name, value)
         try:
-            carnet_services.save_versioned(rdv, version=rdv.version, fields=list(data))
-        except carnet_services.ConflitDeVersion as error:
+            save_versioned(rdv, version=rdv.version, fields=list(data))
+        except VersionConflict as error:
             from partenaires.api.base import PreconditionFailed
 
             raise PreconditionFailed() from error

@@ -34,6 +34,7 @@ from spie import pdf
 from spie.models import AccessLog
 from spie.models import Action as Journal
 from spie.tenancy import departement_scope
+from spie.versioning import VersionConflict
 from tests.carnet.factories import (
     ActionFactory,
     AxeFactory,
@@ -363,13 +364,13 @@ def test_conflit_decouvert_a_l_enregistrement_n_ecrit_rien(carnet, agent_a, stru
     services.contrat_update(contrat=contrat, data=data, objectifs=[], version=1, **common)
     before = len(events(carnet, TypeEvenement.OBJECTIF))
 
-    with pytest.raises(services.ConflitDeVersion):
+    with pytest.raises(VersionConflict):
         services.objectif_update(
             objectif=objectif, libelle="B", statut="atteint", consentement=True, version=1, **common
         )
-    with pytest.raises(services.ConflitDeVersion):
+    with pytest.raises(VersionConflict):
         services.action_update(action=action, data={"libelle": "B"}, version=1, **common)
-    with pytest.raises(services.ConflitDeVersion):
+    with pytest.raises(VersionConflict):
         services.contrat_update(
             contrat=contrat, data={**data, "heures_hebdomadaires": 30}, objectifs=[], version=1, **common
         )

@@ -1,4 +1,4 @@
-"""The three documents handed to the person, rendered by WeasyPrint (`carnet.pdf.render_pdf`).
+"""The three documents handed to the person, rendered by WeasyPrint (`spie.pdf.render_pdf`).
 
 Each has a context builder (tested on its own, it is the HTML's whole input) and a renderer. None carries the
 NIR. "Ma synthèse" never carries a sensitive theme (health, family) nor free text typed by professionals,
@@ -8,10 +8,10 @@ whoever prints it: it is the person's own one-page summary, in plain words.
 from django.utils import timezone
 
 from carnet.models import MembreGroupe
-from carnet.pdf import render_pdf
 from orientation import diagnostic as steps
 from orientation.models import Diagnostic, Orientation, StatutDiagnostic, StatutOrientation, TypeOrientation
 from spie.dates import date_message
+from spie.pdf import render_pdf
 
 # What each type of orientation means for the person, in plain words.
 EN_CLAIR = {

@@ -147,7 +147,7 @@ def transition(obj, action, **fields):
     if "version" in values:
         obj.refresh_from_db(fields=["version"])
     # The UPDATE bypasses Model.save(): tell the receivers (partner webhooks…) as save() would, like
-    # carnet.services.save_versioned does.
+    # spie.versioning.save_versioned does.
     post_save.send(
         sender=model,
         instance=obj,

@@ -3,7 +3,6 @@
 from django.conf import settings
 from django.core.mail import send_mail
 from django.db import transaction
-from django.db.models import F
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
@@ -11,25 +10,11 @@ from django.utils import timezone
 from spie.audit import log_access
 from spie.models import Action, Invitation, Membership, Structure, Territoire, User
 from spie.tenancy import departement_scope
+from spie.versioning import save_versioned
 
 
 class InvitationError(Exception):
     """The invitation can no longer be used; the message is shown to the person as is."""
-
-
-class VersionConflict(Exception):
-    """The row changed between the form's read and this write; nothing was written."""
-
-
-def _claim_version(instance, read_version):
-    """Lock the row and check that it is still at the version the user read.
-
-    The form already compared versions, but without a lock two simultaneous saves could both pass:
-    the row lock (held until the request's transaction ends) closes that window.
-    """
-    current = type(instance).objects.select_for_update().values_list("version", flat=True).get(pk=instance.pk)
-    if current != read_version:
-        raise VersionConflict()
 
 
 def _changed_fields(form):
@@ -41,10 +26,10 @@ def territoire_save(*, form, request) -> Territoire:
     creating = territoire.pk is None
     territoire.departement = request.departement
     if not creating:
-        _claim_version(territoire, form.cleaned_data["version"])
-        territoire.version = F("version") + 1
+        # The form compared versions already; the claim (a row lock until the end of the request's transaction)
+        # closes the window in which two simultaneous saves could both pass.
+        save_versioned(territoire, version=form.cleaned_data["version"])
     territoire.save()
-    territoire.refresh_from_db(fields=["version"])
     territoire.communes.set(form.commune_codes())
     log_access(
         request=request,
@@ -61,10 +46,8 @@ def structure_save(*, form, request) -> Structure:
     structure.departement = request.departement
     structure.commune = form.cleaned_data.get("code_commune")
     if not creating:
-        _claim_version(structure, form.cleaned_data["version"])
-        structure.version = F("version") + 1
+        save_versioned(structure, version=form.cleaned_data["version"])
     structure.save()
-    structure.refresh_from_db(fields=["version"])
     log_access(
         request=request,
         action=Action.CREATION if creating else Action.MODIFICATION,

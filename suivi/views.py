@@ -14,6 +14,7 @@ from django.views.decorators.http import require_http_methods
 from spie.audit import log_access
 from spie.decorators import require_perm
 from spie.models import Action, Structure
+from spie.versioning import VersionConflict
 from suivi import services, sms
 from suivi.forms import EvaluationForm, PeriodeForm, PreferenceNotificationForm, ReglesRappelForm
 from suivi.models import Message, PreferenceNotification, ReglesRappel, StatutMessage
@@ -32,7 +33,7 @@ def regles(request):
     if request.method == "POST" and form.is_valid():
         try:
             regles = services.regles_enregistrer(form=form, user=request.user)
-        except services.ConflitDeVersion:
+        except VersionConflict:
             form.add_error(None, form.conflict_message)
         else:
             champs = sorted(name for name in form.changed_data if name != "version")

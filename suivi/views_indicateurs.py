@@ -4,8 +4,6 @@ Everything shown is read from the stored series (`suivi.indicateurs.lecture`): a
 indicator, so it stays fast whatever the size of the département.
 """
 
-import csv
-
 from django.contrib import messages
 from django.db import transaction
 from django.http import FileResponse, Http404, HttpResponse, JsonResponse
@@ -17,6 +15,7 @@ from django.views.decorators.http import require_GET
 from spie.audit import log_access
 from spie.decorators import require_perm
 from spie.models import Action
+from spie.spreadsheet import csv_bytes
 from suivi import services
 from suivi.forms import RapportForm, TableauDeBordForm
 from suivi.indicateurs import lecture
@@ -138,17 +137,15 @@ def indicateurs_csv(request):
     mois = mois_entre(debut, fin)
     valeurs = lecture.valeurs(mois=mois, perimetre=perimetre, territoire=territoire, structure=structure)
     territoires, structures = lecture.noms_perimetres()
-    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    lignes = [
+        lecture.ligne_csv(indicateur, valeurs[(indicateur.code, m)], territoires, structures)
+        for indicateur in choisis
+        for m in mois
+        if valeurs.get((indicateur.code, m)) is not None
+    ]
+    response = HttpResponse(csv_bytes([lecture.COLONNES_CSV, *lignes]), content_type="text/csv; charset=utf-8")
     nom = f"indicateurs-{request.departement.code}-{debut:%Y-%m}-{fin:%Y-%m}.csv"
     response["Content-Disposition"] = f'attachment; filename="{nom}"'
-    response.write("\ufeff")  # Excel opens UTF-8 with accents only with a BOM.
-    writer = csv.writer(response, delimiter=";")
-    writer.writerow(lecture.COLONNES_CSV)
-    for indicateur in choisis:
-        for m in mois:
-            valeur = valeurs.get((indicateur.code, m))
-            if valeur is not None:
-                writer.writerow(lecture.ligne_csv(indicateur, valeur, territoires, structures))
     return response
 
 

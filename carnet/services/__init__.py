@@ -4,7 +4,7 @@ Each write records a timeline event; none writes restricted text into the timeli
 keyword-only and named `<entity>_<action>`.
 """
 
-from carnet.services.base import ConflitDeVersion, RegleMetier, evenement_record, save_versioned
+from carnet.services.base import RegleMetier, evenement_record
 from carnet.services.beneficiaires import (
     Correspondance,
     beneficiaire_create,
@@ -17,7 +17,6 @@ from carnet.services.notes import carnet_refresh_dates, note_add
 from carnet.services.situation import projet_add, projet_update, situation_add, situation_end
 
 __all__ = [
-    "ConflitDeVersion",
     "Correspondance",
     "RegleMetier",
     "adhesion_decide",
@@ -33,7 +32,6 @@ __all__ = [
     "note_add",
     "projet_add",
     "projet_update",
-    "save_versioned",
     "situation_add",
     "situation_end",
 ]

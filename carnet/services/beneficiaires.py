@@ -5,9 +5,10 @@ from django.db import transaction
 
 from carnet.models import Beneficiaire, Carnet, TypeEvenement
 from carnet.nir import nir_hash
-from carnet.services.base import RegleMetier, evenement_record, save_versioned
+from carnet.services.base import RegleMetier, evenement_record
 from carnet.services.bulk import colonnes_recherche
 from carnet.services.correspondance import Correspondance, beneficiaire_match
+from spie.versioning import save_versioned
 
 __all__ = ["Correspondance", "beneficiaire_create", "beneficiaire_match", "beneficiaire_update"]
 

@@ -8,7 +8,8 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from carnet.models import Action, AxeDeTravail, Objectif, Sensibilite, StatutAction, StatutObjectif, TypeEvenement
-from carnet.services.base import RegleMetier, evenement_record, save_versioned
+from carnet.services.base import RegleMetier, evenement_record
+from spie.versioning import save_versioned
 
 
 def _sensibilite(axe) -> str:
@@ -82,7 +83,7 @@ def objectif_create(*, axe, libelle, consentement, auteur, structure) -> Objecti
 
 @transaction.atomic
 def objectif_update(*, objectif, libelle, statut, consentement, version, auteur, structure) -> Objectif:
-    """Raises `ConflitDeVersion` when someone saved the objective since `version` was read."""
+    """Raises `VersionConflict` when someone saved the objective since `version` was read."""
     previous_consent = Objectif.objects.filter(pk=objectif.pk).values_list("consentement", flat=True).first()
     objectif.libelle, objectif.statut, objectif.consentement = libelle, statut, consentement
     suffix = _consent_changes(objectif, consentement, previous_consent)
@@ -127,7 +128,7 @@ def action_create(*, objectif, data, auteur, structure) -> Action:
 
 @transaction.atomic
 def action_update(*, action, data, version, auteur, structure) -> Action:
-    """Raises `ConflitDeVersion` when someone saved the action since `version` was read."""
+    """Raises `VersionConflict` when someone saved the action since `version` was read."""
     for name, value in data.items():
         setattr(action, name, value)
     save_versioned(action, version=version, fields=list(data))

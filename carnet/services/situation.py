@@ -7,7 +7,8 @@ summary never names the situation: only the référent and the author list them.
 from django.db import transaction
 
 from carnet.models import ProjetProfessionnel, Sensibilite, SituationConstatee, TypeEvenement
-from carnet.services.base import RegleMetier, evenement_record, save_versioned
+from carnet.services.base import RegleMetier, evenement_record
+from spie.versioning import save_versioned
 
 
 def _situation_event(*, constatee, resume_general, resume_sensible, auteur, structure):
@@ -97,7 +98,7 @@ def projet_add(*, carnet, data, auteur, structure) -> ProjetProfessionnel:
 
 @transaction.atomic
 def projet_update(*, projet, data, version, auteur, structure) -> ProjetProfessionnel:
-    """Optimistic locking: raises `ConflitDeVersion` if the project changed since `version` was read."""
+    """Optimistic locking: raises `VersionConflict` if the project changed since `version` was read."""
     fields = [name for name in PROJET_FIELDS if name in data]
     for name in fields:
         setattr(projet, name, data[name])

@@ -8,12 +8,12 @@ and ends the previous one, so the history is never rewritten.
 import datetime
 
 from django.db import transaction
-from django.db.models import F
 from django.utils import formats, timezone
 
 from carnet.models import Contrat, RendezVous, Sortie, StatutContrat, TypeEvenement
-from carnet.services.base import ConflitDeVersion, RegleMetier, evenement_record, save_versioned
+from carnet.services.base import RegleMetier, evenement_record
 from carnet.services.notes import carnet_refresh_dates
+from spie.versioning import save_versioned
 
 # --- Rendez-vous ----------------------------------------------------------------------------
 
@@ -48,7 +48,7 @@ def rendez_vous_create(*, carnet, data, auteur, structure) -> RendezVous:
 
 @transaction.atomic
 def rendez_vous_update(*, rendez_vous, data, version, auteur, structure) -> RendezVous:
-    """Raises `ConflitDeVersion` when someone saved the appointment since `version` was read.
+    """Raises `VersionConflict` when someone saved the appointment since `version` was read.
     `auteur` is None when a structure acts (partner API)."""
     for name, value in data.items():
         setattr(rendez_vous, name, value)
@@ -101,14 +101,6 @@ def _a_un_renouvellement(contrat) -> bool:
 def _check(contrat, action):
     if action not in contrat_actions_permises(contrat):
         raise RegleMetier(REFUS[action])
-
-
-def _lock(contrat, version) -> Contrat:
-    """Re-read the row under lock: the rule is checked against the current status, and a stale form refused."""
-    current = Contrat.objects.select_for_update(of=("self",)).get(pk=contrat.pk)
-    if current.version != version:
-        raise ConflitDeVersion()
-    return current
 
 
 def _contrat_event(contrat, resume, auteur, structure):
@@ -165,14 +157,17 @@ def contrat_create(*, carnet, data, objectifs, auteur, structure, precedent=None
 
 @transaction.atomic
 def contrat_update(*, contrat, data, objectifs, version, auteur, structure) -> Contrat:
-    """Edit a draft. Raises `ConflitDeVersion` on a stale version, `RegleMetier` if it is no longer a draft."""
-    current = _lock(contrat, version)
-    _check(current, MODIFIER)
+    """Edit a draft. Raises `VersionConflict` on a stale version, `RegleMetier` if it is no longer a draft.
+
+    Each write on a contract first claims the version read (a stale form is refused, the row is locked): the
+    rules are then checked on `contrat`, which is the row as it stands since nobody wrote it in between."""
+    save_versioned(contrat, version=version)
+    _check(contrat, MODIFIER)
     _check_dates(data)
     _check_objectifs(contrat.carnet, objectifs)
     for name, value in data.items():
         setattr(contrat, name, value)
-    save_versioned(contrat, version=version, fields=list(data))
+    contrat.save(update_fields=list(data))
     contrat.objectifs.set(objectifs)
     _contrat_event(contrat, "modifié", auteur, structure)
     carnet_refresh_dates(contrat.carnet)
@@ -181,27 +176,27 @@ def contrat_update(*, contrat, data, objectifs, version, auteur, structure) -> C
 
 @transaction.atomic
 def contrat_sign(*, contrat, date_signature, version, auteur, structure) -> Contrat:
-    current = _lock(contrat, version)
-    _check(current, SIGNER)
+    save_versioned(contrat, version=version)
+    _check(contrat, SIGNER)
     if date_signature > timezone.localdate():
         raise RegleMetier("La date de signature ne peut pas être dans le futur.")
     contrat.statut, contrat.date_signature = StatutContrat.SIGNE, date_signature
-    save_versioned(contrat, version=version, fields=["statut", "date_signature"])
+    contrat.save(update_fields=["statut", "date_signature"])
     _contrat_event(contrat, f"signé le {date_signature:%d/%m/%Y}", auteur, structure)
     carnet_refresh_dates(contrat.carnet)
     return contrat
 
 
-def _end(contrat, version):
+def _end(contrat):
     contrat.statut, contrat.termine_le = StatutContrat.TERMINE, timezone.localdate()
-    save_versioned(contrat, version=version, fields=["statut", "termine_le"])
+    contrat.save(update_fields=["statut", "termine_le"])
 
 
 @transaction.atomic
 def contrat_terminate(*, contrat, version, auteur, structure) -> Contrat:
-    current = _lock(contrat, version)
-    _check(current, TERMINER)
-    _end(contrat, version)
+    save_versioned(contrat, version=version)
+    _check(contrat, TERMINER)
+    _end(contrat)
     _contrat_event(contrat, f"terminé le {contrat.termine_le:%d/%m/%Y}", auteur, structure)
     carnet_refresh_dates(contrat.carnet)
     return contrat
@@ -210,14 +205,11 @@ def contrat_terminate(*, contrat, version, auteur, structure) -> Contrat:
 @transaction.atomic
 def contrat_renew(*, contrat, data, objectifs, version, auteur, structure) -> Contrat:
     """A new draft version following `contrat`; a signed `contrat` ends today (a terminated one stays as is)."""
-    current = _lock(contrat, version)
-    _check(current, RENOUVELER)
-    if current.statut == StatutContrat.SIGNE:
-        _end(contrat, version)
-    else:
-        # Claim the row all the same, so that a concurrent renewal of the same version fails.
-        Contrat.objects.filter(pk=contrat.pk).update(version=F("version") + 1)
-        contrat.version = version + 1
+    # The claim also makes a concurrent renewal of the same version fail, whatever the status.
+    save_versioned(contrat, version=version)
+    _check(contrat, RENOUVELER)
+    if contrat.statut == StatutContrat.SIGNE:
+        _end(contrat)
     _contrat_event(contrat, "renouvelé : la version précédente prend fin", auteur, structure)
     return contrat_create(
         carnet=contrat.carnet, data=data, objectifs=objectifs, auteur=auteur, structure=structure, precedent=contrat

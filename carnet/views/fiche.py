@@ -22,6 +22,7 @@ from carnet.perms import can_create_beneficiaire, can_edit_carnet, can_view_carn
 from spie.audit import log_access
 from spie.decorators import require_membership
 from spie.models import Action, Role
+from spie.versioning import VersionConflict
 
 # The columns of the summary (see `carnet_detail`).
 MEMBER_COLUMNS = (
@@ -125,7 +126,7 @@ def beneficiaire_modifier(request, carnet):
                 auteur=request.user,
                 structure=request.structure,
             )
-        except services.ConflitDeVersion:
+        except VersionConflict:
             form.add_error(None, form.conflict_message)
         except services.RegleMetier as error:
             form.add_error("nir", str(error))

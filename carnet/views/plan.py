@@ -23,6 +23,7 @@ from carnet.models import Action, AxeDeTravail, Objectif
 from carnet.navigation import carnet_context
 from carnet.perms import can_edit_carnet, can_read_sensitive_themes, can_view_carnet
 from carnet.services.plan import ACTION_FIELDS
+from spie.versioning import VersionConflict
 
 
 def plan_url(carnet, anchor=""):
@@ -160,7 +161,7 @@ def objectif_modifier(request, carnet, objectif_uid):
                     auteur=request.user,
                     structure=request.structure,
                 )
-            except services.ConflitDeVersion:
+            except VersionConflict:
                 version_actuelle = show_conflict(form, objectif, OBJECTIF_FIELDS)
             else:
                 messages.success(request, "L'objectif est mis à jour.")
@@ -209,7 +210,7 @@ def action_modifier(request, carnet, action_uid):
                     auteur=request.user,
                     structure=request.structure,
                 )
-            except services.ConflitDeVersion:
+            except VersionConflict:
                 version_actuelle = show_conflict(form, action, ACTION_FIELDS)
             else:
                 messages.success(request, "L'action est mise à jour.")

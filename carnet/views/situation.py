@@ -14,6 +14,7 @@ from carnet.forms_situation import ProjetForm, SituationAjoutForm, SituationFinF
 from carnet.models import ProjetProfessionnel, Situation, SituationConstatee, Theme
 from carnet.navigation import carnet_context
 from carnet.perms import can_edit_carnet, can_read_sensitive_themes, can_view_carnet
+from spie.versioning import VersionConflict
 
 
 def _themes(request, carnet):
@@ -131,7 +132,7 @@ def projet_modifier(request, carnet, projet_uid):
                 auteur=request.user,
                 structure=request.structure,
             )
-        except services.ConflitDeVersion:
+        except VersionConflict:
             # Another save landed between validation and the UPDATE: same treatment as a stale form.
             form.conflict = True
             form.carry_current_version(ProjetProfessionnel.objects.values_list("version", flat=True).get(pk=projet.pk))

@@ -23,10 +23,11 @@ from carnet.forms_plan import (
 )
 from carnet.models import Contrat, MembreGroupe, RendezVous, Sortie
 from carnet.navigation import carnet_context
-from carnet.pdf import render_pdf
 from carnet.perms import can_edit_carnet, can_read_sensitive_themes, can_view_carnet
 from carnet.services.suivi import CONTRAT_FIELDS, MODIFIER, REFUS, RENOUVELER, SIGNER, TERMINER
 from carnet.views.plan import show_conflict
+from spie.pdf import render_pdf
+from spie.versioning import VersionConflict
 
 # --- Rendez-vous ----------------------------------------------------------------------------
 
@@ -85,7 +86,7 @@ def rendez_vous_modifier(request, carnet, rdv_uid):
                     auteur=request.user,
                     structure=request.structure,
                 )
-            except services.ConflitDeVersion:
+            except VersionConflict:
                 version_actuelle = show_conflict(form, rdv, ["date_heure", *RDV_MODIFIABLE])
             else:
                 messages.success(request, "Le rendez-vous est mis à jour.")
@@ -185,7 +186,7 @@ def contrat_detail(request, carnet, contrat_uid):
                     auteur=request.user,
                     structure=request.structure,
                 )
-            except services.ConflitDeVersion:
+            except VersionConflict:
                 version_actuelle = show_conflict(form, contrat, CONTRAT_FIELDS)
             except services.RegleMetier as error:
                 messages.error(request, str(error))
@@ -225,7 +226,7 @@ def _transition(request, carnet, contrat_uid, form_class, call, succes):
     else:
         try:
             call(contrat, form.cleaned_data)
-        except services.ConflitDeVersion:
+        except VersionConflict:
             messages.error(
                 request, "Le contrat a été modifié entre-temps par quelqu'un d'autre : relisez-le puis recommencez."
             )
@@ -286,7 +287,7 @@ def contrat_renouveler(request, carnet, contrat_uid):
                 auteur=request.user,
                 structure=request.structure,
             )
-        except services.ConflitDeVersion:
+        except VersionConflict:
             version_actuelle = show_conflict(form, precedent, CONTRAT_FIELDS + ["statut"])
         except services.RegleMetier as error:
             form.add_error(None, str(error))

@@ -1,7 +1,6 @@
 """Writes of the offer, one module per subject; import from here. Functions are keyword-only."""
 
 from offre.services.catalogue import (
-    ConflitDeVersion,
     RegleMetier,
     scores_refresh,
     service_create,
@@ -23,7 +22,6 @@ from offre.services.prescriptions import (
 )
 
 __all__ = [
-    "ConflitDeVersion",
     "FichierInvalide",
     "RegleMetier",
     "import_create",

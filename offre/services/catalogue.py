@@ -5,7 +5,6 @@ Every service written here gets `date_maj` = today: a write through the platform
 """
 
 from django.db import transaction
-from django.db.models import F
 from django.urls import reverse
 from django.utils import timezone
 
@@ -14,21 +13,11 @@ from offre.schema import today
 from spie.audit import log_access
 from spie.models import Action, Membership, Structure
 from spie.notifications import notify
-
-
-class ConflitDeVersion(Exception):
-    """The row changed since the user read it; nothing was written."""
+from spie.versioning import save_versioned
 
 
 class RegleMetier(Exception):
     """A business rule refuses the write; the message is shown to the user as is."""
-
-
-def _claim(model, pk, version):
-    updated = model.objects.filter(pk=pk, version=version).update(version=F("version") + 1)
-    if not updated:
-        raise ConflitDeVersion()
-    return version + 1
 
 
 @transaction.atomic
@@ -53,9 +42,9 @@ def service_create(*, structure, data, auteur, publier=False) -> Service:
 
 @transaction.atomic
 def service_update(*, service, data, version, auteur, par_admin=False) -> Service:
-    """Raises `ConflitDeVersion` on a stale version. A suspended service edited by its structure goes back to
+    """Raises `VersionConflict` on a stale version. A suspended service edited by its structure goes back to
     moderation; a published one stays published (the admin moderates after the fact)."""
-    service.version = _claim(Service, service.pk, version)
+    save_versioned(service, version=version)
     for name, value in data.items():
         setattr(service, name, value)
     service.date_maj = today()
@@ -117,7 +106,7 @@ def session_create(*, service, data) -> SessionService:
 @transaction.atomic
 def session_update(*, session, data, version) -> SessionService:
     _check_session(data)
-    session.version = _claim(SessionService, session.pk, version)
+    save_versioned(session, version=version)
     for name, value in data.items():
         setattr(session, name, value)
     session.save(update_fields=[*data, "updated_at"])
@@ -137,7 +126,7 @@ def session_delete(*, session):
 @transaction.atomic
 def structure_fiche_update(*, structure, data, version, request) -> Structure:
     """The structure's data·inclusion fields (its public card); logged like every change of a structure."""
-    structure.version = _claim(Structure, structure.pk, version)
+    save_versioned(structure, version=version)
     for name, value in data.items():
         setattr(structure, name, value)
     structure.save(update_fields=[*data, "updated_at", "version"])

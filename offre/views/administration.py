@@ -1,7 +1,5 @@
 """The département admin's pages of the catalogue: moderation, quality, imports, export."""
 
-import csv
-import io
 import json
 
 from django.contrib import messages
@@ -20,6 +18,7 @@ from offre.services.lecture import LIBELLES
 from spie.audit import log_access
 from spie.decorators import require_perm
 from spie.models import Action
+from spie.spreadsheet import csv_bytes
 
 admin_required = require_perm(can_moderate_catalogue)
 PAR_PAGE = 25
@@ -151,11 +150,7 @@ def import_statut(request, row):
 @require_perm(can_moderate_catalogue, model=ImportCatalogue)
 @require_safe
 def import_rapport(request, row):
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, delimiter=";")
-    for line in services.report_rows(row):
-        writer.writerow(line)
-    response = HttpResponse("\ufeff" + buffer.getvalue(), content_type="text/csv; charset=utf-8")
+    response = HttpResponse(csv_bytes(services.report_rows(row)), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="rapport-import-{row.created_at:%Y%m%d-%H%M}.csv"'
     return response
 
@@ -176,19 +171,16 @@ def export_records(kind):
     return schema.STRUCTURE_FIELDS, [schema.export_structure(s) for s in structures_exportees()]
 
 
-def records_to_csv(fields, records):
-    """CSV with the schema's fields as columns; lists joined with commas (codes never contain one)."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    writer.writerow(fields)
-    for record in records:
-        writer.writerow(
-            [
-                ",".join(value) if isinstance(value, list) else ("" if value is None else value)
-                for value in (record[name] for name in fields)
-            ]
-        )
-    return buffer.getvalue()
+def records_to_csv(fields, records) -> bytes:
+    """CSV with the schema's fields as columns; lists joined with commas (codes never contain one).
+
+    The file of the data·inclusion schema (commas, UTF-8 without BOM) is an exchange file read by programs, the
+    platform's own import among them: its values must come back exactly as written, so no formula guard."""
+    lignes = (
+        [",".join(value) if isinstance(value, list) else value for value in (record[name] for name in fields)]
+        for record in records
+    )
+    return csv_bytes([fields, *lignes], delimiter=",", encoding="utf-8", formula_guard=False)
 
 
 @admin_required

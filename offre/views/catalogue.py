@@ -13,6 +13,7 @@ from offre.models import Service
 from offre.perms import can_edit_service, can_edit_structure_fiche, can_manage_catalogue
 from spie.decorators import require_perm
 from spie.models import Role, Structure
+from spie.versioning import VersionConflict
 
 PAR_PAGE = 25
 
@@ -81,7 +82,7 @@ def service_modifier(request, service):
                 auteur=request.user,
                 par_admin=_est_admin(request),
             )
-        except services.ConflitDeVersion:
+        except VersionConflict:
             form.conflict = True
             form.carry_current_version(Service.objects.get(pk=service.pk).version)
             form.add_error(None, form.conflict_message)
@@ -119,7 +120,7 @@ def session_modifier(request, service, session_uid):
     if request.method == "POST" and form.is_valid():
         try:
             services.session_update(session=session, data=form.session_data(), version=form.cleaned_data["version"])
-        except services.ConflitDeVersion:
+        except VersionConflict:
             form.carry_current_version(type(session).objects.get(pk=session.pk).version)
             form.add_error(None, form.conflict_message)
         except services.RegleMetier as exc:
@@ -151,7 +152,7 @@ def structure_fiche(request, structure):
             services.structure_fiche_update(
                 structure=structure, data=form.fiche_data(), version=form.cleaned_data["version"], request=request
             )
-        except services.ConflitDeVersion:
+        except VersionConflict:
             form.carry_current_version(Structure.objects.get(pk=structure.pk).version)
             form.add_error(None, form.conflict_message)
         else:

@@ -4,6 +4,7 @@ Every list costs the same few queries whatever the number of results: one query 
 and the total (`count(*) OVER ()`), one for the open sessions of the services shown.
 """
 
+from django.core.paginator import Page, Paginator
 from django.http import JsonResponse
 from django.shortcuts import render
 from django.urls import reverse
@@ -66,19 +67,14 @@ def attach_sessions(services):
 def search_context(request, form):
     context = {"form": form, "services": None}
     if form.is_bound and form.is_valid():
-        services, total, plafonne, page = rechercher(form)
-        params = request.GET.copy()
-        params.pop("page", None)
+        services, total, plafonne, numero = rechercher(form)
         context.update(
             services=services,
             total=total,
             plafonne=plafonne,
             plafond=PLAFOND,
-            page=page,
-            page_precedente=page - 1 if page > 1 else None,
-            page_suivante=page + 1 if page * PAR_PAGE < total else None,
-            pages=(total + PAR_PAGE - 1) // PAR_PAGE,
-            params=params.urlencode(),
+            # The search pages itself (ranked SQL with a cap): a Page over the count feeds the site's pagination.
+            page=Page(services, numero, Paginator(range(total), PAR_PAGE)),
             commune=form.commune_trouvee,
         )
     return context

@@ -1,15 +1,16 @@
 """The diagnostic interview: a draft saved step by step, then finished as a new, dated, authored version."""
 
 from django.db import transaction
-from django.db.models import F, Max
+from django.db.models import Max
 from django.utils import timezone
 
 from carnet.models import Carnet, ProjetProfessionnel
-from carnet.services import ConflitDeVersion, RegleMetier, projet_add, situation_add
+from carnet.services import RegleMetier, projet_add, situation_add
 from orientation import diagnostic as steps
 from orientation import workflow
 from orientation.models import Diagnostic, StatutDiagnostic, StatutDossier
 from orientation.services.base import evenement, lock
+from spie.versioning import save_versioned
 
 
 @transaction.atomic
@@ -52,17 +53,13 @@ def diagnostic_restart(*, dossier, auteur) -> Diagnostic:
 @transaction.atomic
 def diagnostic_save_step(*, diagnostic, etape, valeurs, version) -> Diagnostic:
     """Save one step into the draft: UPDATE … WHERE version = <version read>, so that a concurrent save is
-    never silently overwritten (`ConflitDeVersion`); a finished diagnostic is never changed."""
+    never silently overwritten (`VersionConflict`); a finished diagnostic is never changed."""
     current = lock(diagnostic)
     if current.statut != StatutDiagnostic.BROUILLON:
         raise RegleMetier("Ce diagnostic est terminé : il ne se modifie plus. Commencez-en un nouveau si besoin.")
-    if current.version != version:
-        raise ConflitDeVersion()
-    data = steps.merge(current.data, etape, valeurs)
-    Diagnostic.objects.filter(pk=current.pk, version=version).update(
-        data=data, version=F("version") + 1, updated_at=timezone.now()
-    )
-    diagnostic.data, diagnostic.version = data, version + 1
+    current.data, current.updated_at = steps.merge(current.data, etape, valeurs), timezone.now()
+    save_versioned(current, version=version, fields=["data", "updated_at"])
+    diagnostic.data, diagnostic.version = current.data, current.version
     return diagnostic
 
 
@@ -73,19 +70,11 @@ def diagnostic_finish(*, diagnostic, version, auteur, structure) -> Diagnostic:
     current = lock(diagnostic)
     if current.statut != StatutDiagnostic.BROUILLON:
         raise RegleMetier("Ce diagnostic est déjà terminé.")
-    if current.version != version:
-        raise ConflitDeVersion()
-    now = timezone.now()
+    current.statut, current.auteur, current.structure = StatutDiagnostic.TERMINE, auteur, structure
+    current.termine_le = current.updated_at = timezone.now()
+    save_versioned(current, version=version, fields=["statut", "auteur", "structure", "termine_le", "updated_at"])
     if current.dossier_id:
         workflow.transition(current.dossier, workflow.TERMINER_DIAGNOSTIC)
-    Diagnostic.objects.filter(pk=current.pk).update(
-        statut=StatutDiagnostic.TERMINE,
-        auteur=auteur,
-        structure=structure,
-        termine_le=now,
-        updated_at=now,
-        version=F("version") + 1,
-    )
     diagnostic.refresh_from_db()
     carnet = diagnostic.carnet
     # Every theme, sensitive ones included: the author saw them all, and situation_add records sensitive

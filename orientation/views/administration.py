@@ -1,7 +1,6 @@
 """The département admin's pages: orientation programmes (dispositifs) and the chargés' sectors."""
 
 from django.contrib import messages
-from django.db.models import F
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
@@ -12,6 +11,7 @@ from spie.audit import log_access
 from spie.decorators import require_perm
 from spie.forms import VersionedFormMixin
 from spie.models import Action
+from spie.versioning import VersionConflict, save_versioned
 
 admin_required = require_perm(can_administer_orientation)
 
@@ -41,10 +41,9 @@ def _dispositif_form(request, dispositif):
             form.save()
         else:
             fields = ["nom", "type_orientation", "description", "actif"]
-            updated = Dispositif.objects.filter(pk=dispositif.pk, version=form.cleaned_data["version"]).update(
-                version=F("version") + 1, **{name: form.cleaned_data[name] for name in fields}
-            )
-            if not updated:
+            try:
+                save_versioned(form.instance, version=form.cleaned_data["version"], fields=fields)
+            except VersionConflict:
                 form.add_error(None, VersionedFormMixin.conflict_message)
         if not form.errors:
             log_access(

@@ -6,7 +6,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
 from carnet.models import StatutRendezVous
-from carnet.services import ConflitDeVersion, RegleMetier
+from carnet.services import RegleMetier
 from orientation import diagnostic as steps
 from orientation import services, workflow
 from orientation.documents import convocation_pdf
@@ -21,6 +21,7 @@ from orientation.perms import (
 )
 from orientation.views import log_download, log_read, refused
 from spie.decorators import require_perm
+from spie.versioning import VersionConflict
 
 # --- Convocation ----------------------------------------------------------------------------
 
@@ -187,7 +188,7 @@ def _post_step(request, diagnostic, liste, current, form):
             services.diagnostic_save_step(
                 diagnostic=diagnostic, etape=current, valeurs=form.valeurs(), version=version
             )
-    except ConflitDeVersion:
+    except VersionConflict:
         _conflict(form, diagnostic)
         return None
     except RegleMetier as error:

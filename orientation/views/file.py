@@ -64,10 +64,7 @@ def file(request):
         queryset = queryset.filter(date_reference__lt=limite)
     page = Paginator(queryset, PAGE_SIZE).get_page(request.GET.get("page"))
     rows = decorer(list(page.object_list), departement)
-    params = request.GET.copy()
-    params.pop("page", None)
     context = {
-        "params": params.urlencode(),
         "form": form,
         "page": page,
         "rows": rows,

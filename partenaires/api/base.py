@@ -4,18 +4,14 @@ The tenant scope is entered by `partenaires.middleware.PartnerTokenMiddleware` f
 of the views are the ordinary scoped managers: another département's object is a 404.
 """
 
-import hashlib
-import json
-
-from django.db import transaction
 from drf_spectacular.utils import OpenApiParameter
 from rest_framework import exceptions, permissions, status
 from rest_framework.authentication import BaseAuthentication
-from rest_framework.response import Response
 from rest_framework.throttling import SimpleRateThrottle
 
 from partenaires.auth import TokenProblem
 from partenaires.models import CleIdempotence
+from spie.idempotency import idempotent_create
 
 TOKEN_MESSAGES = {
     TokenProblem.MISSING: "Authentification requise : envoyez « Authorization: Bearer <jeton> ».",
@@ -136,37 +132,11 @@ class PartnerAPIMixin:
 
     # --- Idempotency-Key (safe retries) -----------------------------------------------------
 
-    def idempotent_create(self, request, create):
-        """Run `create()` (returning a Response) once per Idempotency-Key and request body."""
-        key = request.headers.get("Idempotency-Key")
-        if not key:
-            return create()
-        if len(key) > 100:
-            raise exceptions.ValidationError({"Idempotency-Key": "100 caractères au plus."})
-        fingerprint = hashlib.sha256(
-            json.dumps(request.data, sort_keys=True, default=str).encode() + request.path.encode()
-        ).hexdigest()
-        with transaction.atomic():
-            previous = CleIdempotence.objects.select_for_update().filter(jeton=request.auth, cle=key).first()
-            if previous is not None:
-                if previous.empreinte_requete != fingerprint:
-                    raise IdempotencyMismatch()
-                response = Response(previous.reponse, status=previous.statut)
-                for name, value in previous.entetes.items():
-                    response[name] = value
-                response["Idempotent-Replayed"] = "true"
-                return response
-            response = create()
-            if response.status_code < 500:
-                CleIdempotence.objects.create(
-                    jeton=request.auth,
-                    cle=key,
-                    empreinte_requete=fingerprint,
-                    statut=response.status_code,
-                    reponse=json.loads(json.dumps(response.data, default=str)),
-                    entetes={k: response[k] for k in ("ETag", "Location") if k in response},
-                )
-            return response
+    def idempotent_create(self, request, create, *, fingerprint=None):
+        """Run `create()` (returning a Response) once per Idempotency-Key of the token (`spie.idempotency`)."""
+        return idempotent_create(
+            request, create, records=CleIdempotence, owner={"jeton": request.auth}, fingerprint=fingerprint
+        )
 
 
 class PreconditionRequired(exceptions.APIException):
@@ -179,9 +149,3 @@ class PreconditionFailed(exceptions.APIException):
     status_code = status.HTTP_412_PRECONDITION_FAILED
     default_detail = "La ressource a changé depuis votre lecture : relisez-la avant de la modifier."
     default_code = "precondition_failed"
-
-
-class IdempotencyMismatch(exceptions.APIException):
-    status_code = status.HTTP_422_UNPROCESSABLE_ENTITY
-    default_detail = "Cette clé d'idempotence a déjà servi pour une autre requête."
-    default_code = "idempotency_key_reused"

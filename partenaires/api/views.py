@@ -23,6 +23,7 @@ from partenaires.api.serializers import (
 from partenaires.models import Scope
 from spie.audit import log_access, log_access_many
 from spie.models import Action, Canal, Membership
+from spie.versioning import VersionConflict
 
 PROBLEM = OpenApiResponse(description="Erreur au format application/problem+json (RFC 9457).")
 ERRORS = {401: PROBLEM, 403: PROBLEM, 404: PROBLEM, 429: PROBLEM}
@@ -221,7 +222,7 @@ class BeneficiaireDetail(PartnerAPIMixin, generics.GenericAPIView):
             carnet_services.beneficiaire_update(
                 beneficiaire=beneficiaire, data=data, version=beneficiaire.version, nir=nir or None
             )
-        except carnet_services.ConflitDeVersion as error:
+        except VersionConflict as error:
             raise PreconditionFailed() from error
         except carnet_services.RegleMetier as error:
             raise Conflict(str(error)) from error
@@ -359,6 +360,6 @@ class RendezVousDetail(PartnerAPIMixin, generics.GenericAPIView):
             carnet_services.rendez_vous_update(
                 rendez_vous=rdv, data=data, version=rdv.version, auteur=None, structure=request.auth.structure
             )
-        except carnet_services.ConflitDeVersion as error:
+        except VersionConflict as error:
             raise PreconditionFailed() from error
         return self.with_etag(Response(RendezVousSerializer(rdv).data), rdv)

@@ -1,9 +1,7 @@
 """Partner API v1: deposit of the CAF/MSA flux and follow-up of its processing (scope `imports:write`)."""
 
 import hashlib
-import json
 
-from django.db import transaction
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_field
@@ -11,10 +9,10 @@ from rest_framework import exceptions, generics, serializers, status
 from rest_framework.parsers import MultiPartParser
 from rest_framework.response import Response
 
-from partenaires.api.base import IDEMPOTENCY_KEY, IdempotencyMismatch, PartnerAPIMixin
+from partenaires.api.base import IDEMPOTENCY_KEY, PartnerAPIMixin
 from partenaires.flux.lecture import FluxRefuse
 from partenaires.flux.services import flux_deposer
-from partenaires.models import CleIdempotence, ImportFlux, Scope, StatutTraitement
+from partenaires.models import ImportFlux, Scope, StatutTraitement
 from spie.audit import log_access
 from spie.models import Action, Canal
 
@@ -129,7 +127,10 @@ class FluxCafDepot(PartnerAPIMixin, generics.GenericAPIView):
     def post(self, request):
         fichier = request.data.get("fichier")
         digest = _file_digest(fichier) if hasattr(fichier, "chunks") else ""
-        return self._idempotent(request, digest, lambda: self._deposit(request))
+        # A multipart body is not JSON: the file's content makes the fingerprint (two different files under the
+        # same name must not replay the same answer).
+        fingerprint = hashlib.sha256(f"{request.path}|{digest}".encode()).hexdigest()
+        return self.idempotent_create(request, lambda: self._deposit(request), fingerprint=fingerprint)
 
     def _deposit(self, request):
         serializer = FluxDepotSerializer(data=request.data)
@@ -155,36 +156,6 @@ class FluxCafDepot(PartnerAPIMixin, generics.GenericAPIView):
         response = Response(data, status=status.HTTP_202_ACCEPTED)
         response["Location"] = data["url_statut"]
         return response
-
-    def _idempotent(self, request, digest, create):
-        """`PartnerAPIMixin.idempotent_create`, with the file's content in the fingerprint (a multipart body
-        is not JSON: two different files under the same name must not replay the same answer)."""
-        key = request.headers.get("Idempotency-Key")
-        if not key:
-            return create()
-        if len(key) > 100:
-            raise exceptions.ValidationError({"Idempotency-Key": "100 caractères au plus."})
-        fingerprint = hashlib.sha256(f"{request.path}|{digest}".encode()).hexdigest()
-        with transaction.atomic():
-            previous = CleIdempotence.objects.select_for_update().filter(jeton=request.auth, cle=key).first()
-            if previous is not None:
-                if previous.empreinte_requete != fingerprint:
-                    raise IdempotencyMismatch()
-                response = Response(previous.reponse, status=previous.statut)
-                for name, value in previous.entetes.items():
-                    response[name] = value
-                response["Idempotent-Replayed"] = "true"
-                return response
-            response = create()
-            CleIdempotence.objects.create(
-                jeton=request.auth,
-                cle=key,
-                empreinte_requete=fingerprint,
-                statut=response.status_code,
-                reponse=json.loads(json.dumps(response.data, default=str)),
-                entetes={k: response[k] for k in ("Location",) if k in response},
-            )
-            return response
 
 
 def _file_digest(fichier):

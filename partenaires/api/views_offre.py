@@ -40,6 +40,7 @@ from partenaires.api.docs import (
 from partenaires.api.pagination import CursorPaginationSPIE
 from partenaires.models import Scope
 from spie.models import Commune
+from spie.versioning import VersionConflict
 
 logger = logging.getLogger(__name__)
 
@@ -337,7 +338,7 @@ class ServiceDetail(PartnerAPIMixin, generics.GenericAPIView):
         values = _valeurs(request.data, source=service.source, di_id=service.di_id, structure=service.structure)
         try:
             services.service_update(service=service, data=values, version=service.version, auteur=None)
-        except services.ConflitDeVersion as error:
+        except VersionConflict as error:
             raise PreconditionFailed() from error
         return self.with_etag(Response(schema.export_service(service)), service)
 

@@ -11,8 +11,6 @@ pass 2 applies them by batches of LOT, one transaction per batch, the row's coun
 (the progress bar and the heartbeat).
 """
 
-import csv
-import io
 from contextlib import contextmanager
 from datetime import timedelta
 
@@ -24,6 +22,7 @@ from carnet.search import merge_pending_entries
 from partenaires.flux.integration import Communes, Integration, preparer
 from partenaires.flux.lecture import FluxRefuse, controler, lire_foyers, verifier_entete
 from partenaires.models import CanalDepot, ImportFlux, StatutTraitement
+from spie.spreadsheet import csv_bytes
 
 LOT = 1000
 HEARTBEAT_LOST = timedelta(minutes=10)
@@ -227,15 +226,5 @@ RAPPORT_COLONNES = ["position du foyer", "ligne", "matricule", "motif du rejet"]
 
 def rapport_csv(row) -> bytes:
     """The rejections as CSV for a spreadsheet (UTF-8 with BOM, semicolons); never a NIR nor a name."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, delimiter=";", lineterminator="\r\n")
-    writer.writerow(RAPPORT_COLONNES)
-    for rejet in row.rejets:
-        writer.writerow([cellule_sure(rejet.get(key)) for key in ("position", "ligne", "matricule", "motif")])
-    return buffer.getvalue().encode("utf-8-sig")
-
-
-def cellule_sure(value):
-    """A CSV cell that a spreadsheet will not run as a formula."""
-    text = "" if value is None else str(value)
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+    lignes = [[rejet.get(key) for key in ("position", "ligne", "matricule", "motif")] for rejet in row.rejets]
+    return csv_bytes([RAPPORT_COLONNES, *lignes])

@@ -7,8 +7,6 @@ services (`carnet.services.bulk`, as the flux), one timeline event per update, i
 its own e-mail, sent after the commit).
 """
 
-import csv
-import io
 from datetime import timedelta
 
 from django.db import transaction
@@ -18,7 +16,7 @@ from django.utils import timezone
 from carnet.models import Beneficiaire, TypeEvenement
 from carnet.search import merge_pending_entries
 from carnet.services.bulk import Modification, beneficiaire_apply, beneficiaires_create, beneficiaires_update
-from partenaires.flux.services import cellule_sure, verrou_imports
+from partenaires.flux.services import verrou_imports
 from partenaires.imports.analyse import CREATION, ERREUR, INCHANGEE, LIBELLES_STATUTS, MISE_A_JOUR, analyser
 from partenaires.imports.lecture import lire
 from partenaires.models import (
@@ -30,6 +28,7 @@ from partenaires.models import (
 )
 from spie.audit import log_access
 from spie.models import Action, Canal, Invitation
+from spie.spreadsheet import csv_bytes
 
 LOT = 500
 HEARTBEAT_LOST = timedelta(minutes=10)
@@ -235,14 +234,9 @@ RAPPORT_COLONNES = ["ligne", "résultat", "champ", "détail"]
 
 def rapport_csv(row) -> bytes:
     """Errors and changes, line by line (UTF-8 with BOM, semicolons); never a NIR."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, delimiter=";", lineterminator="\r\n")
-    writer.writerow(RAPPORT_COLONNES)
     source = row.rapport if row.fini and row.rapport.get("compteurs") else row.apercu
     lines = [(e["ligne"], LIBELLES_STATUTS[ERREUR], e["champ"], e["motif"]) for e in source.get("erreurs", [])]
     for entry in (row.rapport or {}).get("lignes", []):
         detail = ", ".join(LIBELLES_CHAMPS.get(name, name) for name in entry.get("changements", []))
         lines.append((entry["ligne"], LIBELLES_STATUTS[entry["statut"]], "", detail))
-    for line in sorted(lines, key=lambda item: item[0]):
-        writer.writerow([cellule_sure(value) for value in line])
-    return buffer.getvalue().encode("utf-8-sig")
+    return csv_bytes([RAPPORT_COLONNES, *sorted(lines, key=lambda item: item[0])])

@@ -16,6 +16,7 @@ from spie.decorators import require_perm
 from spie.forms import DepartementSettingsForm, InvitationForm, MembershipRoleForm, StructureForm, TerritoireForm
 from spie.models import AccessLog, Action, Invitation, Membership, Structure, Territoire, User
 from spie.perms import can_administer_departement, can_read_access_log
+from spie.versioning import VersionConflict
 
 admin_required = require_perm(can_administer_departement)
 
@@ -72,7 +73,7 @@ def _territoire_form(request, territoire):
     if request.method == "POST" and "enregistrer" in request.POST and form.is_valid():
         try:
             territoire = services.territoire_save(form=form, request=request)
-        except services.VersionConflict:
+        except VersionConflict:
             form.add_error(None, form.conflict_message)
         else:
             messages.success(request, f"Le territoire « {territoire.nom} » est enregistré.")
@@ -130,7 +131,7 @@ def _structure_form(request, structure):
     if request.method == "POST" and form.is_valid():
         try:
             structure = services.structure_save(form=form, request=request)
-        except services.VersionConflict:
+        except VersionConflict:
             form.add_error(None, form.conflict_message)
         else:
             messages.success(request, f"La structure « {structure.nom} » est enregistrée.")

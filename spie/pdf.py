@@ -1,4 +1,4 @@
-"""HTML → PDF with WeasyPrint, for documents handed to the person (contracts, orientation letters...).
+"""HTML → PDF with WeasyPrint, for every document of the platform (contracts, orientation letters, reports).
 
 The HTML is a Django template rendered server-side. WeasyPrint may only read local files under the
 static directory (stylesheets, logos) and `data:` URIs: a document never makes a network request,

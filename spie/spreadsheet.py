@@ -1,0 +1,51 @@
+"""CSV files for spreadsheets: the one writer of the platform, with the formula-injection guard.
+
+A spreadsheet runs a cell that starts with `=`, `+`, `-`, `@`, a tab or a carriage return as a formula
+(OWASP "CSV injection"): a name typed by a partner as `=HYPERLINK(...)` would act on the computer of the
+agent who opens the report. Such a text cell gets a leading apostrophe, which spreadsheets show as text.
+Numbers (and texts that are only a number, like `-1,5`) are left as they are: they cannot hold a formula.
+
+French spreadsheets expect semicolons and, for accents to show in Excel, UTF-8 with a byte order mark:
+those are the defaults. Lines end with CRLF (RFC 4180).
+"""
+
+import csv
+import io
+import re
+from collections.abc import Iterable
+from decimal import Decimal
+
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+_PLAIN_NUMBER = re.compile(r"-?\d+(?:[.,]\d+)?")
+
+
+def safe_cell(value):
+    """The value as a spreadsheet will take it as data: `None` is empty, a would-be formula is quoted."""
+    if value is None:
+        return ""
+    if isinstance(value, (int, float, Decimal)):
+        return value
+    text = str(value)
+    if text.startswith(FORMULA_STARTS) and not _PLAIN_NUMBER.fullmatch(text):
+        return "'" + text
+    return text
+
+
+def csv_text(rows: Iterable[Iterable], *, delimiter: str = ";", formula_guard: bool = True) -> str:
+    """The rows (the header first) as CSV text.
+
+    `formula_guard=False` is only for machine-readable exchange files whose values must round-trip exactly
+    (the data·inclusion export): they are not meant to be opened in a spreadsheet.
+    """
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, delimiter=delimiter, lineterminator="\r\n")
+    for row in rows:
+        writer.writerow([safe_cell(value) for value in row] if formula_guard else row)
+    return buffer.getvalue()
+
+
+def csv_bytes(
+    rows: Iterable[Iterable], *, delimiter: str = ";", encoding: str = "utf-8-sig", formula_guard: bool = True
+) -> bytes:
+    """`csv_text` encoded; by default UTF-8 with a byte order mark, as Excel needs to show accents."""
+    return csv_text(rows, delimiter=delimiter, formula_guard=formula_guard).encode(encoding)

@@ -11,7 +11,7 @@ import csv
 import io
 from datetime import timedelta
 
-from django.db import transaction
+from django.db import InterfaceError, OperationalError, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
@@ -19,7 +19,7 @@ from carnet.models import Beneficiaire, TypeEvenement
 from carnet.search import merge_pending_entries, name_trigrams, search_text
 from carnet.services import evenement_record
 from partenaires.flux.ecriture import creer_beneficiaires
-from partenaires.flux.services import cellule_sure, verrou_imports
+from partenaires.flux.services import cellule_sure, liberer, verrou_imports
 from partenaires.imports.analyse import CREATION, ERREUR, INCHANGEE, LIBELLES_STATUTS, MISE_A_JOUR, analyser
 from partenaires.imports.lecture import lire
 from partenaires.models import (
@@ -31,6 +31,7 @@ from partenaires.models import (
 )
 from spie.audit import log_access
 from spie.models import Action, Canal, Invitation
+from spie.outbox import enqueue
 
 LOT = 500
 HEARTBEAT_LOST = timedelta(minutes=10)
@@ -103,7 +104,7 @@ def tableur_valider(*, row) -> bool:
         etape=EtapeTableur.VALIDE, statut=StatutTraitement.EN_ATTENTE, updated_at=timezone.now()
     )
     if confirmed:
-        transaction.on_commit(lambda: traiter_import_tableur.delay(row.pk, row.departement_id))
+        enqueue(traiter_import_tableur, row.pk, row.departement_id)
     return bool(confirmed)
 
 
@@ -144,6 +145,9 @@ def tableur_run(*, import_id):
                         compteurs[key.get(ligne.statut, "rejetes")] += 1
                     compteurs["traites"] += len(batch)
                     ImportTableur.objects.filter(pk=row.pk).update(updated_at=timezone.now(), **compteurs)
+        except (OperationalError, InterfaceError):
+            liberer(ImportTableur, row.pk)  # the database went away: the task retries (partenaires.tasks)
+            raise
         except Exception:
             _finish(row, StatutTraitement.ECHEC, {"message": _interrupted(compteurs["traites"])})
             raise

@@ -44,7 +44,7 @@ def _publish(name, args, task_id) -> bool:
     try:
         current_app.send_task(name, args=args, task_id=task_id)
     except Exception as exc:  # the broker is down or times out: the sweep publishes again
-        logger.warning("Tâche %s non publiée (%s), reprise par le balayage.", name, type(exc).__name__)
+        logger.warning("Tâche %s non publiée (%s : %s), reprise par le balayage.", name, type(exc).__name__, exc)
         return False
     return True
 

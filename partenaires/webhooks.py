@@ -19,9 +19,8 @@ import hmac
 import json
 import time
 
-from django.db import transaction
-
 from carnet.perms import can_partner_read_carnet
+from spie.outbox import enqueue
 from spie.tenancy import departement_scope
 
 EVENTS = {
@@ -67,8 +66,8 @@ def emit(*, event, departement_id, payload_for, carnet=None, structure_ids=None)
     if deliveries:
         from partenaires.tasks_webhooks import livrer_webhook
 
-        ids = [d.pk for d in deliveries]
-        transaction.on_commit(lambda: [livrer_webhook.delay(pk) for pk in ids])
+        for delivery in deliveries:
+            enqueue(livrer_webhook, delivery.pk)
     return deliveries
 
 

@@ -17,3 +17,20 @@ def purger_invitations_expirees():
     limite = timezone.now() - timedelta(days=30)
     deleted, _ = Invitation.unscoped_objects.filter(accepted_at=None, expires_at__lt=limite).delete()
     return deleted
+
+
+@shared_task(acks_late=True)
+def republier_taches():
+    """Beat: publish again the outbox tasks never published (broker down at commit) or never started."""
+    from spie.outbox import republier
+
+    return republier()
+
+
+@shared_task(acks_late=True)
+def purger_sessions():
+    """Beat: sessions live in the database (they survive a Redis outage); expired rows are deleted daily."""
+    from django.contrib.sessions.models import Session
+
+    deleted, _ = Session.objects.filter(expire_date__lt=timezone.now()).delete()
+    return deleted

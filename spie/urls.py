@@ -62,3 +62,6 @@ urlpatterns = [
     path("comptes/", include("allauth.urls")),
     path("admin-nationale/", admin.site.urls),
 ]
+
+# A database or Redis outage answers a clean 503 page (spie/resilience.py), other errors the usual 500.
+handler500 = "spie.resilience.server_error"

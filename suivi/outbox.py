@@ -9,14 +9,13 @@ row `en_cours`, and the sweep sends it again after `RECUPERATION_APRES`.
 import logging
 import re
 from datetime import timedelta
-from functools import partial
 
 from django.conf import settings
 from django.core.mail import EmailMessage
-from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
+from spie.outbox import publish_after_commit
 from suivi import sms
 from suivi.models import Canal, Message, StatutMessage
 
@@ -43,7 +42,7 @@ def mettre_en_file(*, departement_id, canal, destinataire, corps, cle, sujet="")
     if created:
         from suivi.tasks import envoyer_message
 
-        transaction.on_commit(partial(envoyer_message.delay, departement_id, message.pk))
+        publish_after_commit(envoyer_message, departement_id, message.pk)
     return message, created
 
 

@@ -5,7 +5,6 @@ import datetime
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.db import transaction
 from django.db.models import Count, Q
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -14,6 +13,7 @@ from django.views.decorators.http import require_http_methods
 from spie.audit import log_access
 from spie.decorators import require_perm
 from spie.models import Action, Structure
+from spie.outbox import enqueue
 from spie.versioning import VersionConflict
 from suivi import services, sms
 from suivi.forms import EvaluationForm, PeriodeForm, PreferenceNotificationForm, ReglesRappelForm
@@ -41,7 +41,7 @@ def regles(request):
             messages.success(request, "Les règles de rappel et d'alerte sont enregistrées.")
             if "fenetre_indicateurs_jours" in champs:
                 departement_id = request.departement.pk
-                transaction.on_commit(lambda: recalculer_indicateurs.delay(departement_id))
+                enqueue(recalculer_indicateurs, departement_id)
                 messages.info(
                     request, "Les séries des indicateurs de délai sont recalculées avec la nouvelle fenêtre."
                 )

@@ -26,6 +26,7 @@ from offre.services.lecture import LIBELLES, STRUCTURE, FichierInvalide, read_fi
 from offre.zones import CODE_PAYS_FRANCE, FRANCE, normalise_code, unknown_codes
 from spie.models import Commune, Structure, TypeStructure
 from spie.notifications import notify
+from spie.outbox import enqueue
 from spie.text import normalise
 
 PROGRESS_EVERY = 20
@@ -89,7 +90,7 @@ def import_create(*, departement, format, fichiers, user) -> ImportCatalogue:
     if len(fichiers) > 1:
         row.fichier_2 = fichiers[1]
     row.save()
-    transaction.on_commit(lambda: importer_catalogue.delay(departement.pk, row.pk))
+    enqueue(importer_catalogue, departement.pk, row.pk)
     return row
 
 

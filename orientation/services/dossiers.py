@@ -12,6 +12,7 @@ from orientation import workflow
 from orientation.models import Convocation, DossierOrientation
 from orientation.queue import est_dans_la_file
 from orientation.services.base import evenement, lock, notifier, url
+from spie.outbox import enqueue
 
 
 @transaction.atomic
@@ -126,7 +127,7 @@ def convocation_create(*, dossier, data, envoyer_courriel, auteur, structure) ->
     if convocation.courriel_demande:
         from orientation.tasks import envoyer_convocation
 
-        transaction.on_commit(lambda: envoyer_convocation.delay(convocation.pk, dossier.departement_id))
+        enqueue(envoyer_convocation, convocation.pk, dossier.departement_id)
     return convocation
 
 

@@ -14,7 +14,7 @@ pass 2 applies them by batches of LOT, one transaction per batch, the row's coun
 from contextlib import contextmanager
 from datetime import timedelta
 
-from django.db import connection, transaction
+from django.db import InterfaceError, OperationalError, connection, transaction
 from django.db.models import Q
 from django.utils import timezone
 
@@ -22,6 +22,7 @@ from carnet.search import merge_pending_entries
 from partenaires.flux.integration import Communes, Integration, preparer
 from partenaires.flux.lecture import FluxRefuse, controler, lire_foyers, verifier_entete
 from partenaires.models import CanalDepot, ImportFlux, StatutTraitement
+from spie.outbox import enqueue
 from spie.spreadsheet import csv_bytes
 
 LOT = 1000
@@ -60,8 +61,83 @@ def flux_deposer(*, departement, fichier, depose_par=None, jeton=None) -> Import
         jeton=jeton,
     )
     row.save()
-    transaction.on_commit(lambda: traiter_flux.delay(row.pk, departement.pk))
+    enqueue(traiter_flux, row.pk, departement.pk)
     return row
+
+
+# A run lost with its worker is taken up again this many times by the sweep, then marked failed.
+MAX_REPRISES = 2
+MESSAGE_INTERROMPU = (
+    "Le traitement a été interrompu après {traites} foyers sur {total} (arrêt du serveur de tâches) et n'a pas pu "
+    "reprendre. Les foyers déjà traités sont enregistrés. Relancez le traitement depuis cette page : les personnes "
+    "déjà à jour ne seront pas réécrites."
+)
+
+
+def est_bloque(row, now=None) -> bool:
+    """En cours with a heartbeat older than HEARTBEAT_LOST: its worker was lost."""
+    now = now or timezone.now()
+    return row.statut == StatutTraitement.EN_COURS and row.updated_at < now - HEARTBEAT_LOST
+
+
+def peut_relancer(row) -> bool:
+    return row.statut == StatutTraitement.ECHEC or est_bloque(row)
+
+
+def traitement_relancer(*, row, task) -> bool:
+    """Put a failed or lost run (flux or spreadsheet import) back in the queue; False when it is no longer so.
+
+    The conditional UPDATE keeps a run that came back to life (fresh heartbeat) or finished from being restarted.
+    """
+    now = timezone.now()
+    relance = (
+        type(row)
+        .objects.filter(pk=row.pk)
+        .filter(
+            Q(statut=StatutTraitement.ECHEC) | Q(statut=StatutTraitement.EN_COURS, updated_at__lt=now - HEARTBEAT_LOST)
+        )
+        .update(statut=StatutTraitement.EN_ATTENTE, finished_at=None, rapport={}, updated_at=now)
+    )
+    if relance:
+        enqueue(task, row.pk, row.departement_id)
+    return bool(relance)
+
+
+def traitements_reprendre(model, task, *, max_reprises=MAX_REPRISES) -> tuple[int, int]:
+    """The sweep (in a département's scope): runs lost with their worker are taken up again (the task's claim
+    takes over a run whose heartbeat stopped), at most `max_reprises` times, then marked failed with a clear
+    message. Returns (taken up, failed)."""
+    now = timezone.now()
+    reprises, echecs = 0, 0
+    perdus = model.objects.filter(statut=StatutTraitement.EN_COURS, updated_at__lt=now - HEARTBEAT_LOST)
+    for row in perdus.only("pk", "departement_id", "rapport", "traites", "total"):
+        deja = (row.rapport or {}).get("reprises", 0)
+        if deja < max_reprises:
+            # The heartbeat is not touched: the task's claim must still see the run as lost.
+            model.objects.filter(pk=row.pk).update(rapport={**(row.rapport or {}), "reprises": deja + 1})
+            enqueue(task, row.pk, row.departement_id)
+            reprises += 1
+        else:
+            message = MESSAGE_INTERROMPU.format(traites=row.traites, total=row.total or "?")
+            model.objects.filter(pk=row.pk, statut=StatutTraitement.EN_COURS).update(
+                statut=StatutTraitement.ECHEC,
+                finished_at=now,
+                updated_at=now,
+                rapport={**(row.rapport or {}), "message": message},
+            )
+            echecs += 1
+    return reprises, echecs
+
+
+def liberer(model, import_id):
+    """After a database error (PostgreSQL restarting): give the claim back so that the task's retry takes the run
+    at once. Best effort: when the database is still away, the heartbeat ages and the run is taken over later."""
+    try:
+        model.objects.filter(pk=import_id, statut=StatutTraitement.EN_COURS).update(
+            statut=StatutTraitement.EN_ATTENTE, updated_at=timezone.now()
+        )
+    except (OperationalError, InterfaceError):
+        pass
 
 
 def _claim(import_id):
@@ -131,6 +207,11 @@ def flux_run(*, import_id):
                     batch = []
             if batch:
                 _apply(row, integration, batch)
+        except (OperationalError, InterfaceError):
+            # The database went away (restart, failover): nothing half-written (one transaction per batch); the
+            # task retries with backoff (partenaires.tasks) and the run continues where the commits stopped.
+            liberer(ImportFlux, row.pk)
+            raise
         except (FluxRefuse, FileNotFoundError) as exc:
             message = str(exc) if isinstance(exc, FluxRefuse) else "Le fichier déposé est introuvable."
             _finish(row, StatutTraitement.ECHEC, _rapport(integration, avertissements, message=message))

@@ -4,10 +4,11 @@ from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
+from django.views.decorators.http import require_POST
 
 from partenaires.flux.forms import FluxDepotForm
 from partenaires.flux.lecture import FluxRefuse
-from partenaires.flux.services import flux_deposer, rapport_csv
+from partenaires.flux.services import est_bloque, flux_deposer, peut_relancer, rapport_csv, traitement_relancer
 from partenaires.models import ImportFlux
 from spie.audit import log_access
 from spie.decorators import require_perm
@@ -59,6 +60,11 @@ def texte_avancement(run, unite="foyer"):
     if run.statut == "en_attente":
         return "En attente de traitement."
     if run.statut == "en_cours":
+        if est_bloque(run):
+            return (
+                "Le traitement ne progresse plus : son serveur de tâches s'est arrêté. Il reprendra de lui-même ; "
+                "vous pouvez aussi le relancer."
+            )
         if not run.total:
             return "Contrôle du fichier en cours."
         return f"Traitement en cours : {run.traites} {unite}s sur {run.total} ({run.pourcentage} %)."
@@ -78,8 +84,23 @@ def flux_detail(request, run):
             "texte": texte_avancement(run),
             "rejets": rejets[:MAX_REJETS_AFFICHES],
             "nb_rejets_detailles": len(rejets),
+            "relancable": peut_relancer(run),
         },
     )
+
+
+@require_perm(can_administer_departement, model=ImportFlux)
+@require_POST
+def flux_relancer(request, run):
+    """Restart a failed run, or one lost with its worker (still "en cours", heartbeat stopped)."""
+    from partenaires.tasks import traiter_flux
+
+    if traitement_relancer(row=run, task=traiter_flux):
+        log_access(request=request, action=Action.MODIFICATION, obj=run, details={"relance": True})
+        messages.success(request, "Le traitement est relancé : les foyers déjà à jour ne seront pas réécrits.")
+    else:
+        messages.info(request, "Ce traitement n'est pas à relancer : il est terminé ou progresse encore.")
+    return redirect("partenaires:flux_detail", uid=run.uid)
 
 
 @require_perm(can_administer_departement, model=ImportFlux)

@@ -9,14 +9,14 @@ its own e-mail, sent after the commit).
 
 from datetime import timedelta
 
-from django.db import transaction
+from django.db import InterfaceError, OperationalError, transaction
 from django.db.models import Q
 from django.utils import timezone
 
 from carnet.models import Beneficiaire, TypeEvenement
 from carnet.search import merge_pending_entries
 from carnet.services.bulk import Modification, beneficiaire_apply, beneficiaires_create, beneficiaires_update
-from partenaires.flux.services import verrou_imports
+from partenaires.flux.services import liberer, verrou_imports
 from partenaires.imports.analyse import CREATION, ERREUR, INCHANGEE, LIBELLES_STATUTS, MISE_A_JOUR, analyser
 from partenaires.imports.lecture import lire
 from partenaires.models import (
@@ -28,6 +28,7 @@ from partenaires.models import (
 )
 from spie.audit import log_access
 from spie.models import Action, Canal, Invitation
+from spie.outbox import enqueue
 from spie.spreadsheet import csv_bytes
 
 LOT = 500
@@ -101,7 +102,7 @@ def tableur_valider(*, row) -> bool:
         etape=EtapeTableur.VALIDE, statut=StatutTraitement.EN_ATTENTE, updated_at=timezone.now()
     )
     if confirmed:
-        transaction.on_commit(lambda: traiter_import_tableur.delay(row.pk, row.departement_id))
+        enqueue(traiter_import_tableur, row.pk, row.departement_id)
     return bool(confirmed)
 
 
@@ -142,6 +143,9 @@ def tableur_run(*, import_id):
                         compteurs[key.get(ligne.statut, "rejetes")] += 1
                     compteurs["traites"] += len(batch)
                     ImportTableur.objects.filter(pk=row.pk).update(updated_at=timezone.now(), **compteurs)
+        except (OperationalError, InterfaceError):
+            liberer(ImportTableur, row.pk)  # the database went away: the task retries (partenaires.tasks)
+            raise
         except Exception:
             _finish(row, StatutTraitement.ECHEC, {"message": _interrupted(compteurs["traites"])})
             raise

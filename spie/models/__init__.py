@@ -3,6 +3,7 @@ from spie.models.audit import AccessLog, Action, Canal
 from spie.models.geo import Commune, Epci, RefDepartement
 from spie.models.notifications import Notification
 from spie.models.organisation import Departement, Structure, Territoire, TypeStructure, validate_siret
+from spie.models.outbox import OutboxTask
 
 __all__ = [
     "ROLES_MFA_OBLIGATOIRE",
@@ -15,6 +16,7 @@ __all__ = [
     "Invitation",
     "Membership",
     "Notification",
+    "OutboxTask",
     "RefDepartement",
     "Role",
     "Structure",

@@ -34,6 +34,11 @@ def env_int(name, default):
     return default if value is None else int(value)
 
 
+def env_float(name, default):
+    value = env(name)
+    return default if value is None else float(value)
+
+
 def env_list(name, default=""):
     return [item.strip() for item in (env(name) or default).split(",") if item.strip()]
 
@@ -80,6 +85,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "spie.resilience.AccountsNeedCacheMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -129,9 +135,15 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 REDIS_URL = env("REDIS_URL", required=True)
 CACHES = {
     "default": {
-        "BACKEND": "spie.cache.RedisCache",
+        "BACKEND": "spie.cache.ResilientRedisCache",
         "LOCATION": REDIS_URL,
         "KEY_PREFIX": env("CACHE_KEY_PREFIX", "spie"),
+        # A Redis that drops packets instead of refusing must not hold a web worker: a command gives up after
+        # these many seconds, and the cache (spie/cache.py) then answers as a miss.
+        "OPTIONS": {
+            "socket_connect_timeout": env_float("REDIS_CONNECT_TIMEOUT", 0.5),
+            "socket_timeout": env_float("REDIS_SOCKET_TIMEOUT", 1.0),
+        },
     }
 }
 
@@ -177,8 +189,10 @@ STORAGES = {
 # Idle timeout: the cookie age is renewed on every request, so it expires after this many
 # seconds without activity.
 SESSION_COOKIE_AGE = env_int("SESSION_IDLE_TIMEOUT", 30 * 60)
-# Sessions live in Redis: renewing the idle timeout at every request costs no database transaction.
-SESSION_ENGINE = "django.contrib.sessions.backends.cache"
+# Sessions live in PostgreSQL, so that nobody is logged out when Redis restarts. Not `cached_db`: a logout or a
+# change written while Redis is down would leave the older copy in Redis, read again once it is back (a logged-out
+# session alive again). Cost measured by `manage.py mesurer_sessions` (README, "Pannes et sauvegardes").
+SESSION_ENGINE = "django.contrib.sessions.backends.db"
 SESSION_SAVE_EVERY_REQUEST = True
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 SESSION_COOKIE_SECURE = env_bool("SESSION_COOKIE_SECURE", True)
@@ -348,10 +362,34 @@ CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# The web process publishes after the commit (spie/outbox.py): a broker that is down must fail fast, the beat
+# sweep publishes again. Workers keep retrying their own connection (broker_connection_max_retries).
+CELERY_BROKER_CONNECTION_TIMEOUT = env_float("CELERY_BROKER_CONNECTION_TIMEOUT", 1.0)
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "socket_connect_timeout": env_float("REDIS_CONNECT_TIMEOUT", 0.5),
+    "socket_timeout": env_float("REDIS_SOCKET_TIMEOUT", 1.0) * 5,
+}
+CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 1, "interval_start": 0, "interval_step": 0.2, "interval_max": 0.2}
+CELERY_REDIS_SOCKET_CONNECT_TIMEOUT = env_float("REDIS_CONNECT_TIMEOUT", 0.5)
+CELERY_REDIS_SOCKET_TIMEOUT = env_float("REDIS_SOCKET_TIMEOUT", 1.0) * 5
 from celery.schedules import crontab  # noqa: E402
 
 # The one beat schedule of the project; tests check every task named here exists.
 CELERY_BEAT_SCHEDULE = {
+    # The outbox of tasks (spie/outbox.py): what the broker did not take at commit, or lost, is published again.
+    "republier-taches": {
+        "task": "spie.tasks.republier_taches",
+        "schedule": 60,
+    },
+    "purger-sessions": {
+        "task": "spie.tasks.purger_sessions",
+        "schedule": crontab(hour=4, minute=0),
+    },
+    # Flux and imports whose worker was lost (heartbeat stopped) are taken up again, or marked failed.
+    "partenaires-reprendre-traitements": {
+        "task": "partenaires.tasks.reprendre_traitements",
+        "schedule": 5 * 60,
+    },
     "purger-invitations-expirees": {
         "task": "spie.tasks.purger_invitations_expirees",
         "schedule": 24 * 3600,

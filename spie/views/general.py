@@ -2,7 +2,6 @@
 
 from django.contrib import messages
 from django.contrib.auth import login
-from django.db import connection
 from django.http import JsonResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_POST
@@ -24,13 +23,15 @@ def accueil(request):
 
 @require_GET
 def sante(request):
-    """Health check for the load balancer and docker-compose: database and cache answer."""
-    from django.core.cache import cache
+    """Health check for the load balancer and docker-compose: each dependency's state, 503 when one is down.
 
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT 1")
-    cache.set("spie:sante", "ok", 5)
-    return JsonResponse({"statut": "ok", "base": "ok", "cache": cache.get("spie:sante")})
+    Never touches the session (the route is public and the session lives in the database)."""
+    from spie.health import etat_des_services
+
+    etats = etat_des_services()
+    # The outbox being late is reported, not fatal: the web nodes still serve (the load balancer keeps them).
+    ok = all(etats[name] == "ok" for name in ("base", "cache", "courtier"))
+    return JsonResponse({"statut": "ok" if ok else "degrade", **etats}, status=200 if ok else 503)
 
 
 @require_membership

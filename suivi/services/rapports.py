@@ -8,10 +8,10 @@ import datetime
 import logging
 
 from django.core.files.base import ContentFile
-from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from spie.outbox import enqueue
 from spie.tenancy import departement_scope
 from suivi.indicateurs import calcul, rapport
 from suivi.models import RapportMensuel, StatutRapport
@@ -45,7 +45,7 @@ def rapport_demander(*, departement, mois, user=None) -> RapportMensuel:
     rapport_mensuel.erreur = ""
     rapport_mensuel.demande_par = user
     rapport_mensuel.save()
-    transaction.on_commit(lambda: produire_rapport.delay(rapport_mensuel.pk, departement.pk))
+    enqueue(produire_rapport, rapport_mensuel.pk, departement.pk)
     return rapport_mensuel
 
 

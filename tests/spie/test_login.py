@@ -454,15 +454,17 @@ def test_duree_de_session_egale_au_delai_d_inactivite(settings):
 
 
 def _session_ttl(client, seconds=None):
-    """Sessions live in Redis: read (or set) the time to live of this client's session key."""
-    from django.contrib.sessions.backends.cache import KEY_PREFIX
-    from django.core.cache import cache
+    """Sessions live in PostgreSQL: read (or set) the seconds left before this client's session expires."""
+    from datetime import timedelta
 
-    key = cache.make_key(KEY_PREFIX + client.session.session_key)
-    redis = cache._cache.get_client(key, write=True)
+    from django.contrib.sessions.models import Session
+    from django.utils import timezone
+
+    session = Session.objects.get(session_key=client.session.session_key)
     if seconds is not None:
-        redis.expire(key, seconds)
-    return redis.ttl(key)
+        session.expire_date = timezone.now() + timedelta(seconds=seconds)
+        session.save()
+    return (session.expire_date - timezone.now()).total_seconds()
 
 
 def test_chaque_requete_repousse_l_expiration_de_session(client_agent_a, settings):
@@ -475,11 +477,8 @@ def test_chaque_requete_repousse_l_expiration_de_session(client_agent_a, setting
 
 
 def test_session_inactive_expiree_deconnecte(client_agent_a):
-    from django.contrib.sessions.backends.cache import KEY_PREFIX
-    from django.core.cache import cache
-
-    # What Redis does when the idle timeout runs out: the key disappears.
-    cache.delete(KEY_PREFIX + client_agent_a.session.session_key)
+    # The idle timeout ran out: the session's expiry date is past.
+    _session_ttl(client_agent_a, seconds=-1)
 
     response = client_agent_a.get("/")
 

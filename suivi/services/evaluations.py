@@ -8,14 +8,13 @@ aggregated, per structure and per territory, with at least `SEUIL_ANONYMAT` answ
 import datetime
 from dataclasses import dataclass, field
 
-from django.apps import apps
-from django.core.exceptions import FieldDoesNotExist
 from django.db import IntegrityError, transaction
 from django.db.models import Avg, Count, Q
 from django.urls import reverse
 from django.utils import timezone
 
 from carnet.models import Contrat, StatutContrat
+from orientation.models import Orientation, StatutOrientation
 from spie.models import Territoire
 from spie.tenancy import departement_scope
 from suivi import outbox
@@ -96,24 +95,13 @@ def contrats_termines(*, jour=None):
 
 
 def orientations_a_evaluer(*, jour=None):
-    """Orientation decisions of 30 days ago, if the orientation app defines them as expected (else [])."""
-    try:
-        Orientation = apps.get_model("orientation", "Orientation")
-    except LookupError:
-        return []
-    champs = {f.name for f in Orientation._meta.get_fields()}
-    date_decision = next((name for name in ("decidee_le", "decided_at") if name in champs), None)
-    if date_decision is None or not {"statut", "carnet"} <= champs:
-        return []
+    """Orientation decisions validated 30 days ago (the person is asked how it went)."""
     fin = timezone.make_aware(datetime.datetime.combine(aujourd_hui(jour), datetime.time.min)) - APRES_ORIENTATION
-    queryset = Orientation.objects.filter(
-        statut="validee", **{f"{date_decision}__lt": fin, f"{date_decision}__gte": fin - FENETRE}
-    ).select_related("carnet__beneficiaire")
-    try:
-        Orientation._meta.get_field("structure")
-    except FieldDoesNotExist:
-        return list(queryset.order_by("pk"))
-    return list(queryset.select_related("structure").order_by("pk"))
+    return list(
+        Orientation.objects.filter(statut=StatutOrientation.VALIDEE, decidee_le__lt=fin, decidee_le__gte=fin - FENETRE)
+        .select_related("carnet__beneficiaire", "structure")
+        .order_by("pk")
+    )
 
 
 def questionnaires_envoyer(*, departement, jour=None) -> int:

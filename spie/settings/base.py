@@ -417,7 +417,8 @@ SPIE_ACCESS_LOG_RETENTION_DAYS = 365
 # Name search of the carnet (carnet/search.py): pg_trgm where migration carnet.0005 could create its index
 # (looked for once per process), else the trigram array. "false" forces the array.
 SPIE_SEARCH_PG_TRGM = env_bool("SPIE_SEARCH_PG_TRGM", True)
-# Webhook endpoints must be https; plain http to localhost only where explicitly allowed (tests, development).
+# Webhook endpoints must be https on public addresses (partenaires/webhook_targets.py). True lets test servers on
+# this machine receive them: loopback addresses (127.0.0.0/8, ::1) allowed, over http too (tests, development).
 SPIE_WEBHOOK_ALLOW_LOCAL_HTTP = env_bool("SPIE_WEBHOOK_ALLOW_LOCAL_HTTP", False)
 # SMS backend (dotted path to a class with `send(numero, texte)`, see suivi/sms.py); empty: no SMS is sent.
 SPIE_SMS_BACKEND = env("SPIE_SMS_BACKEND", "")

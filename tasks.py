@@ -300,6 +300,7 @@ def cmd_run(args):
     if not port_is_free(port):
         die(f"Port {port} is already in use: stop what uses it, or run with PORT=8001 python3 tasks.py run")
     VAR.mkdir(exist_ok=True)
+    ensure_clamd()
     with EmbeddedServices():
         demo_output = []
         for step, output in (
@@ -387,6 +388,30 @@ def ensure_chromium():
         f"Chromium is missing ({executable}); the browser journeys (tests/e2e) need it: install it "
         "(sudo apt-get install chromium) or point SPIE_E2E_CHROMIUM at a Chromium executable."
     )
+
+
+def ensure_clamd():
+    """The upload tests run a real clamd (tests/clamav/server.py): install Debian's clamav-daemon when missing.
+
+    Only the daemon is needed: the tests bring their own signature file (freshclam cannot reach its mirrors here).
+    """
+    if Path("/usr/sbin/clamd").exists():
+        return
+    import shutil
+
+    apt_get = shutil.which("apt-get")
+    if apt_get and hasattr(os, "geteuid") and os.geteuid() == 0:
+        say("/usr/sbin/clamd is missing: installing Debian's clamav-daemon package for the upload tests (apt-get) ...")
+        env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
+        command = [apt_get, "install", "-y", "--no-install-recommends", "clamav-daemon"]
+        if subprocess.run(command, env=env).returncode:
+            subprocess.run([apt_get, "update", "-q"], env=env)
+            subprocess.run(command, env=env)
+    if not Path("/usr/sbin/clamd").exists():
+        die(
+            "clamd est introuvable : installez-le (sudo apt-get install clamav-daemon) ; "
+            "les tests des dépôts de documents en ont besoin."
+        )
 
 
 def cmd_test(args):

@@ -356,6 +356,11 @@ CELERY_BEAT_SCHEDULE = {
     },
     # Offre: prescriptions unanswered get a reminder at 10 days and expire at 30 days (each task finds what is
     # due and claims it, so the hourly run is idempotent); the quality scores decay with age: refreshed daily.
+    # Carnet: documents waiting for the malware scan (clamd was unavailable at upload time).
+    "carnet-analyser-documents-en-attente": {
+        "task": "carnet.tasks.analyser_documents_en_attente",
+        "schedule": 600,
+    },
     "offre-relancer-prescriptions": {
         "task": "offre.tasks.relancer_prescriptions",
         "schedule": 3600,
@@ -420,6 +425,9 @@ SPIE_SEARCH_PG_TRGM = env_bool("SPIE_SEARCH_PG_TRGM", True)
 # Webhook endpoints must be https on public addresses (partenaires/webhook_targets.py). True lets test servers on
 # this machine receive them: loopback addresses (127.0.0.0/8, ::1) allowed, over http too (tests, development).
 SPIE_WEBHOOK_ALLOW_LOCAL_HTTP = env_bool("SPIE_WEBHOOK_ALLOW_LOCAL_HTTP", False)
+# clamd, which scans every uploaded document (spie/clamav.py): a Unix socket path or tcp://host:port.
+SPIE_CLAMD = env("SPIE_CLAMD", "/run/clamav/clamd.ctl")
+SPIE_CLAMD_TIMEOUT = env_int("SPIE_CLAMD_TIMEOUT", 60)
 # SMS backend (dotted path to a class with `send(numero, texte)`, see suivi/sms.py); empty: no SMS is sent.
 SPIE_SMS_BACKEND = env("SPIE_SMS_BACKEND", "")
 

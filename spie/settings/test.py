@@ -31,3 +31,5 @@ WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = True
 SPIE_WEBHOOK_ALLOW_LOCAL_HTTP = True
 SPIE_SMS_BACKEND = "suivi.sms.LocmemBackend"
+# No daemon unless a test asks for the real one (fixture `clamd`, tests/clamav/server.py): uploads then wait.
+SPIE_CLAMD = "/nonexistent/spie-tests/clamd.sock"

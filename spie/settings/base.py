@@ -425,6 +425,8 @@ SPIE_SEARCH_PG_TRGM = env_bool("SPIE_SEARCH_PG_TRGM", True)
 # Webhook endpoints must be https on public addresses (partenaires/webhook_targets.py). True lets test servers on
 # this machine receive them: loopback addresses (127.0.0.0/8, ::1) allowed, over http too (tests, development).
 SPIE_WEBHOOK_ALLOW_LOCAL_HTTP = env_bool("SPIE_WEBHOOK_ALLOW_LOCAL_HTTP", False)
+# Backups (spie/backup.py, README "Pannes et sauvegardes"): where backup_create writes, backup_restore_check reads.
+SPIE_BACKUP_DIR = env("SPIE_BACKUP_DIR", "")
 # clamd, which scans every uploaded document (spie/clamav.py): a Unix socket path or tcp://host:port.
 SPIE_CLAMD = env("SPIE_CLAMD", "/run/clamav/clamd.ctl")
 SPIE_CLAMD_TIMEOUT = env_int("SPIE_CLAMD_TIMEOUT", 60)

@@ -286,13 +286,16 @@ def _wait_promoted(cluster, dbname, timeout=120):
 
 
 def _check(connection, report, private_root):
+    from psycopg import sql
+
     codes = dict(connection.execute("SELECT id, code FROM spie_departement").fetchall())
     existing = {row[0] for row in connection.execute("SELECT tablename FROM pg_tables WHERE schemaname = 'public'")}
     for table in _tenant_tables():
         if table not in existing:
             report.problems.append(f"table {table} absente")
             continue
-        rows = connection.execute(f'SELECT departement_id, count(*) FROM "{table}" GROUP BY 1').fetchall()
+        query = sql.SQL("SELECT departement_id, count(*) FROM {} GROUP BY 1").format(sql.Identifier(table))
+        rows = connection.execute(query).fetchall()
         report.counts[table] = {codes.get(dep, dep): n for dep, n in rows}
     for table, trigger in APPEND_ONLY.items():
         enabled = connection.execute(
@@ -308,8 +311,11 @@ def _check(connection, report, private_root):
         refused = True
         try:
             with connection.transaction(force_rollback=True):
-                connection.execute(f'UPDATE "{table}" SET id = id WHERE id = (SELECT min(id) FROM "{table}")')
-                refused = connection.execute(f'SELECT count(*) FROM "{table}"').fetchone()[0] == 0
+                name = sql.Identifier(table)
+                connection.execute(
+                    sql.SQL("UPDATE {} SET id = id WHERE id = (SELECT min(id) FROM {})").format(name, name)
+                )
+                refused = connection.execute(sql.SQL("SELECT count(*) FROM {}").format(name)).fetchone()[0] == 0
         except Exception as error:  # the trigger's exception: what we want
             refused = "ajout seul" in str(error) or "modification interdite" in str(error)
         report.append_only[table] = "protégé (modification refusée)" if refused else "MODIFIABLE"

@@ -38,7 +38,8 @@ def test_a_new_security_finding_fails_the_audit(tmp_path):
 def test_a_committed_secret_fails_the_audit_unless_reviewed_in_the_baseline(tmp_path):
     subprocess.run(["git", "init", "-q"], cwd=tmp_path, check=True)
     (tmp_path / "spie").mkdir()
-    (tmp_path / "spie/cles.py").write_text('AWS_ACCESS_KEY_ID = "AKIAZ7Q3XH2PLM4RT5VW"\n')
+    # A made-up key: the finding under test.
+    (tmp_path / "spie/cles.py").write_text('AWS_ACCESS_KEY_ID = "AKIAZ7Q3XH2PLM4RT5VW"\n')  # pragma: allowlist secret
     subprocess.run(["git", "add", "-A"], cwd=tmp_path, check=True)
     (tmp_path / ".secrets.baseline").write_text('{"results": {}}\n')
     result = audit(tmp_path, "secrets")

@@ -487,12 +487,37 @@ def ensure_chromium():
     )
 
 
+def ensure_clamd():
+    """The upload tests run a real clamd (tests/clamav/server.py): install Debian's clamav-daemon when missing.
+
+    Only the daemon is needed: the tests bring their own signature file (freshclam cannot reach its mirrors here).
+    """
+    if Path("/usr/sbin/clamd").exists():
+        return
+    import shutil
+
+    apt_get = shutil.which("apt-get")
+    if apt_get and hasattr(os, "geteuid") and os.geteuid() == 0:
+        say("/usr/sbin/clamd is missing: installing Debian's clamav-daemon package for the upload tests (apt-get) ...")
+        env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
+        command = [apt_get, "install", "-y", "--no-install-recommends", "clamav-daemon"]
+        if subprocess.run(command, env=env).returncode:
+            subprocess.run([apt_get, "update", "-q"], env=env)
+            subprocess.run(command, env=env)
+    if not Path("/usr/sbin/clamd").exists():
+        die(
+            "clamd est introuvable : installez-le (sudo apt-get install clamav-daemon) ; "
+            "les tests des dépôts de documents en ont besoin."
+        )
+
+
 def cmd_test(args):
     os.environ["DJANGO_SETTINGS_MODULE"] = "spie.settings.test"
     code = cmd_quality([])
     if code:
         return code
     VAR.mkdir(exist_ok=True)
+    ensure_clamd()  # the upload tests run a real clamd with the project's own signatures (never skipped)
     with EmbeddedServices():
         if manage("makemigrations", "--check", "--dry-run"):
             say("Models and migrations differ: run `python manage.py makemigrations` and commit the result.")

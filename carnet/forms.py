@@ -7,6 +7,7 @@ from carnet.models import Beneficiaire
 from carnet.nir import nir_hash, normalise_nir
 from spie.forms import VersionedFormMixin
 from spie.models import Commune
+from spie.telephones import clean_french
 
 
 class DateInput(forms.DateInput):
@@ -87,6 +88,9 @@ class BeneficiaireForm(VersionedFormMixin, forms.ModelForm):
         if clash.exists():
             raise ValidationError("Ce NIR est déjà utilisé par une autre personne du département.")
         return nir
+
+    def clean_telephone(self):
+        return clean_french(self.cleaned_data.get("telephone", ""))
 
     def clean_code_commune(self):
         code = (self.cleaned_data.get("code_commune") or "").strip().upper()

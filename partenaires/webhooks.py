@@ -81,7 +81,10 @@ def deliver(livraison, *, post=None):
     """One attempt. Returns True when the partner answered 2xx."""
     import requests
 
-    post = post or requests.post
+    from partenaires.webhook_targets import ForbiddenTarget
+    from partenaires.webhook_targets import post as checked_post
+
+    post = post or checked_post
     secret = livraison.abonnement.secret_en_clair()
     body = json.dumps({"id": str(livraison.uid), **livraison.payload}, ensure_ascii=False).encode()
     timestamp = str(int(time.time()))
@@ -96,7 +99,7 @@ def deliver(livraison, *, post=None):
     try:
         response = post(livraison.abonnement.url, data=body, headers=headers, timeout=10, allow_redirects=False)
         status = response.status_code
-    except requests.RequestException as error:
+    except (requests.RequestException, ForbiddenTarget) as error:  # a private address: never called
         status = None
         livraison.derniere_erreur = type(error).__name__
     livraison.tentatives += 1

@@ -15,6 +15,7 @@ from django.core.mail import EmailMessage
 from django.db.models import F, Q
 from django.utils import timezone
 
+from spie import telephones
 from spie.outbox import publish_after_commit
 from suivi import sms
 from suivi.models import Canal, Message, StatutMessage
@@ -46,6 +47,10 @@ def mettre_en_file(*, departement_id, canal, destinataire, corps, cle, sujet="")
     return message, created
 
 
+class NumeroRefuse(ValueError):
+    """Not a French mobile number: retrying would not change it, the message fails at once."""
+
+
 def _expurger(corps):
     return _LIEN_SECRET.sub("/evaluation/[lien personnel retiré après l'envoi]/", corps)
 
@@ -58,7 +63,10 @@ def _deliver(message):
             to=[message.destinataire],
         ).send()
     else:
-        sms.get_backend().send(message.destinataire, message.corps)
+        refusal = telephones.sms_refusal(message.destinataire)
+        if refusal:
+            raise NumeroRefuse(refusal)
+        sms.get_backend().send(telephones.sms_number(message.destinataire), message.corps)
 
 
 def message_envoyer(*, message_id) -> bool:
@@ -73,7 +81,7 @@ def message_envoyer(*, message_id) -> bool:
     try:
         _deliver(message)
     except Exception as exc:  # any provider error: keep the row and retry later
-        final = message.tentatives >= MAX_TENTATIVES
+        final = message.tentatives >= MAX_TENTATIVES or isinstance(exc, NumeroRefuse)
         values = {"statut": StatutMessage.ECHEC if final else StatutMessage.A_ENVOYER, "erreur": str(exc)[:500]}
         if final:
             values["corps"] = _expurger(message.corps)

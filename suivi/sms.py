@@ -18,7 +18,8 @@ Plugging a real provider: write a class with a `send(numero, texte)` method that
 
 and set `SPIE_SMS_BACKEND=monmodule.MonOperateurBackend` in the environment; the provider's credentials come
 from the environment too. The text is plain French, at most a few hundred characters, without sensitive detail;
-the number is the one the person gave, as typed (the backend normalises it to the provider's format).
+the number is in E.164 form ("+33612345678"): only valid French mobile numbers get an SMS (spie/telephones.py;
+any other number fails at once in the outbox, with the reason in `Message.erreur`).
 """
 
 import logging

@@ -13,6 +13,7 @@ from django.core.cache import cache
 from django.test import Client
 
 from spie.tenancy import all_departements, departement_scope
+from tests.clamav.server import clamd, clamd_socket  # noqa: F401 (fixtures)
 from tests.spie.factories import DepartementFactory, MembershipFactory, StructureFactory, TotpFactory
 
 # Every unit test runs at this instant (then the clock ticks on), whatever the day the suite runs: an expectation

@@ -6,7 +6,7 @@ from carnet.models.beneficiaire import (
     OrganismePayeur,
     RoleFoyer,
 )
-from carnet.models.documents import Document, Evenement, Note, Sensibilite, TypeEvenement
+from carnet.models.documents import Analyse, Document, Evenement, Note, Sensibilite, TypeEvenement
 from carnet.models.groupe import DemandeAdhesion, MembreGroupe, StatutDemande
 from carnet.models.parcours import (
     Action,
@@ -30,6 +30,7 @@ from carnet.models.referentiels import ObjectifReference, Situation, Theme
 
 __all__ = [
     "Action",
+    "Analyse",
     "AxeDeTravail",
     "Beneficiaire",
     "Carnet",

@@ -14,6 +14,14 @@ class Sensibilite(models.TextChoices):
     PRIVEE = "privee", "Privée — auteur seulement"
 
 
+class Analyse(models.TextChoices):
+    """Where the document is in the malware scan (spie/clamav.py): only `saine` documents can be downloaded."""
+
+    EN_ATTENTE = "en_attente", "En attente d'analyse"
+    SAINE = "saine", "Analysé"
+    REFUSEE = "refusee", "Refusé (logiciel malveillant)"
+
+
 def document_path(instance, filename):
     # Never the original name on disk: it may carry personal data.
     return f"carnets/{instance.departement_id}/{instance.carnet_id}/{uuid.uuid4().hex}"
@@ -32,10 +40,19 @@ class Document(TenantModel):
     auteur = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     structure = models.ForeignKey("spie.Structure", on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
+    # Quarantine: stored but not downloadable until clamd calls it clean; the file of a refused one is deleted.
+    analyse = models.CharField("analyse antivirus", max_length=10, choices=Analyse.choices, default=Analyse.EN_ATTENTE)
+    analyse_le = models.DateTimeField("analysé le", null=True, blank=True)
+    signature = models.CharField("signature détectée", max_length=200, blank=True)
 
     class Meta:
         verbose_name = "document"
         ordering = ["-created_at"]
+        indexes = [
+            models.Index(
+                fields=["created_at"], name="document_a_analyser_idx", condition=models.Q(analyse="en_attente")
+            )
+        ]
 
 
 class Note(TenantModel):

@@ -19,9 +19,10 @@ from django.views.decorators.http import require_safe
 from carnet import services
 from carnet.decorators import carnet_child, carnet_view
 from carnet.forms_situation import DocumentForm, HistoriqueFiltreForm, NoteForm
-from carnet.models import Document, Evenement, Note, Sensibilite
+from carnet.models import Analyse, Document, Evenement, Note, Sensibilite
 from carnet.navigation import carnet_context
 from carnet.perms import can_edit_carnet, can_read_sensitive, can_view_carnet, relation_of
+from carnet.services.documents import DocumentInfecte
 from carnet.uploads import TYPES_PAR_MIME, default_name, download_filename
 from spie.audit import log_access
 from spie.models import Action
@@ -55,17 +56,28 @@ def documents(request, carnet):
         form = DocumentForm(request.POST, request.FILES)
         if form.is_valid():
             fichier = form.cleaned_data["fichier"]
-            document = services.document_add(
-                carnet=carnet,
-                fichier=fichier,
-                nom=form.cleaned_data["nom"] or default_name(fichier.name),
-                type_document=form.type_document,
-                sensibilite=form.cleaned_data["sensibilite"],
-                auteur=request.user,
-                structure=request.structure,
-            )
-            messages.success(request, f"Le document « {document.nom} » est ajouté.")
-            return redirect("carnet:documents", uid=carnet.uid)
+            try:
+                document = services.document_add(
+                    carnet=carnet,
+                    fichier=fichier,
+                    nom=form.cleaned_data["nom"] or default_name(fichier.name),
+                    type_document=form.type_document,
+                    sensibilite=form.cleaned_data["sensibilite"],
+                    auteur=request.user,
+                    structure=request.structure,
+                )
+            except DocumentInfecte as error:
+                form.add_error("fichier", error)
+            else:
+                if document.analyse == Analyse.SAINE:
+                    messages.success(request, f"Le document « {document.nom} » est ajouté.")
+                else:
+                    messages.info(
+                        request,
+                        f"Le document « {document.nom} » est ajouté, en attente d'analyse antivirus : "
+                        "il pourra être téléchargé dès qu'il aura été analysé.",
+                    )
+                return redirect("carnet:documents", uid=carnet.uid)
     elif peut_ajouter:
         form = DocumentForm()
     queryset = _lisibles(Document.objects.filter(carnet=carnet), request.acting, carnet).select_related(
@@ -84,6 +96,12 @@ def document_telecharger(request, carnet, document_uid):
     document = carnet_child(carnet, Document.objects.all(), document_uid)
     if not can_read_sensitive(request.acting, carnet, document):
         raise PermissionDenied("Ce document est réservé au référent et à son auteur.")
+    if document.analyse != Analyse.SAINE:  # quarantine: never served before clamd called it clean
+        raise PermissionDenied(
+            "Ce document est en attente d'analyse antivirus."
+            if document.analyse == Analyse.EN_ATTENTE
+            else "Ce document a été refusé par l'antivirus : il ne peut pas être téléchargé."
+        )
     # Logged before opening: a missing file raises Http404, which rolls the request's transaction (and the row) back.
     log_access(request=request, action=Action.TELECHARGEMENT, obj=document, details={"carnet": str(carnet.uid)})
     try:

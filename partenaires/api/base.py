@@ -75,7 +75,7 @@ IF_MATCH = OpenApiParameter(
     str,
     OpenApiParameter.HEADER,
     required=True,
-    description="ETag de la version lue (réponse du GET). Sans lui : 428 ; périmé : 412.",
+    description="ETag de la version lue (réponse du GET). Sans lui ou avec `*` : 428 ; périmé : 412.",
 )
 IDEMPOTENCY_KEY = OpenApiParameter(
     "Idempotency-Key",
@@ -123,7 +123,12 @@ class PartnerAPIMixin:
         header = request.headers.get("If-Match")
         if not header:
             raise PreconditionRequired()
-        if header.strip() not in (self.etag_of(obj), "*") and header.strip().removeprefix("W/") != self.etag_of(obj):
+        if header.strip() == "*":
+            # "Any version" would skip the check that prevents lost updates: the version read is required.
+            raise PreconditionRequired(
+                "If-Match: * n'est pas accepté : renvoyez l'ETag de la version que vous avez lue."
+            )
+        if header.strip().removeprefix("W/") != self.etag_of(obj):
             raise PreconditionFailed()
 
     def with_etag(self, response, obj):

@@ -1,9 +1,7 @@
 """Webhook subscriptions of a partner structure."""
 
 import secrets
-from urllib.parse import urlparse
 
-from django.conf import settings
 from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import extend_schema
 from rest_framework import exceptions, generics, serializers, status
@@ -13,6 +11,7 @@ from partenaires.api.base import IDEMPOTENCY_KEY, PartnerAPIMixin
 from partenaires.api.pagination import CursorPaginationSPIE
 from partenaires.api.views import ERRORS, PROBLEM
 from partenaires.models import AbonnementWebhook, LivraisonWebhook, Scope
+from partenaires.webhook_targets import url_refusal
 from partenaires.webhooks import EVENTS
 from spie.crypto import encrypt
 
@@ -39,10 +38,9 @@ class AbonnementSerializer(serializers.ModelSerializer):
         read_only_fields = ["actif", "created_at"]
 
     def validate_url(self, value):
-        parsed = urlparse(value)
-        local = parsed.hostname in ("localhost", "127.0.0.1", "::1")
-        if parsed.scheme != "https" and not (local and settings.SPIE_WEBHOOK_ALLOW_LOCAL_HTTP):
-            raise serializers.ValidationError("L'adresse doit être en https.")
+        refusal = url_refusal(value)  # https, and every address of the name public (no request forgery)
+        if refusal:
+            raise serializers.ValidationError(refusal)
         return value
 
     def validate_evenements(self, value):

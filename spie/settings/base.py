@@ -396,6 +396,11 @@ CELERY_BEAT_SCHEDULE = {
     },
     # Offre: prescriptions unanswered get a reminder at 10 days and expire at 30 days (each task finds what is
     # due and claims it, so the hourly run is idempotent); the quality scores decay with age: refreshed daily.
+    # Carnet: documents waiting for the malware scan (clamd was unavailable at upload time).
+    "carnet-analyser-documents-en-attente": {
+        "task": "carnet.tasks.analyser_documents_en_attente",
+        "schedule": 600,
+    },
     "offre-relancer-prescriptions": {
         "task": "offre.tasks.relancer_prescriptions",
         "schedule": 3600,
@@ -457,8 +462,14 @@ SPIE_ACCESS_LOG_RETENTION_DAYS = 365
 # Name search of the carnet (carnet/search.py): pg_trgm where migration carnet.0005 could create its index
 # (looked for once per process), else the trigram array. "false" forces the array.
 SPIE_SEARCH_PG_TRGM = env_bool("SPIE_SEARCH_PG_TRGM", True)
-# Webhook endpoints must be https; plain http to localhost only where explicitly allowed (tests, development).
+# Webhook endpoints must be https on public addresses (partenaires/webhook_targets.py). True lets test servers on
+# this machine receive them: loopback addresses (127.0.0.0/8, ::1) allowed, over http too (tests, development).
 SPIE_WEBHOOK_ALLOW_LOCAL_HTTP = env_bool("SPIE_WEBHOOK_ALLOW_LOCAL_HTTP", False)
+# Backups (spie/backup.py, README "Pannes et sauvegardes"): where backup_create writes, backup_restore_check reads.
+SPIE_BACKUP_DIR = env("SPIE_BACKUP_DIR", "")
+# clamd, which scans every uploaded document (spie/clamav.py): a Unix socket path or tcp://host:port.
+SPIE_CLAMD = env("SPIE_CLAMD", "/run/clamav/clamd.ctl")
+SPIE_CLAMD_TIMEOUT = env_int("SPIE_CLAMD_TIMEOUT", 60)
 # SMS backend (dotted path to a class with `send(numero, texte)`, see suivi/sms.py); empty: no SMS is sent.
 SPIE_SMS_BACKEND = env("SPIE_SMS_BACKEND", "")
 # `manage.py charger_demo` (published password, TOTP secret and API token) runs only where this is True: set in

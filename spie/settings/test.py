@@ -32,3 +32,5 @@ WHITENOISE_AUTOREFRESH = True
 SPIE_WEBHOOK_ALLOW_LOCAL_HTTP = True
 SPIE_SMS_BACKEND = "suivi.sms.LocmemBackend"
 SPIE_DEMO_DATA_ALLOWED = True  # manage.py charger_demo, with --je-sais-ce-que-je-fais (pytest turns DEBUG off)
+# No daemon unless a test asks for the real one (fixture `clamd`, tests/clamav/server.py): uploads then wait.
+SPIE_CLAMD = "/nonexistent/spie-tests/clamd.sock"

@@ -5,6 +5,7 @@ import datetime
 from django.utils import timezone
 
 from carnet.models import ModeRendezVous, RendezVous, StatutRendezVous
+from spie import telephones
 from spie.dates import date_message
 from suivi import outbox, sms
 from suivi.models import Canal
@@ -74,7 +75,7 @@ def rappels_rendez_vous_envoyer(*, departement, jour=None) -> int:
                 cle=cle,
             )
             queued += created
-        if personne.telephone and sms.enabled():
+        if personne.telephone and sms.enabled() and telephones.sms_refusal(personne.telephone) is None:
             _, created = outbox.mettre_en_file(
                 departement_id=departement.pk,
                 canal=Canal.SMS,

@@ -157,5 +157,6 @@ class DocumentFactory(UnscopedFactory):
     nom = "Attestation"
     type_mime = "application/pdf"
     taille = 15
+    analyse = "saine"
     auteur = factory.SubFactory(UserFactory)
     structure = factory.SubFactory(StructureFactory, departement=factory.SelfAttribute("..carnet.departement"))

@@ -106,6 +106,33 @@ def test_invalid_nir_key_is_refused_and_input_kept(client_agent_a, unscoped):
     assert not Beneficiaire.objects.filter(nom_usage="Martin").exists()
 
 
+@pytest.mark.parametrize("telephone", ["+44 20 7946 0958", "12345", "06 12 34", "01 02 03 04 05 06 07"])
+def test_a_phone_number_that_is_not_french_is_refused_with_a_message(client_agent_a, telephone, unscoped):
+    response = client_agent_a.post(
+        reverse("carnet:beneficiaire_creer"),
+        {"nom_usage": "Martin", "prenoms": "Paul", "date_naissance": "1990-01-01", "telephone": telephone},
+    )
+    assert "Numéro de téléphone invalide : saisissez un numéro français" in response.content.decode()
+    assert not Beneficiaire.objects.filter(nom_usage="Martin").exists()
+
+
+@pytest.mark.parametrize("telephone", ["06 12 34 56 78", "+33 2 35 00 00 00", "0692 12 34 56", "0590 12 34 56"])
+def test_french_numbers_are_accepted_overseas_too(client_agent_a, telephone, unscoped):
+    response = client_agent_a.post(
+        reverse("carnet:beneficiaire_creer"),
+        {
+            "civilite": "m",
+            "nom_usage": "Martin",
+            "prenoms": "Paul",
+            "date_naissance": "1990-01-01",
+            "organisme_payeur": "caf",
+            "telephone": telephone,
+        },
+    )
+    assert response.status_code == 302, response.content.decode()[:2000]
+    assert Beneficiaire.objects.get(nom_usage="Martin").telephone == telephone
+
+
 def test_professional_opens_a_carnet_and_joins_its_group(client_agent_a, agent_a, unscoped):
     response = client_agent_a.post(
         reverse("carnet:beneficiaire_creer"),

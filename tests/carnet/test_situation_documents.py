@@ -40,7 +40,7 @@ from tests.carnet.factories import (
 )
 from tests.spie.factories import MembershipFactory, StructureFactory
 
-pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("unscoped")]
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("unscoped", "clamd")]
 
 SENTINELLE_RESTREINTE = "SENTINELLE-RESTREINTE-xyz"
 SENTINELLE_PRIVEE = "SENTINELLE-PRIVEE-xyz"

@@ -214,6 +214,26 @@ def test_patch_needs_if_match_and_refuses_a_stale_etag(ft, carnet_suivi, unscope
     assert Beneficiaire.objects.get(pk=carnet_suivi.beneficiaire.pk).telephone == "0600000001"
 
 
+def test_if_match_star_is_refused_on_every_versioned_write(ft, carnet_suivi, unscoped):
+    """`If-Match: *` ("any version") would skip the lost-update check: 428, nothing written."""
+    from tests.offre.factories import ServiceFactory
+
+    client = api(make_token(ft)[1])
+    rdv = RendezVousFactory(carnet=carnet_suivi, structure=ft, date_heure=timezone.now() - datetime.timedelta(hours=2))
+    service = ServiceFactory(structure=ft)
+    writes = [
+        ("patch", reverse("api:beneficiaire", kwargs={"uid": carnet_suivi.beneficiaire.uid}), {"telephone": "0611"}),
+        ("patch", reverse("api:rendez_vous", kwargs={"uid": rdv.uid}), {"statut": "absent"}),
+        ("put", reverse("api:offre_service", kwargs={"uid": service.uid}), {}),
+    ]
+    for method, url, body in writes:
+        response = getattr(client, method)(url, body, content_type="application/json", headers={"If-Match": "*"})
+        assert response.status_code == 428, (url, response.content)
+        assert "If-Match: *" in response.json()["detail"]
+    assert Beneficiaire.objects.get(pk=carnet_suivi.beneficiaire.pk).telephone != "0611"
+    assert RendezVous.objects.get(pk=rdv.pk).statut != "absent"
+
+
 # --- Carnet summary: field filtering ------------------------------------------------------------
 
 

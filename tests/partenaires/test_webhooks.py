@@ -26,8 +26,9 @@ from tests.spie.factories import MembershipFactory, StructureFactory
 class Receiver:
     """A real HTTP endpoint on 127.0.0.1 recording what it receives and answering a chosen status."""
 
-    def __init__(self, status=200):
+    def __init__(self, status=200, headers=None):
         self.status = status
+        self.headers = headers or {}
         self.requests = []
         receiver = self
 
@@ -36,6 +37,8 @@ class Receiver:
                 body = self.rfile.read(int(self.headers["Content-Length"]))
                 receiver.requests.append((dict(self.headers), body))
                 self.send_response(receiver.status)
+                for name, value in receiver.headers.items():
+                    self.send_header(name, value)
                 self.end_headers()
 
             def log_message(self, *args):
@@ -202,3 +205,111 @@ def test_backoff_grows_exponentially():
 
     assert [backoff_seconds(n) for n in (1, 2, 3, 4)] == [30, 60, 120, 240]
     assert backoff_seconds(20) == 6 * 3600
+
+
+# --- Targets: public addresses only (no server-side request forgery) ------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "address, allowed",
+    [
+        ("10.1.2.3", False),
+        ("172.16.0.1", False),
+        ("192.168.1.10", False),
+        ("169.254.169.254", False),  # a cloud's metadata service
+        ("127.0.0.1", False),
+        ("0.0.0.0", False),
+        ("100.64.0.1", False),  # shared address space (carrier NAT)
+        ("224.0.0.1", False),
+        ("240.0.0.1", False),
+        ("255.255.255.255", False),
+        ("::1", False),
+        ("::", False),
+        ("fe80::1%eth0", False),
+        ("fc00::1", False),
+        ("ff02::1", False),
+        ("::ffff:10.0.0.1", False),  # IPv4-mapped
+        ("2002:7f00:1::1", False),  # 6to4 around 127.0.0.1
+        ("64:ff9b::a9fe:a9fe", False),  # NAT64 around 169.254.169.254
+        ("2001:db8::1", False),  # documentation
+        ("193.51.24.1", True),
+        ("2a01:e0a::1", True),
+    ],
+)
+def test_only_public_addresses_may_receive_webhooks(settings, address, allowed):
+    from partenaires.webhook_targets import address_allowed
+
+    settings.SPIE_WEBHOOK_ALLOW_LOCAL_HTTP = False
+    assert address_allowed(address) is allowed
+
+
+def test_loopback_is_allowed_only_for_test_servers(settings):
+    from partenaires.webhook_targets import address_allowed, url_refusal
+
+    settings.SPIE_WEBHOOK_ALLOW_LOCAL_HTTP = True
+    assert address_allowed("127.0.0.1") and address_allowed("::1") and not address_allowed("10.0.0.1")
+    assert url_refusal("http://localhost:8080/hook") is None
+    settings.SPIE_WEBHOOK_ALLOW_LOCAL_HTTP = False
+    assert "https" in url_refusal("http://localhost:8080/hook")
+
+
+def test_subscription_to_a_name_resolving_to_loopback_is_refused(ft, settings, unscoped):
+    settings.SPIE_WEBHOOK_ALLOW_LOCAL_HTTP = False
+    _, value = make_token(ft)
+    response = api(value).post(
+        reverse("api:webhooks"),
+        {"url": "https://localhost:8443/hook", "evenements": ["carnet.modifie"]},
+        content_type="application/json",
+    )
+    assert response.status_code == 400, response.content
+    assert "privée, locale ou réservée" in response.json()["errors"]["url"][0]
+    assert not AbonnementWebhook.objects.exists()
+
+
+def test_delivery_to_a_name_now_resolving_to_loopback_is_never_made(
+    ft, carnet, receiver, dep_a, settings, django_capture_on_commit_callbacks, unscoped
+):
+    local_name = receiver.url.replace("127.0.0.1", "localhost")
+    _, value = make_token(ft)
+    subscribe(value, local_name, ["carnet.modifie"])  # accepted while test servers were allowed
+    settings.SPIE_WEBHOOK_ALLOW_LOCAL_HTTP = False
+    with pytest.raises(Retry), django_capture_on_commit_callbacks(execute=True):
+        with departement_scope(dep_a):
+            services.evenement_record(carnet=carnet, type="note", resume="Note ajoutée")
+    livraison = LivraisonWebhook.objects.get()
+    assert receiver.requests == [] and livraison.statut == "en_attente"
+    assert (
+        livraison.tentatives == 1
+        and livraison.dernier_statut is None
+        and livraison.derniere_erreur == "ForbiddenTarget"
+    )
+
+
+def test_connection_is_checked_again_against_dns_rebinding(receiver, settings, monkeypatch):
+    """The name resolved to a public address when checked, then to 127.0.0.1 when connecting: refused."""
+    from partenaires import webhook_targets
+
+    settings.SPIE_WEBHOOK_ALLOW_LOCAL_HTTP = False
+    monkeypatch.setattr(webhook_targets, "url_refusal", lambda url: None)
+    with pytest.raises(webhook_targets.ForbiddenTarget, match="127.0.0.1"):
+        webhook_targets.post(receiver.url, data=b"{}", timeout=5)
+    assert receiver.requests == []
+    settings.SPIE_WEBHOOK_ALLOW_LOCAL_HTTP = True
+    assert webhook_targets.post(receiver.url, data=b"{}", timeout=5).status_code == 200
+
+
+def test_redirects_are_not_followed(ft, carnet, dep_a, django_capture_on_commit_callbacks, unscoped):
+    inside = Receiver()
+    redirecting = Receiver(status=307, headers={"Location": inside.url})
+    try:
+        _, value = make_token(ft)
+        subscribe(value, redirecting.url, ["carnet.modifie"])
+        with pytest.raises(Retry), django_capture_on_commit_callbacks(execute=True):
+            with departement_scope(dep_a):
+                services.evenement_record(carnet=carnet, type="note", resume="Note ajoutée")
+        livraison = LivraisonWebhook.objects.get()
+        assert len(redirecting.requests) == 1 and inside.requests == []
+        assert livraison.dernier_statut == 307 and livraison.statut == "en_attente"
+    finally:
+        inside.close()
+        redirecting.close()

@@ -61,6 +61,31 @@ def test_failed_message_is_retried_then_marked_failed(dep_a, settings, sms_outbo
     assert sms_outbox == []
 
 
+@pytest.mark.parametrize(
+    "numero, raison",
+    [
+        ("+44 7911 123456", "pas un numéro français valide"),
+        ("12345", "pas un numéro français valide"),
+        ("02 35 00 00 00", "pas un numéro de mobile"),
+    ],
+)
+def test_sms_to_a_number_that_is_not_a_french_mobile_fails_at_once(dep_a, sms_outbox, numero, raison):
+    message, _ = _queue(dep_a, canal=Canal.SMS, destinataire=numero)
+    with departement_scope(dep_a):
+        assert outbox.message_envoyer(message_id=message.pk) is False
+        message.refresh_from_db()
+    assert message.statut == StatutMessage.ECHEC and message.tentatives == 1
+    assert message.erreur == f"SMS refusé : le numéro n'est {raison}." and sms_outbox == []
+
+
+def test_sms_goes_to_the_provider_in_international_form(dep_a, sms_outbox):
+    for cle, numero in (("a", "06 11 22 33 44"), ("b", "0692 12 34 56")):
+        message, _ = _queue(dep_a, cle=cle, canal=Canal.SMS, destinataire=numero)
+        with departement_scope(dep_a):
+            assert outbox.message_envoyer(message_id=message.pk) is True
+    assert [sms["numero"] for sms in sms_outbox] == ["+33611223344", "+262692123456"]
+
+
 class BrokenBackend:
     def send(self, numero, texte):
         raise ConnectionError("Opérateur indisponible")

@@ -64,7 +64,7 @@ def test_reminder_says_when_where_and_with_whom_but_not_why(rdv, run_twice, sms_
     for texte in (email.subject, email.body, sms_outbox[0]["texte"]):
         assert "santé" not in texte.lower() and "addiction" not in texte.lower()
         assert rdv.carnet.beneficiaire.nom_usage not in texte
-    assert sms_outbox[0]["numero"] == "06 11 22 33 44"
+    assert sms_outbox[0]["numero"] == "+33611223344"
     assert sms_outbox[0]["texte"].startswith("Rappel : rendez-vous le mer. 09/12 à 10h30 avec Mission locale de Rouen")
 
 
@@ -97,6 +97,15 @@ def test_disabled_rules_send_nothing(rdv, dep_a, run_twice, sms_outbox):
     ReglesFactory(departement=dep_a, rappel_rdv_actif=False)
     run_twice(tasks.rappels_rendez_vous)
     assert mail.outbox == [] and sms_outbox == []
+
+
+def test_no_sms_to_a_landline_but_the_email_is_sent(rdv, run_twice, sms_outbox):
+    beneficiaire = rdv.carnet.beneficiaire
+    type(beneficiaire).unscoped_objects.filter(pk=beneficiaire.pk).update(telephone="02 35 11 22 33")
+    run_twice(tasks.rappels_rendez_vous)
+    assert len(mail.outbox) == 1 and sms_outbox == []
+    with all_departements():
+        assert not Message.objects.filter(canal=Canal.SMS).exists()
 
 
 def test_no_sms_when_the_channel_is_not_configured(rdv, run_twice, settings, sms_outbox):

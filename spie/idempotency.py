@@ -12,6 +12,8 @@ from django.db import transaction
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 
+from spie.locks import transaction_lock
+
 HEADER = "Idempotency-Key"
 KEY_MAX_LENGTH = 100
 # Headers of the first answer that a replay gives again.
@@ -46,7 +48,11 @@ def idempotent_create(request, create, *, records, owner, fingerprint=None):
         raise exceptions.ValidationError({HEADER: f"{KEY_MAX_LENGTH} caractères au plus."})
     fingerprint = fingerprint or body_fingerprint(request)
     with transaction.atomic():
-        previous = records.objects.select_for_update().filter(cle=key, **owner).first()
+        # Two first calls with the same key at once: the second waits for the first's answer, then replays it
+        # (a row lock cannot serialise them: there is no row yet).
+        owner_ids = ",".join(f"{name}={getattr(value, 'pk', value)}" for name, value in sorted(owner.items()))
+        transaction_lock(f"idempotency:{records._meta.db_table}:{owner_ids}:{key}")
+        previous = records.objects.filter(cle=key, **owner).first()
         if previous is not None:
             if previous.empreinte_requete != fingerprint:
                 raise IdempotencyMismatch()

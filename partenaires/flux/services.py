@@ -11,7 +11,6 @@ pass 2 applies them by batches of LOT, one transaction per batch, the row's coun
 (the progress bar and the heartbeat).
 """
 
-from contextlib import contextmanager
 from datetime import timedelta
 
 from django.db import InterfaceError, OperationalError, connection, transaction
@@ -22,6 +21,7 @@ from carnet.search import merge_pending_entries
 from partenaires.flux.integration import Communes, Integration, preparer
 from partenaires.flux.lecture import FluxRefuse, controler, lire_foyers, verifier_entete
 from partenaires.models import CanalDepot, ImportFlux, StatutTraitement
+from spie.locks import session_lock
 from spie.outbox import enqueue
 from spie.spreadsheet import csv_bytes
 
@@ -32,16 +32,9 @@ TAILLE_MAX = 1024 * 1024 * 1024  # 1 Gio: a département's monthly file is a few
 VERROU_IMPORTS = 7_601_076
 
 
-@contextmanager
 def verrou_imports(departement_id):
     """One import writing bénéficiaires at a time in a département (PostgreSQL session advisory lock)."""
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT pg_advisory_lock(%s, %s)", [VERROU_IMPORTS, departement_id])
-    try:
-        yield
-    finally:
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT pg_advisory_unlock(%s, %s)", [VERROU_IMPORTS, departement_id])
+    return session_lock(VERROU_IMPORTS, departement_id)
 
 
 def flux_deposer(*, departement, fichier, depose_par=None, jeton=None) -> ImportFlux:

@@ -3,10 +3,10 @@
 import datetime
 
 from django.conf import settings
-from django.db import connection
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 
+from spie.locks import transaction_lock
 from spie.versioning import save_versioned
 from suivi.models import PreferenceNotification, ReglesRappel
 
@@ -63,8 +63,7 @@ def rendre(template: str, context: dict) -> str:
 
 def verrou(nom: str, departement_id: int) -> None:
     """Serialise one job per département until the end of the transaction (two beat runs never interleave)."""
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", [f"suivi:{nom}:{departement_id}"])
+    transaction_lock(f"suivi:{nom}:{departement_id}")
 
 
 def liste_noms(carnets) -> tuple[list[str], int]:

@@ -98,3 +98,41 @@ def test_a_key_longer_than_100_characters_is_refused(jeton, creations):
 def test_the_body_fingerprint_ignores_key_order_but_not_the_path():
     assert body_fingerprint(post({"a": 1, "b": 2})) == body_fingerprint(post({"b": 2, "a": 1}))
     assert body_fingerprint(post({"a": 1})) != body_fingerprint(post({"a": 1}, path="/api/v1/autre"))
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_first_calls_at_once_create_once_and_the_second_replays(jeton):
+    """The race of two retries sent together (no stored answer yet): never a 500, never two objects."""
+    import threading
+    import time
+
+    from django.db import connection
+
+    made, answers, errors = [], [], []
+    barrier = threading.Barrier(2)
+
+    def create():
+        made.append(1)
+        time.sleep(0.5)  # the other call arrives while this one is still creating
+        return Response({"id": len(made)}, status=201)
+
+    def call():
+        try:
+            barrier.wait()
+            answers.append(run(post({"nom": "Dupont"}, "course"), jeton, create))
+        except Exception as error:  # noqa: BLE001 - the assertion below shows it
+            errors.append(error)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=call) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    assert errors == []
+    assert len(made) == 1
+    assert sorted(a.status_code for a in answers) == [201, 201]
+    assert [a.data for a in answers] == [{"id": 1}, {"id": 1}]
+    assert sum(a.get("Idempotent-Replayed") == "true" for a in answers) == 1
+    assert CleIdempotence.objects.filter(cle="course").count() == 1

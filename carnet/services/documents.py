@@ -44,3 +44,54 @@ def document_add(*, carnet, fichier, nom, type_document, sensibilite, auteur, st
         document.fichier.storage.delete(document.fichier.name)
         raise
     return document
+
+
+def document_add_par_personne(*, carnet, fichier, nom, type_document) -> Document:
+    """A document the person sent from their own space (checked by `carnet.uploads.check_upload`).
+
+    It is general (the group reads it) and shared back with the person; it has no professional author.
+    """
+    document = Document(
+        departement_id=carnet.departement_id,
+        carnet=carnet,
+        nom=nom,
+        type_mime=type_document.type_mime,
+        taille=fichier.size,
+        sensibilite=Sensibilite.GENERALE,
+        envoye_par_la_personne=True,
+        partage_avec_la_personne=True,
+    )
+    document.fichier.save(type_document.extension, fichier, save=False)
+    try:
+        with transaction.atomic():
+            document.save()
+            evenement_record(
+                carnet=carnet,
+                type=TypeEvenement.DOCUMENT,
+                resume=f"Document envoyé par la personne : {nom}",
+                obj=document,
+            )
+    except Exception:
+        document.fichier.storage.delete(document.fichier.name)
+        raise
+    return document
+
+
+def document_partager(*, document, partage, auteur, structure) -> Document:
+    """Share a general document with the person (or stop sharing it). Restricted and private documents are
+    never shared: the person's space never shows them."""
+    from carnet.services.base import RegleMetier
+
+    if partage and document.sensibilite != Sensibilite.GENERALE:
+        raise RegleMetier("Seuls les documents de visibilité générale peuvent être partagés avec la personne.")
+    Document.objects.filter(pk=document.pk).update(partage_avec_la_personne=partage)
+    document.partage_avec_la_personne = partage
+    evenement_record(
+        carnet=document.carnet,
+        type=TypeEvenement.DOCUMENT,
+        resume=f"Document {'partagé avec' if partage else 'retiré de l’espace de'} la personne : {document.nom}",
+        auteur=auteur,
+        structure=structure,
+        obj=document,
+    )
+    return document

@@ -13,7 +13,6 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 
 from carnet import services as carnet_services
 from carnet.models import RendezVous
-from carnet.pdf import render_pdf
 from carnet.uploads import (
     EXTENSIONS_ACCEPTEES,
     check_upload,
@@ -23,6 +22,7 @@ from carnet.uploads import (
     taille_lisible,
 )
 from spie.models import Action
+from spie.pdf import render_pdf
 from usager import lecture, ratelimit, services
 from usager.models import ReponseRendezVous, TypeCourrier, TypeDemandeDroits
 from usager.session import espace_usager

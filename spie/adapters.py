@@ -10,6 +10,9 @@ from django.conf import settings
 from django.core.exceptions import PermissionDenied
 
 PROCONNECT_PROVIDER_ID = "proconnect"
+FRANCECONNECT_PROVIDER_ID = "franceconnect"
+# The State's OpenID Connect federations: each requires a nonce and is pinned to the issuer of its settings.
+FEDERATIONS = {PROCONNECT_PROVIDER_ID: "PROCONNECT_SERVER_URL", FRANCECONNECT_PROVIDER_ID: "FRANCECONNECT_SERVER_URL"}
 
 
 class AccountAdapter(DefaultAccountAdapter):
@@ -19,7 +22,7 @@ class AccountAdapter(DefaultAccountAdapter):
 
 
 class ProConnectProvider(OpenIDConnectProvider):
-    """allauth's generic OpenID Connect provider, plus the nonce ProConnect requires.
+    """allauth's generic OpenID Connect provider, plus the nonce ProConnect (and FranceConnect) require.
 
     allauth sends no `nonce`; ProConnect refuses an authorization request without one (at least 32
     characters) and returns it in the ID token. A fresh nonce is kept in the login state that allauth
@@ -40,7 +43,7 @@ class SocialAccountAdapter(DefaultSocialAccountAdapter):
 
     def get_provider(self, request, provider, client_id=None):
         instance = super().get_provider(request, provider, client_id=client_id)
-        if type(instance) is OpenIDConnectProvider and instance.app.provider_id == PROCONNECT_PROVIDER_ID:
+        if type(instance) is OpenIDConnectProvider and instance.app.provider_id in FEDERATIONS:
             instance = ProConnectProvider(request, app=instance.app)
         return instance
 
@@ -57,10 +60,11 @@ class SocialAccountAdapter(DefaultSocialAccountAdapter):
         """
         id_token = (sociallogin.account.extra_data or {}).get("id_token") or {}
         issuer = id_token.get("iss")
-        expected = (settings.PROCONNECT_SERVER_URL or "").rstrip("/")
+        setting = FEDERATIONS.get(sociallogin.account.provider, "PROCONNECT_SERVER_URL")
+        expected = (getattr(settings, setting, None) or "").rstrip("/")
         if issuer is not None and expected and issuer.rstrip("/") != expected:
             raise PermissionDenied("Fournisseur d'identité inattendu.")
-        if sociallogin.account.provider == PROCONNECT_PROVIDER_ID:
+        if sociallogin.account.provider in FEDERATIONS:
             expected_nonce = (sociallogin.state or {}).get("nonce")
             nonce = id_token.get("nonce")
             if not (

@@ -59,6 +59,7 @@ urlpatterns = [
     path("partenaires/", include("partenaires.urls")),
     path("suivi/", include("suivi.urls")),
     path("evaluation/", include("suivi.urls_public")),
+    path("mon-espace/", include("usager.urls")),
     path("comptes/", include("allauth.urls")),
     path("admin-nationale/", admin.site.urls),
 ]

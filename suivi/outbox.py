@@ -29,7 +29,9 @@ CONSERVATION_CONTENU = timedelta(days=30)
 LOT_MAXIMUM = 500
 
 # Single-use links must not outlive the sending in clear text: the database keeps only their hash.
-_LIEN_SECRET = re.compile(r"/evaluation/[A-Za-z0-9_\-]+/")
+_LIEN_SECRET = re.compile(r"/(evaluation|mon-espace/lien)/[A-Za-z0-9_\-]+/")
+# Confirmation codes of the person's space (usager.services) are written "Votre code : 123456".
+_CODE_SECRET = re.compile(r"(Votre code : )\d{6}")
 
 
 def mettre_en_file(*, departement_id, canal, destinataire, corps, cle, sujet="") -> tuple[Message, bool]:
@@ -52,7 +54,8 @@ class NumeroRefuse(ValueError):
 
 
 def _expurger(corps):
-    return _LIEN_SECRET.sub("/evaluation/[lien personnel retiré après l'envoi]/", corps)
+    corps = _LIEN_SECRET.sub(r"/\1/[lien personnel retiré après l'envoi]/", corps)
+    return _CODE_SECRET.sub(r"\1[code retiré après l'envoi]", corps)
 
 
 def _deliver(message):

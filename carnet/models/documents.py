@@ -37,8 +37,14 @@ class Document(TenantModel):
     sensibilite = models.CharField(
         "visibilité", max_length=10, choices=Sensibilite.choices, default=Sensibilite.GENERALE
     )
-    auteur = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    structure = models.ForeignKey("spie.Structure", on_delete=models.PROTECT, related_name="+")
+    # A document the person sent from their own space has no professional author.
+    auteur = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    structure = models.ForeignKey("spie.Structure", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    envoye_par_la_personne = models.BooleanField("envoyé par la personne", default=False)
+    # General documents only: the person downloads them from their own space.
+    partage_avec_la_personne = models.BooleanField("partagé avec la personne", default=False)
     created_at = models.DateTimeField(auto_now_add=True)
     # Quarantine: stored but not downloadable until clamd calls it clean; the file of a refused one is deleted.
     analyse = models.CharField("analyse antivirus", max_length=10, choices=Analyse.choices, default=Analyse.EN_ATTENTE)

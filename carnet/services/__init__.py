@@ -11,7 +11,7 @@ from carnet.services.beneficiaires import (
     beneficiaire_match,
     beneficiaire_update,
 )
-from carnet.services.documents import document_add
+from carnet.services.documents import document_add, document_add_par_personne, document_partager
 from carnet.services.groupe import adhesion_decide, adhesion_request, groupe_add_member, groupe_remove_member
 from carnet.services.notes import carnet_refresh_dates, note_add
 from carnet.services.situation import projet_add, projet_update, situation_add, situation_end
@@ -26,6 +26,8 @@ __all__ = [
     "beneficiaire_update",
     "carnet_refresh_dates",
     "document_add",
+    "document_add_par_personne",
+    "document_partager",
     "evenement_record",
     "groupe_add_member",
     "groupe_remove_member",

@@ -6,7 +6,6 @@ written; a clean one is stored `saine`. When clamd cannot answer, the file is st
 """
 
 import logging
-from functools import partial
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -15,6 +14,7 @@ from django.utils import timezone
 from carnet.models import Analyse, Document, Sensibilite, TypeEvenement
 from carnet.services.base import evenement_record
 from spie import clamav
+from spie.outbox import publish_after_commit
 from spie.tenancy import all_departements
 
 logger = logging.getLogger(__name__)
@@ -32,7 +32,9 @@ def _message_infecte(signature):
     )
 
 
-def document_add(*, carnet, fichier, nom, type_document, sensibilite, auteur, structure) -> Document:
+def document_add(
+    *, carnet, fichier, nom, type_document, sensibilite, auteur, structure, par_la_personne=False
+) -> Document:
     """Store an upload already checked by `carnet.uploads.check_upload` (`type_document` is its result).
 
     Scanned first: `DocumentInfecte` (a ValidationError) when clamd finds malware, and nothing is stored.
@@ -57,6 +59,8 @@ def document_add(*, carnet, fichier, nom, type_document, sensibilite, auteur, st
         sensibilite=sensibilite,
         auteur=auteur,
         structure=structure,
+        envoye_par_la_personne=par_la_personne,
+        partage_avec_la_personne=par_la_personne,
     )
     # The stored name comes from `document_path` (a random hex): the original name never reaches the disk.
     document.fichier.save(type_document.extension, fichier, save=False)
@@ -64,7 +68,9 @@ def document_add(*, carnet, fichier, nom, type_document, sensibilite, auteur, st
         with transaction.atomic():
             document.save()
             label = {
-                Sensibilite.GENERALE: f"Document ajouté : {nom}",
+                Sensibilite.GENERALE: f"Document envoyé par la personne : {nom}"
+                if par_la_personne
+                else f"Document ajouté : {nom}",
                 Sensibilite.RESTREINTE: "Document restreint ajouté",
             }.get(sensibilite, "Document privé ajouté")
             evenement_record(
@@ -82,7 +88,7 @@ def document_add(*, carnet, fichier, nom, type_document, sensibilite, auteur, st
     if verdict is None:
         from carnet.tasks import analyser_document
 
-        transaction.on_commit(partial(analyser_document.delay, carnet.departement_id, document.pk))
+        publish_after_commit(analyser_document, carnet.departement_id, document.pk)
     return document
 
 
@@ -138,3 +144,39 @@ def documents_a_analyser():
             .order_by("created_at")
             .values_list("departement_id", "pk")
         )
+
+
+def document_add_par_personne(*, carnet, fichier, nom, type_document) -> Document:
+    """A document the person sent from their own space (checked by `carnet.uploads.check_upload`), scanned as
+    every upload. It is general (the group reads it) and shared back with the person; it has no professional
+    author."""
+    return document_add(
+        carnet=carnet,
+        fichier=fichier,
+        nom=nom,
+        type_document=type_document,
+        sensibilite=Sensibilite.GENERALE,
+        auteur=None,
+        structure=None,
+        par_la_personne=True,
+    )
+
+
+def document_partager(*, document, partage, auteur, structure) -> Document:
+    """Share a general document with the person (or stop sharing it). Restricted and private documents are
+    never shared: the person's space never shows them."""
+    from carnet.services.base import RegleMetier
+
+    if partage and document.sensibilite != Sensibilite.GENERALE:
+        raise RegleMetier("Seuls les documents de visibilité générale peuvent être partagés avec la personne.")
+    Document.objects.filter(pk=document.pk).update(partage_avec_la_personne=partage)
+    document.partage_avec_la_personne = partage
+    evenement_record(
+        carnet=document.carnet,
+        type=TypeEvenement.DOCUMENT,
+        resume=f"Document {'partagé avec' if partage else 'retiré de l’espace de'} la personne : {document.nom}",
+        auteur=auteur,
+        structure=structure,
+        obj=document,
+    )
+    return document

@@ -30,6 +30,7 @@ class Canal(models.TextChoices):
     TACHE = "tache", "Tâche planifiée"
     COMMANDE = "commande", "Commande d'administration"
     ADMIN = "admin", "Administration nationale"
+    USAGER = "usager", "Espace de la personne"
 
 
 class AccessLogQuerySet(models.QuerySet):

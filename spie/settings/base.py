@@ -80,6 +80,7 @@ INSTALLED_APPS = [
     "offre",
     "partenaires",
     "suivi",
+    "usager",
 ]
 
 MIDDLEWARE = [
@@ -247,7 +248,7 @@ EMAIL_SUBJECT_PREFIX = "[SPIE] "
 
 # --- Accounts: django-allauth ---------------------------------------------------------------
 ACCOUNT_ADAPTER = "spie.adapters.AccountAdapter"
-SOCIALACCOUNT_ADAPTER = "spie.adapters.SocialAccountAdapter"
+SOCIALACCOUNT_ADAPTER = "usager.adapters.SocialAccountAdapter"
 ACCOUNT_LOGIN_METHODS = {"email"}
 ACCOUNT_SIGNUP_FIELDS = ["email*", "password1*", "password2*"]
 ACCOUNT_USER_MODEL_USERNAME_FIELD = None
@@ -305,6 +306,36 @@ if PROCONNECT_SERVER_URL:
             },
         }
     )
+
+# FranceConnect: the State's OpenID Connect federation for citizens, the person's way into their own space.
+# The identity is keyed on `sub` and linked once to a bénéficiaire (usager.connexion); never merged on e-mail.
+# OIDC_FRANCECONNECT_ACR_VALUES: the eIDAS levels accepted, the first one is requested.
+FRANCECONNECT_SERVER_URL = env("OIDC_FRANCECONNECT_SERVER_URL")
+FRANCECONNECT_ACR_VALUES = env_list("OIDC_FRANCECONNECT_ACR_VALUES", "eidas1,eidas2,eidas3")
+if FRANCECONNECT_SERVER_URL:
+    SOCIALACCOUNT_PROVIDERS["openid_connect"]["APPS"].append(
+        {
+            "provider_id": "franceconnect",
+            "name": "FranceConnect",
+            "client_id": env("OIDC_FRANCECONNECT_CLIENT_ID", required=True),
+            "secret": env("OIDC_FRANCECONNECT_CLIENT_SECRET", required=True),
+            "settings": {
+                "server_url": FRANCECONNECT_SERVER_URL,
+                "token_auth_method": env("OIDC_FRANCECONNECT_TOKEN_AUTH_METHOD", "client_secret_post"),
+                # The identity pivot comes from the userinfo endpoint (JSON).
+                "fetch_userinfo": True,
+                "scope": ["openid", "given_name", "family_name", "birthdate", "gender", "birthplace", "email"],
+                "auth_params": {"acr_values": FRANCECONNECT_ACR_VALUES[0]},
+            },
+        }
+    )
+
+# The person's space (usager): a shorter idle timeout than professionals', a short-lived link, short codes.
+USAGER_IDLE_TIMEOUT = env_int("USAGER_SESSION_IDLE_TIMEOUT", 15 * 60)
+USAGER_LIEN_HEURES = env_int("USAGER_LIEN_HEURES", 48)
+USAGER_CODE_MINUTES = 15
+USAGER_CODE_ESSAIS = 5
+USAGER_VERROU_HEURES = 24
 
 # --- API ------------------------------------------------------------------------------------
 REST_FRAMEWORK = {

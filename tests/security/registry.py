@@ -40,6 +40,11 @@ PUBLIC = {
     "api:schema": "schéma OpenAPI public de l'API des partenaires",
     "api:docs": "documentation publique de l'API des partenaires",
     "evaluation:repondre": "questionnaire reçu par courriel par la personne (sans compte), protégé par son jeton",
+    "usager:connexion": "espace de la personne : page de connexion (FranceConnect ou lien)",
+    "usager:liaison": "espace de la personne : retour de FranceConnect, protégé par l'identité gardée en session",
+    "usager:code": "espace de la personne : saisie du code, protégée par la demande gardée en session",
+    "usager:lien": "espace de la personne : lien à usage unique envoyé par le référent, protégé par son jeton",
+    "usager:deconnexion": "espace de la personne : déconnexion",
 }
 
 OBJECT_ROUTES = {
@@ -167,6 +172,10 @@ OBJECT_ROUTES = {
     "offre:carnet_recherche": lambda w: {"uid": w.carnet.uid},
     "offre:prescrire": lambda w: {"uid": w.carnet.uid, "service_uid": w.service.uid},
     "offre:prescription_annuler": lambda w: {"uid": w.carnet.uid, "prescription_uid": w.prescription.uid},
+    # The professionals' side of the person's space.
+    "usager:pro_lien": lambda w: {"uid": w.carnet.uid},
+    "usager:pro_demandes": lambda w: {"uid": w.carnet.uid},
+    "usager:pro_document_partager": lambda w: {"uid": w.carnet.uid, "document_uid": w.document.uid},
 }
 
 PARAM_ROUTES = {
@@ -178,6 +187,7 @@ PARAM_ROUTES = {
     "evaluation:repondre": lambda w: {"token": "jeton-inconnu"},
     "offre:export_fichier": lambda w: {"fichier": "services.json"},
     "suivi:indicateur_definition": lambda w: {"code": "delai_orientation"},
+    "usager:lien": lambda w: {"token": "jeton-inconnu"},
 }
 
 PLAIN_ROUTES = {
@@ -260,7 +270,30 @@ PLAIN_ROUTES = {
     "offre:imports",
     "offre:export",
     "offre:prescriptions_recues",
+    "usager:connexion",
+    "usager:liaison",
+    "usager:code",
+    "usager:deconnexion",
 }
+
+# The person's space (usager): reachable only with a person's session, never with a professional's. The builder
+# receives the World of département A; tests/usager/test_securite.py proves that every one of these routes answers
+# another person's object with 404 and that a person's session reaches no professional route.
+USAGER_ROUTES = {
+    "usager:accueil": None,
+    "usager:mon_suivi": None,
+    "usager:rendez_vous": None,
+    "usager:rendez_vous_repondre": lambda w: {"uid": w.rdv.uid},
+    "usager:documents": None,
+    "usager:document_telecharger": lambda w: {"uid": w.document.uid},
+    "usager:courriers": None,
+    "usager:courrier_pdf": lambda w: {"type_courrier": "convocation", "uid": w.convocation.uid},
+    "usager:courrier_accuser": lambda w: {"type_courrier": "convocation", "uid": w.convocation.uid},
+    "usager:mes_donnees": None,
+    "usager:export_json": None,
+    "usager:export_pdf": None,
+}
+USAGER_LOGIN_PATH = "/mon-espace/connexion/"
 
 # The national admin site (Django admin, superadmins only, own login) and allauth's legacy redirects.
 NATIONAL_ADMIN_NAMESPACE = "admin"

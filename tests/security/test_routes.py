@@ -19,6 +19,8 @@ from tests.security.registry import (
     PLAIN_ROUTES,
     PUBLIC,
     UNNAMED_PREFIXES,
+    USAGER_LOGIN_PATH,
+    USAGER_ROUTES,
 )
 from tests.security.world import ALL_ROLES, build_world
 
@@ -49,7 +51,7 @@ def _project_routes():
 
 
 def test_every_route_is_registered():
-    registered = PLAIN_ROUTES | set(OBJECT_ROUTES) | set(PARAM_ROUTES)
+    registered = PLAIN_ROUTES | set(OBJECT_ROUTES) | set(PARAM_ROUTES) | set(USAGER_ROUTES)
     names, problems = set(), []
     for name, route, has_params in _project_routes():
         if name is None:
@@ -59,7 +61,7 @@ def test_every_route_is_registered():
         names.add(name)
         if name not in registered:
             problems.append(f"route absente du registre de sécurité : {name} ({route})")
-        elif has_params and name not in OBJECT_ROUTES and name not in PARAM_ROUTES:
+        elif has_params and name not in OBJECT_ROUTES and name not in PARAM_ROUTES and not USAGER_ROUTES.get(name):
             problems.append(f"route à paramètres à déclarer dans OBJECT_ROUTES ou PARAM_ROUTES : {name}")
     problems += [f"route du registre qui n'existe plus : {name}" for name in sorted(registered - names)]
     problems += [f"route publique inconnue : {name}" for name in sorted(set(PUBLIC) - names)]
@@ -79,7 +81,7 @@ def world_b(db):
 
 
 def _kwargs(name, world):
-    builder = OBJECT_ROUTES.get(name) or PARAM_ROUTES.get(name)
+    builder = OBJECT_ROUTES.get(name) or PARAM_ROUTES.get(name) or USAGER_ROUTES.get(name)
     return builder(world) if builder else {}
 
 
@@ -98,13 +100,21 @@ def _is_login_redirect(response):
     return response.status_code == 302 and response["Location"].startswith(LOGIN_PATH)
 
 
-@pytest.mark.parametrize("name", sorted((PLAIN_ROUTES | set(OBJECT_ROUTES) | set(PARAM_ROUTES)) - set(PUBLIC)))
+@pytest.mark.parametrize(
+    "name", sorted((PLAIN_ROUTES | set(OBJECT_ROUTES) | set(PARAM_ROUTES) | set(USAGER_ROUTES)) - set(PUBLIC))
+)
 def test_anonymous_request_gets_login_redirect(name, world_a):
     url = reverse(name, kwargs=_kwargs(name, world_a))
     client = Client()
     for method in ("get", "post"):
         response = getattr(client, method)(url)
         _release(response)
+        if name in USAGER_ROUTES:
+            # The person's pages send to the person's own login, whatever the method.
+            assert response.status_code == 302 and response["Location"] == USAGER_LOGIN_PATH, (
+                f"{method.upper()} {url} anonyme : {response.status_code} {response.get('Location', '')}"
+            )
+            continue
         assert _is_login_redirect(response) or response.status_code in (401, 403), (
             f"{method.upper()} {url} anonyme : {response.status_code} {response.get('Location', '')}"
         )

@@ -19,8 +19,9 @@ UNSCOPED_ALLOW_LIST = {
     "spie/tasks.py": "housekeeping across départements",
     "partenaires/auth.py": "an API token is found before its département's scope can exist",
     "suivi/services/evaluations.py": "a questionnaire link arrives without a logged-in user, hence without a scope",
+    "usager/connexion.py": "a FranceConnect identity or a one-time link arrives before any scope can exist",
 }
-PROJECT_DIRS = ["spie", "carnet", "orientation", "offre", "partenaires", "suivi"]
+PROJECT_DIRS = ["spie", "carnet", "orientation", "offre", "partenaires", "suivi", "usager"]
 
 
 def test_tenant_query_without_scope_raises(db):

@@ -71,6 +71,7 @@ class FakeOIDCProvider:
         self.discovery_issuer = None
         self.id_token_issuer = None
         self.id_token_nonce = None
+        self.id_token_acr = None
         self.authorize_requests = []
         self.token_requests = []
         self._codes = {}
@@ -151,6 +152,8 @@ class FakeOIDCProvider:
                 "code_challenge": params.get("code_challenge"),
                 "code_challenge_method": params.get("code_challenge_method"),
                 "identity": dict(self.identity),
+                # FranceConnect: the eIDAS level asked for comes back as the `acr` claim (or the one a test forces).
+                "acr": self.id_token_acr or params.get("acr_values"),
             }
         answer = urlencode({"code": code, "state": params["state"]})
         return HTTPStatus.FOUND, None, f"{params['redirect_uri']}?{answer}"
@@ -203,6 +206,8 @@ class FakeOIDCProvider:
             "nonce": grant["nonce"],
             "email": identity.get("email"),
         }
+        if grant.get("acr"):
+            claims["acr"] = grant["acr"]
         return jwt.encode(claims, self.private_key, algorithm="RS256", headers={"kid": KEY_ID})
 
 

@@ -1,0 +1,220 @@
+"""What the person's space reads: only the person's own carnet, and in it only what the person may see.
+
+Never: notes (professionals' working notes, whatever their class), restricted or private documents, documents
+not shared with the person, restricted or private events, the NIR (masked). Every read is logged with the
+channel "usager".
+"""
+
+from carnet.models import (
+    Action as ActionPlan,
+)
+from carnet.models import (
+    Analyse,
+    Contrat,
+    Document,
+    Evenement,
+    MembreGroupe,
+    Objectif,
+    RendezVous,
+    Sensibilite,
+    SituationConstatee,
+)
+from orientation.models import Convocation, Orientation, StatutOrientation
+from spie.audit import log_access
+from spie.models import AccessLog, Action, Canal
+from usager.models import AccuseReception, DemandeDroits, ReponseAuRendezVous, TypeCourrier
+
+
+def journaliser(*, carnet, page, obj=None, action=Action.CONSULTATION):
+    return log_access(
+        action=action,
+        obj=obj if obj is not None else carnet,
+        canal=Canal.USAGER,
+        details={"page": page, "carnet": str(carnet.uid)},
+    )
+
+
+def nir_masque(beneficiaire):
+    return "* ** ** ** *** *** **" if beneficiaire.a_un_nir else ""
+
+
+def groupe(carnet):
+    return list(MembreGroupe.objects.actifs().filter(carnet=carnet).select_related("user", "structure"))
+
+
+def rendez_vous(carnet):
+    rows = list(RendezVous.objects.filter(carnet=carnet).select_related("structure", "professionnel"))
+    reponses = {}
+    for reponse in ReponseAuRendezVous.objects.filter(rendez_vous__carnet=carnet).order_by("created_at", "id"):
+        reponses[reponse.rendez_vous_id] = reponse  # the latest wins
+    for row in rows:
+        row.reponse_usager = reponses.get(row.pk)
+    return rows
+
+
+def documents(carnet):
+    """General documents shared with the person, and those the person sent, once the antivirus found them clean
+    (a document waiting for its scan, or refused, is never offered)."""
+    return Document.objects.filter(
+        carnet=carnet, sensibilite=Sensibilite.GENERALE, partage_avec_la_personne=True, analyse=Analyse.SAINE
+    )
+
+
+def courriers(carnet):
+    """Letters addressed to the person: convocations and orientation decisions, with the acknowledgements."""
+    items = []
+    for convocation in Convocation.objects.filter(dossier__carnet=carnet).select_related("rendez_vous"):
+        items.append(
+            {
+                "type": TypeCourrier.CONVOCATION,
+                "uid": convocation.uid,
+                "titre": f"Convocation à un entretien d'orientation (n° {convocation.numero})",
+                "disponible_le": convocation.created_at,
+            }
+        )
+    for orientation in Orientation.objects.filter(carnet=carnet, statut=StatutOrientation.VALIDEE):
+        items.append(
+            {
+                "type": TypeCourrier.DECISION_ORIENTATION,
+                "uid": orientation.uid,
+                "titre": "Décision d'orientation",
+                "disponible_le": orientation.decidee_le or orientation.proposee_le,
+            }
+        )
+    accuses = {
+        a.courrier_uid: a for a in AccuseReception.objects.filter(courrier_uid__in=[item["uid"] for item in items])
+    }
+    for item in items:
+        item["accuse"] = accuses.get(item["uid"])
+    return sorted(items, key=lambda item: item["disponible_le"], reverse=True)
+
+
+def courrier(carnet, type_courrier, uid):
+    """The letter object (for its PDF), of this carnet only; None otherwise."""
+    if type_courrier == TypeCourrier.CONVOCATION:
+        return Convocation.objects.filter(dossier__carnet=carnet, uid=uid).select_related("rendez_vous").first()
+    if type_courrier == TypeCourrier.DECISION_ORIENTATION:
+        return Orientation.objects.filter(carnet=carnet, uid=uid, statut=StatutOrientation.VALIDEE).first()
+    return None
+
+
+def lectures_du_dossier(carnet):
+    """Which structures read the file, and when (from the access log; the person's own reads excluded)."""
+    rows = (
+        AccessLog.objects.filter(object_type="carnet.carnet", object_uid=carnet.uid)
+        .exclude(canal=Canal.USAGER)
+        .select_related("structure")
+        .order_by("-created_at")
+    )
+    return [
+        {
+            "date": row.created_at,
+            "structure": row.structure.nom if row.structure else "Service du Département",
+            "action": row.get_action_display(),
+            "canal": row.get_canal_display(),
+        }
+        for row in rows[:1000]
+    ]
+
+
+def export(carnet) -> dict:
+    """Everything the platform holds about the person that the person may receive (subject-access request)."""
+    b = carnet.beneficiaire
+    iso = lambda value: value.isoformat() if value else None  # noqa: E731
+    return {
+        "identite": {
+            "civilite": b.get_civilite_display(),
+            "nom_usage": b.nom_usage,
+            "nom_naissance": b.nom_naissance,
+            "prenoms": b.prenoms,
+            "date_naissance": iso(b.date_naissance),
+            "lieu_naissance": b.lieu_naissance,
+            "nir": nir_masque(b),
+            "telephone": b.telephone,
+            "courriel": b.courriel,
+            "adresse": " ".join(p for p in (b.adresse, b.complement_adresse, b.code_postal) if p),
+            "organisme_payeur": b.get_organisme_payeur_display(),
+            "numero_allocataire": b.numero_allocataire,
+            "identifiant_france_travail": b.identifiant_france_travail,
+            "etat_droit_rsa": b.get_etat_droit_rsa_display(),
+            "soumis_droits_devoirs": b.soumis_droits_devoirs,
+            "date_entree_rsa": iso(b.date_entree_rsa),
+        },
+        "groupe_de_suivi": [
+            {"nom": m.user.get_full_name(), "structure": m.structure.nom, "referent": m.est_referent}
+            for m in groupe(carnet)
+        ],
+        "situations": [
+            {"situation": str(s.situation), "constatee_le": iso(s.constatee_le), "fin": iso(s.fin)}
+            for s in SituationConstatee.objects.filter(carnet=carnet).select_related("situation")
+        ],
+        "objectifs": [
+            {
+                "axe": str(o.axe.theme),
+                "objectif": o.libelle,
+                "statut": o.get_statut_display(),
+                "accord": o.consentement,
+                "actions": [
+                    {"action": a.libelle, "statut": a.get_statut_display(), "debut": iso(a.date_debut)}
+                    for a in o.actions.all()
+                ],
+            }
+            for o in Objectif.objects.filter(axe__carnet=carnet)
+            .select_related("axe__theme")
+            .prefetch_related(models_prefetch_actions())
+        ],
+        "contrats": [
+            {
+                "type": c.get_type_display(),
+                "statut": c.get_statut_display(),
+                "debut": iso(c.date_debut),
+                "fin": iso(c.date_fin),
+                "heures_hebdomadaires": c.heures_hebdomadaires,
+            }
+            for c in Contrat.objects.filter(carnet=carnet)
+        ],
+        "rendez_vous": [
+            {
+                "date": iso(r.date_heure),
+                "mode": r.get_mode_display(),
+                "lieu": r.lieu,
+                "structure": r.structure.nom,
+                "statut": r.get_statut_display(),
+                "ma_reponse": r.reponse_usager.get_reponse_display() if r.reponse_usager else None,
+            }
+            for r in rendez_vous(carnet)
+        ],
+        "documents": [
+            {"nom": d.nom, "ajoute_le": iso(d.created_at), "envoye_par_moi": d.envoye_par_la_personne}
+            for d in documents(carnet)
+        ],
+        "courriers": [
+            {
+                "titre": c["titre"],
+                "disponible_le": iso(c["disponible_le"]),
+                "accuse_le": iso(c["accuse"].created_at) if c["accuse"] else None,
+            }
+            for c in courriers(carnet)
+        ],
+        "historique": [
+            {"date": iso(e.created_at), "evenement": e.get_type_display(), "resume": e.resume}
+            for e in Evenement.objects.filter(carnet=carnet, sensibilite=Sensibilite.GENERALE)
+        ],
+        "mes_demandes": [
+            {
+                "type": d.get_type_display(),
+                "envoyee_le": iso(d.created_at),
+                "statut": d.get_statut_display(),
+                "reponse": d.reponse,
+                "repondue_le": iso(d.repondue_le),
+            }
+            for d in DemandeDroits.objects.filter(beneficiaire=b)
+        ],
+        "lectures_du_dossier": [{**row, "date": iso(row["date"])} for row in lectures_du_dossier(carnet)],
+    }
+
+
+def models_prefetch_actions():
+    from django.db.models import Prefetch
+
+    return Prefetch("actions", queryset=ActionPlan.objects.order_by("date_debut", "created_at"))

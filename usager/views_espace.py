@@ -1,0 +1,272 @@
+"""The person's pages: mobile first, plain words. Every object is looked up inside the person's own carnet
+(another person's object: 404) and every read is in the access log with the channel "usager"."""
+
+import json
+
+from django import forms
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.http import FileResponse, Http404, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
+
+from carnet import services as carnet_services
+from carnet.models import RendezVous
+from carnet.services.documents import DocumentInfecte
+from carnet.uploads import (
+    EXTENSIONS_ACCEPTEES,
+    check_upload,
+    default_name,
+    download_filename,
+    max_bytes,
+    taille_lisible,
+)
+from spie.models import Action
+from spie.pdf import render_pdf
+from usager import lecture, ratelimit, services
+from usager.models import ReponseRendezVous, TypeCourrier, TypeDemandeDroits
+from usager.session import espace_usager
+
+
+def _page(request, template, context, page):
+    lecture.journaliser(carnet=request.carnet, page=page)
+    return render(request, template, {"beneficiaire": request.usager.beneficiaire, **context})
+
+
+@espace_usager
+@require_safe
+def accueil(request):
+    now = timezone.now()
+    prochain = RendezVous.objects.filter(carnet=request.carnet, date_heure__gt=now, statut="prevu").order_by(
+        "date_heure"
+    )
+    courriers = lecture.courriers(request.carnet)
+    return _page(
+        request,
+        "usager/accueil.html",
+        {"prochain": prochain.first(), "courriers_a_lire": sum(1 for c in courriers if c["accuse"] is None)},
+        "accueil",
+    )
+
+
+@espace_usager
+@require_safe
+def mon_suivi(request):
+    return _page(request, "usager/mon_suivi.html", {"groupe": lecture.groupe(request.carnet)}, "mon_suivi")
+
+
+class ReponseForm(forms.Form):
+    reponse = forms.ChoiceField(choices=ReponseRendezVous.choices, widget=forms.RadioSelect, label="Votre réponse")
+    motif = forms.CharField(
+        label="Pourquoi ne pouvez-vous pas venir ?",
+        required=False,
+        max_length=500,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+
+
+@espace_usager
+@require_safe
+def rendez_vous(request):
+    rows = lecture.rendez_vous(request.carnet)
+    now = timezone.now()
+    a_venir = sorted((r for r in rows if r.date_heure > now), key=lambda r: r.date_heure)
+    passes = [r for r in rows if r.date_heure <= now]
+    return _page(request, "usager/rendez_vous.html", {"a_venir": a_venir, "passes": passes}, "rendez_vous")
+
+
+@espace_usager
+@require_POST
+def rendez_vous_repondre(request, uid):
+    rdv = get_object_or_404(
+        RendezVous.objects.filter(carnet=request.carnet).select_related("carnet__beneficiaire"), uid=uid
+    )
+    form = ReponseForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "Choisissez « Je viendrai » ou « Je ne peux pas venir ».")
+        return redirect("usager:rendez_vous")
+    try:
+        services.rendez_vous_repondre(
+            rendez_vous=rdv, reponse=form.cleaned_data["reponse"], motif=form.cleaned_data["motif"]
+        )
+    except carnet_services.RegleMetier as refus:
+        messages.error(request, str(refus))
+        return redirect("usager:rendez_vous")
+    messages.success(request, "Merci. Votre réponse est envoyée à votre référent.")
+    return redirect("usager:rendez_vous")
+
+
+class EnvoiDocumentForm(forms.Form):
+    fichier = forms.FileField(
+        label="Votre document",
+        help_text=f"PDF, photo (JPEG ou PNG), Word ou OpenDocument. {taille_lisible(max_bytes())} au plus.",
+    )
+    nom = forms.CharField(
+        label="Quel document est-ce ? (par exemple : attestation de formation)", max_length=200, required=False
+    )
+
+    def clean_fichier(self):
+        fichier = self.cleaned_data["fichier"]
+        self.type_document = check_upload(fichier)
+        return fichier
+
+
+@espace_usager
+@require_http_methods(["GET", "POST"])
+def documents(request):
+    form = EnvoiDocumentForm()
+    status = 200
+    if request.method == "POST":
+        if not ratelimit.autorise(request, "envoi_document", str(request.usager.uid)):
+            messages.error(request, ratelimit.MESSAGE)
+            return redirect("usager:documents")
+        form = EnvoiDocumentForm(request.POST, request.FILES)
+        try:
+            valid = form.is_valid()
+        except ValidationError:  # pragma: no cover - check_upload errors are field errors
+            valid = False
+        if valid:
+            fichier = form.cleaned_data["fichier"]
+            try:
+                document = carnet_services.document_add_par_personne(
+                    carnet=request.carnet,
+                    fichier=fichier,
+                    nom=form.cleaned_data["nom"] or default_name(fichier.name),
+                    type_document=form.type_document,
+                )
+            except DocumentInfecte:
+                form.add_error(
+                    "fichier", "Ce fichier contient un virus. Il n'est pas envoyé. Envoyez un autre fichier."
+                )
+            else:
+                services.document_envoye_notifier(carnet=request.carnet, document=document)
+                messages.success(
+                    request, "Merci. Votre document est envoyé. Votre référent le voit dans votre dossier."
+                )
+                return redirect("usager:documents")
+        status = 400
+    lecture.journaliser(carnet=request.carnet, page="documents")
+    return render(
+        request,
+        "usager/documents.html",
+        {"documents": lecture.documents(request.carnet), "form": form, "accept": ",".join(EXTENSIONS_ACCEPTEES)},
+        status=status,
+    )
+
+
+@espace_usager
+@require_safe
+def document_telecharger(request, uid):
+    document = get_object_or_404(lecture.documents(request.carnet), uid=uid)
+    lecture.journaliser(carnet=request.carnet, page="document", obj=document, action=Action.TELECHARGEMENT)
+    try:
+        handle = document.fichier.open("rb")
+    except FileNotFoundError:
+        raise Http404("Le fichier de ce document est introuvable.") from None
+    response = FileResponse(
+        handle,
+        as_attachment=True,
+        filename=download_filename(document.nom, document.type_mime),
+        content_type=document.type_mime,
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+@espace_usager
+@require_safe
+def courriers(request):
+    return _page(request, "usager/courriers.html", {"courriers": lecture.courriers(request.carnet)}, "courriers")
+
+
+def _courrier_ou_404(request, type_courrier, uid):
+    if type_courrier not in TypeCourrier.values:
+        raise Http404
+    obj = lecture.courrier(request.carnet, type_courrier, uid)
+    if obj is None:
+        raise Http404
+    return obj
+
+
+@espace_usager
+@require_safe
+def courrier_pdf(request, type_courrier, uid):
+    from orientation import documents as lettres
+
+    obj = _courrier_ou_404(request, type_courrier, uid)
+    lecture.journaliser(carnet=request.carnet, page="courrier", obj=obj, action=Action.TELECHARGEMENT)
+    pdf = lettres.convocation_pdf(obj) if type_courrier == TypeCourrier.CONVOCATION else lettres.decision_pdf(obj)
+    response = HttpResponse(pdf, content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="{type_courrier}.pdf"'
+    return response
+
+
+@espace_usager
+@require_POST
+def courrier_accuser(request, type_courrier, uid):
+    obj = _courrier_ou_404(request, type_courrier, uid)
+    services.courrier_accuser(
+        beneficiaire=request.usager.beneficiaire, type_courrier=type_courrier, courrier_uid=obj.uid
+    )
+    messages.success(request, "C'est noté : vous avez bien reçu ce courrier.")
+    return redirect("usager:courriers")
+
+
+class DemandeDroitsForm(forms.Form):
+    type = forms.ChoiceField(
+        choices=TypeDemandeDroits.choices, widget=forms.RadioSelect, label="Que voulez-vous faire ?"
+    )
+    texte = forms.CharField(label="Expliquez votre demande", max_length=2000, widget=forms.Textarea(attrs={"rows": 4}))
+
+
+@espace_usager
+@require_http_methods(["GET", "POST"])
+def mes_donnees(request):
+    from usager.models import DemandeDroits
+
+    form = DemandeDroitsForm()
+    status = 200
+    if request.method == "POST":
+        form = DemandeDroitsForm(request.POST)
+        if form.is_valid():
+            services.demande_droits_creer(
+                beneficiaire=request.usager.beneficiaire,
+                type=form.cleaned_data["type"],
+                texte=form.cleaned_data["texte"],
+            )
+            messages.success(request, "Votre demande est envoyée à votre référent. Il vous répondra ici.")
+            return redirect("usager:mes_donnees")
+        status = 400
+    lecture.journaliser(carnet=request.carnet, page="mes_donnees")
+    return render(
+        request,
+        "usager/mes_donnees.html",
+        {
+            "form": form,
+            "demandes": DemandeDroits.objects.filter(beneficiaire=request.usager.beneficiaire),
+            "lectures": lecture.lectures_du_dossier(request.carnet)[:50],
+        },
+        status=status,
+    )
+
+
+@espace_usager
+@require_safe
+def export_json(request):
+    lecture.journaliser(carnet=request.carnet, page="export_json", action=Action.EXPORT)
+    data = lecture.export(request.carnet)
+    response = HttpResponse(json.dumps(data, ensure_ascii=False, indent=2), content_type="application/json")
+    response["Content-Disposition"] = 'attachment; filename="mes-donnees.json"'
+    return response
+
+
+@espace_usager
+@require_safe
+def export_pdf(request):
+    lecture.journaliser(carnet=request.carnet, page="export_pdf", action=Action.EXPORT)
+    data = lecture.export(request.carnet)
+    pdf = render_pdf("usager/pdf/export.html", {"data": data, "edite_le": timezone.localdate()})
+    response = HttpResponse(pdf, content_type="application/pdf")
+    response["Content-Disposition"] = 'attachment; filename="mes-donnees.pdf"'
+    return response

@@ -166,6 +166,28 @@ class Controle:
     date_reference: str = ""
     annonces: int | None = None  # households announced by TransmissionFlux
     avertissements: list = field(default_factory=list)
+    # IDEPARTE of the households → position of the first household carrying it (the file's département).
+    departements: dict = field(default_factory=dict)
+    organisme: str = ""  # FONORG and NUMORG of the first household ("CAF 761"): the sender of the file
+
+
+def code_departement(value):
+    """IDEPARTE ("076", "02A", "971") and a département's code ("76", "2A") in one comparable form."""
+    return (value or "").strip().upper().zfill(3)
+
+
+def verifier_departement(controle, departement_code):
+    """Every household of the file belongs to the uploader's département (IDEPARTE): else the file is refused as a
+    whole, before any write (an Eure file uploaded with a Seine-Maritime token must not create anyone)."""
+    attendu = code_departement(departement_code)
+    autres = {code: position for code, position in controle.departements.items() if code_departement(code) != attendu}
+    if autres:
+        code, position = min(autres.items(), key=lambda item: item[1])
+        raise FluxRefuse(
+            f"Ce fichier est destiné à un autre département : l'élément IDEPARTE vaut « {code} » (foyer n° "
+            f"{position}) alors que le dépôt est fait pour le département {departement_code}. Aucun foyer n'a été "
+            "importé : vérifiez que le fichier et le compte (ou le jeton d'API) sont ceux du même département."
+        )
 
 
 def controler(source) -> Controle:
@@ -190,6 +212,12 @@ def controler(source) -> Controle:
                     )
             if element.tag == FOYER:
                 result.total += 1
+                code = (element.findtext("IdentificationRSA/Partenaire/IDEPARTE") or "").strip()
+                result.departements.setdefault(code, result.total)
+                if not result.organisme:
+                    organisme = element.find("IdentificationRSA/Organisme")
+                    if organisme is not None:
+                        result.organisme = _espaces_simples(organisme.findtext("FONORG"), organisme.findtext("NUMORG"))
             elif element.tag == IDENTIFICATION:
                 identification = True
                 if element.getparent() is None or element.getparent().tag != RACINE:
@@ -202,7 +230,12 @@ def controler(source) -> Controle:
                 result.date_reference = element.findtext("DTREF") or ""
             elif element.tag == TRANSMISSION:
                 text = (element.findtext("NBTOTDOSRSATRANSM") or "").strip()
-                result.annonces = int(text) if text.isdigit() else None
+                if not text.isdigit():
+                    raise FluxRefuse(
+                        "Le bloc TransmissionFlux n'indique pas le nombre de foyers transmis (élément "
+                        "NBTOTDOSRSATRANSM absent ou non numérique) : le fichier ne peut pas être contrôlé."
+                    )
+                result.annonces = int(text)
             _release(element)
     except etree.XMLSyntaxError as exc:
         raise FluxRefuse(f"Le fichier n'est pas un XML valide : {traduire_erreur_syntaxe(exc)}") from exc
@@ -211,11 +244,21 @@ def controler(source) -> Controle:
             handle.close()
     if not identification:
         raise FluxRefuse("Le bloc IdentificationFlux, obligatoire en tête du flux, est absent.")
-    if result.annonces is not None and result.annonces != result.total:
-        result.avertissements.append(
-            f"Le fichier annonce {result.annonces} foyers (TransmissionFlux) mais en contient {result.total}."
+    if result.annonces is None:
+        raise FluxRefuse(
+            "Le bloc TransmissionFlux, obligatoire en fin de flux, est absent : sans lui, rien ne garantit que le "
+            "fichier est complet. Demandez à la CAF ou à la MSA le fichier tel qu'il a été produit."
+        )
+    if result.annonces != result.total:
+        raise FluxRefuse(
+            f"Le fichier annonce {result.annonces} foyers (TransmissionFlux, élément NBTOTDOSRSATRANSM) mais en "
+            f"contient {result.total} : il est incomplet ou a été modifié. Aucun foyer n'a été importé."
         )
     return result
+
+
+def _espaces_simples(*parts):
+    return " ".join(" ".join((p or "").split()) for p in parts if p and p.strip())
 
 
 def _check_end(source):

@@ -64,19 +64,6 @@ def upload(content, name="flux.xml"):
     return SimpleUploadedFile(name, content, content_type="text/xml")
 
 
-@pytest.fixture
-def deposer(dep_a, django_capture_on_commit_callbacks):
-    """Deposit a file as the UI does and run the task (eager) when the deposit commits."""
-
-    def run(content, **kwargs):
-        with departement_scope(dep_a), django_capture_on_commit_callbacks(execute=True):
-            row = flux_deposer(departement=dep_a, fichier=upload(content), **kwargs)
-        row.refresh_from_db()
-        return row
-
-    return run
-
-
 def writes(queries):
     return [
         q["sql"]

@@ -1,0 +1,84 @@
+"""CAF/MSA flux integrity: the file's département and month, the identity of the people, duplicates, leavers,
+lenient households, French messages and the orientation queue. Files are built from the official schema by the
+generator (`partenaires.dev.generation_flux`)."""
+
+import datetime
+
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from carnet.models import Beneficiaire
+from partenaires.dev.generation_flux import flux_bytes
+from partenaires.models import EmpreinteFlux
+from spie.tenancy import departement_scope
+from tests.partenaires.test_flux import foyer, writes
+
+MOIS = datetime.date(2026, 11, 30)
+
+
+# --- (3) Another département's file ------------------------------------------------------------------------------
+
+
+def test_a_file_of_another_departement_is_refused_before_any_write(dep_a, deposer):
+    households = [foyer(0), foyer(1, numero_demande="27000000001"), foyer(2)]  # IDEPARTE 076, 027, 076
+    with CaptureQueriesContext(connection) as queries:
+        run = deposer(flux_bytes(households))
+    assert run.statut == "echec" and run.crees == 0
+    message = run.rapport["message"]
+    assert "IDEPARTE" in message and "« 027 »" in message and "foyer n° 2" in message and "76" in message
+    assert writes(queries.captured_queries) == []
+    with departement_scope(dep_a):
+        assert not Beneficiaire.objects.exists()
+
+
+# --- (4) An older month, TransmissionFlux ----------------------------------------------------------------------
+
+
+def test_an_older_file_is_refused_unless_the_admin_confirms_a_replay(dep_a, deposer):
+    household = foyer(0)
+    november = deposer(flux_bytes([household], date_reference=MOIS))
+    assert november.statut == "termine" and november.organisme == "CAF 761"
+    household.etat = "4"
+    household.motif_suspension, household.date_suspension = "06", MOIS - datetime.timedelta(days=40)
+    october = flux_bytes([household], date_reference=datetime.date(2026, 10, 31))
+    refused = deposer(october)
+    assert refused.statut == "echec" and "DTREF" in refused.rapport["message"]
+    assert "30/11/2026" in refused.rapport["message"] and "31/10/2026" in refused.rapport["message"]
+    with departement_scope(dep_a):
+        assert Beneficiaire.objects.get().etat_droit_rsa == "2"  # not rolled back
+    replay = deposer(october, rejeu=True)
+    assert replay.statut == "termine" and replay.rejeu and replay.mis_a_jour == 1
+    assert any("Rejeu confirmé" in a for a in replay.rapport["avertissements"])
+    with departement_scope(dep_a):
+        assert Beneficiaire.objects.get().etat_droit_rsa == "4"
+
+
+def test_the_same_month_again_and_a_later_month_are_accepted(deposer):
+    assert deposer(flux_bytes([foyer(0)], date_reference=MOIS)).statut == "termine"
+    assert deposer(flux_bytes([foyer(0)], date_reference=MOIS)).statut == "termine"
+    assert deposer(flux_bytes([foyer(0)], date_reference=MOIS + datetime.timedelta(days=31))).statut == "termine"
+
+
+def test_the_order_of_files_is_per_sending_organism(deposer):
+    assert deposer(flux_bytes([foyer(0)], date_reference=MOIS)).statut == "termine"
+    msa = foyer(1, organisme="MSA", numero_organisme="762")
+    assert deposer(flux_bytes([msa], date_reference=datetime.date(2026, 10, 31))).statut == "termine"
+
+
+def test_a_file_without_transmission_block_is_refused(dep_a, deposer):
+    content = flux_bytes([foyer(0)])
+    start, end = content.index(b"<TransmissionFlux>"), content.index(b"</TransmissionFlux>")
+    run = deposer(content[:start] + content[end + len(b"</TransmissionFlux>") :])
+    assert run.statut == "echec" and "TransmissionFlux" in run.rapport["message"] and run.crees == 0
+
+
+def test_a_file_whose_announced_count_differs_is_refused(dep_a, deposer):
+    content = flux_bytes([foyer(0), foyer(1)])
+    run = deposer(content.replace(b"<NBTOTDOSRSATRANSM>2<", b"<NBTOTDOSRSATRANSM>3<"))
+    assert (
+        run.statut == "echec"
+        and "annonce 3 foyers" in run.rapport["message"]
+        and "contient 2" in run.rapport["message"]
+    )
+    with departement_scope(dep_a):
+        assert not Beneficiaire.objects.exists() and not EmpreinteFlux.objects.exists()

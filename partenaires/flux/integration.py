@@ -2,8 +2,9 @@
 
 Only the applicant (ROLEPERS DEM) and the spouse (CJT) become bénéficiaires with a carnet; children and other
 members do not. A person is found, inside the département, by NIR first, then by CAF/MSA number and role in
-the household (`carnet.services.correspondance`, the rules the flux can feed); a person found by number and role
-who already has another NIR is not merged (the household is rejected for a human to look at it). The writes go
+the household confirmed by the identity (`carnet.services.correspondance`, the rules the flux can feed); a person
+found by number and role whose identity or NIR differs is never merged: the household is set aside and the conflict
+recorded for an administrator to resolve (`carnet.services.conflits`); the rest of the file goes on. The writes go
 through `carnet.services.bulk`; this module decides what to write (the flux's mapping and policy).
 
 Speed (the flux of a large département is tens of thousands of households): each batch costs two queries to
@@ -31,6 +32,7 @@ from carnet.services.bulk import (
     beneficiaires_update,
     carnets_create_missing,
 )
+from carnet.services.conflits import conflits_signaler
 from carnet.services.correspondance import IndexAllocataires, candidats_allocataires
 from partenaires.models import EmpreinteFlux
 from spie.bulk import TableTexte, raw_connection
@@ -88,6 +90,14 @@ VRAI = {"1", "true"}
 
 class Rejet(Exception):
     """The household cannot be applied; the message (French, without personal data) goes to the report."""
+
+
+class Conflit(Rejet):
+    """A person of the household matches a known person by number and role only: set aside, recorded."""
+
+    def __init__(self, message, cible, connu, motif):
+        super().__init__(message)
+        self.cible, self.connu, self.motif = cible, connu, motif
 
 
 @dataclass
@@ -249,6 +259,9 @@ class Integration:
         for foyer, cibles in valid:
             try:
                 lot.foyer(foyer, cibles)
+            except Conflit as conflit:
+                self.rejeter(foyer, str(conflit))
+                lot.conflit(foyer, conflit)
             except Rejet as rejet:
                 self.rejeter(foyer, str(rejet))
         return lot
@@ -272,6 +285,11 @@ class _Connu:
     nir_hash: str
     numero_allocataire: str
     role_foyer: str
+    nom_usage: str
+    nom_naissance: str
+    prenoms: str
+    date_naissance: datetime.date | None
+    nir_chiffre: str
     hash: str | None
     nouveau: dict | None = None  # the pending row of a person created in this batch
 
@@ -292,19 +310,45 @@ class _Lot:
             self.index.ajouter(_Connu(*row), remplacer=False)
         self.nouveaux = []  # _Connu of the people to create, their row in `nouveau`
         self.a_modifier = {}  # pk → Cible: known people whose flux data changed
+        self.nia_remplaces = set()  # pk of known people whose temporary NIA the flux's NIR replaces
+        self.conflits = []  # dicts for carnet.services.conflits.conflits_signaler
 
     def _find(self, cible):
         correspondance = self.index.trouver(
             nir_hash=cible.nir_hash,
             numero_allocataire=cible.valeurs["numero_allocataire"],
             role_foyer=ROLES[cible.role],
+            identite=cible.valeurs,
+            nir=cible.nir,
         )
         if correspondance.conflit:
-            raise Rejet(
-                f"Le {LIBELLES_ROLES[cible.role]} (personne n° {cible.rang} du foyer) a un NIR différent de celui de "
-                "la personne déjà connue avec ce numéro d'allocataire et ce rôle : rapprochement à faire à la main."
+            raise Conflit(
+                f"Conflit d'identité à résoudre pour le {LIBELLES_ROLES[cible.role]} (personne n° {cible.rang} du "
+                f"foyer) : {correspondance.conflit} Le foyer est mis de côté ; un administrateur doit indiquer s'il "
+                "s'agit de la même personne (page « Conflits d'identité »).",
+                cible,
+                correspondance.beneficiaire,
+                correspondance.conflit,
             )
+        if correspondance.remplace_nia:
+            self.nia_remplaces.add(correspondance.beneficiaire.pk)
         return correspondance.beneficiaire
+
+    def conflit(self, foyer, conflit):
+        if conflit.connu.pk is None:  # a person created earlier in this very file: reported, nothing to record
+            return
+        self.conflits.append(
+            {
+                "beneficiaire_id": conflit.connu.pk,
+                "motif": conflit.motif,
+                "origine": f"Flux CAF/MSA, foyer n° {foyer.position}",
+                "position": foyer.position,
+                "numero_allocataire": conflit.cible.valeurs["numero_allocataire"],
+                "role_foyer": ROLES[conflit.cible.role],
+                "recu": conflit.cible.valeurs,
+                "nir": conflit.cible.nir,
+            }
+        )
 
     def foyer(self, foyer, cibles):
         matches = [(cible, self._find(cible)) for cible in cibles]
@@ -330,7 +374,19 @@ class _Lot:
 
     def _create(self, cible):
         valeurs = dict(cible.valeurs, nir=cible.nir, nir_hash=cible.nir_hash)
-        connu = _Connu(None, cible.nir_hash, valeurs["numero_allocataire"], valeurs["role_foyer"], cible.hash, valeurs)
+        connu = _Connu(
+            None,
+            cible.nir_hash,
+            valeurs["numero_allocataire"],
+            valeurs["role_foyer"],
+            valeurs["nom_usage"],
+            valeurs["nom_naissance"],
+            valeurs["prenoms"],
+            valeurs["date_naissance"],
+            "",
+            cible.hash,
+            valeurs,
+        )
         self.index.ajouter(connu)
         self.nouveaux.append(connu)
         self.compteurs.crees += 1
@@ -339,6 +395,8 @@ class _Lot:
         self._write_new()
         if self.a_modifier:
             self._write_changes()
+        if self.conflits:
+            conflits_signaler(self.integration.departement_id, self.conflits)
 
     # --- New people: COPY (carnet.services.bulk), then their fingerprints --------------------------------------
 
@@ -369,7 +427,7 @@ class _Lot:
             changed = beneficiaire_apply(beneficiaire, cible.valeurs, CHAMPS_FLUX)
             vides = [n for n in CHAMPS_SI_VIDES if not getattr(beneficiaire, n) and cible.valeurs[n]]
             changed += beneficiaire_apply(beneficiaire, cible.valeurs, vides)
-            if cible.nir and not beneficiaire.nir_hash:
+            if cible.nir and (not beneficiaire.nir_hash or beneficiaire.pk in self.nia_remplaces):
                 changed += beneficiaire_apply(beneficiaire, {"nir": cible.nir}, ["nir"])
             if not changed:
                 # Same data under another fingerprint (first time in the flux, new mapping version): no write.

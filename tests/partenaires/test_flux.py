@@ -207,19 +207,32 @@ def test_right_state_change_updates_only_that_person_and_records_a_timeline_even
 def test_known_person_is_found_by_caf_number_and_role_then_gets_the_flux_data(dep_a, deposer):
     with departement_scope(dep_a):
         known = BeneficiaireFactory(
-            departement=dep_a, numero_allocataire="2000000", role_foyer="dem", etat_droit_rsa="0", nom_usage="Martin"
+            departement=dep_a,
+            numero_allocataire="2000000",
+            role_foyer="dem",
+            etat_droit_rsa="0",
+            nom_usage="Martin",
+            prenoms="Claire Marie",
+            date_naissance=datetime.date(1985, 3, 14),
         )
         CarnetFactory(departement=dep_a, beneficiaire=known)
     run = deposer(flux_bytes([foyer()]))
     assert (run.crees, run.mis_a_jour) == (0, 1)
     known.refresh_from_db()
     assert known.etat_droit_rsa == "2" and known.nir_hash  # the NIR is added to a person who had none
-    assert known.prenoms == "Léa Marie"  # names belong to the département once the person exists
+    assert known.prenoms == "Claire Marie"  # names belong to the département once the person exists
 
 
 def test_conflicting_nir_blocks_the_match_and_rejects_the_household(dep_a, deposer):
     with departement_scope(dep_a):
-        other = BeneficiaireFactory(departement=dep_a, numero_allocataire="2000000", role_foyer="dem")
+        other = BeneficiaireFactory(
+            departement=dep_a,
+            numero_allocataire="2000000",
+            role_foyer="dem",
+            nom_usage="Martin",
+            prenoms="Claire",
+            date_naissance=datetime.date(1985, 3, 14),
+        )
         other.set_nir(nir_pour("2", datetime.date(1970, 1, 1), "76", 999))
         other.save()
     run = deposer(flux_bytes([foyer()]))

@@ -234,6 +234,10 @@ class Integration:
     rejets: list = field(default_factory=list)
     max_rejets: int = 5000
     rejets_non_detailles: int = 0
+    # First position of each MATRICULE and NIR in the file: a later copy is reported, never applied (the first
+    # one wins whatever the batch boundaries, so that re-importing the file writes nothing).
+    matricules: dict = field(default_factory=dict)
+    nirs: dict = field(default_factory=dict)
 
     def rejeter(self, foyer, motif):
         self.compteurs.rejetes += 1
@@ -250,6 +254,7 @@ class Integration:
         self.compteurs.traites += len(prepares)
         valid = []
         for foyer, cibles, motif in prepares:
+            motif = motif or self._doublon(foyer, cibles)
             if motif:
                 self.rejeter(foyer, motif)
             else:
@@ -265,6 +270,24 @@ class Integration:
             except Rejet as rejet:
                 self.rejeter(foyer, str(rejet))
         return lot
+
+    def _doublon(self, foyer, cibles):
+        numero = cibles[0].valeurs["numero_allocataire"]
+        premier = self.matricules.setdefault(numero, foyer.position)
+        if premier != foyer.position:
+            return (
+                f"Foyer en double : le MATRICULE {numero} figure déjà au foyer n° {premier} du fichier ; seul le "
+                "premier est appliqué."
+            )
+        for cible in cibles:
+            if cible.nir_hash:
+                autre = self.nirs.setdefault(cible.nir_hash, foyer.position)
+                if autre != foyer.position:
+                    return (
+                        f"Personne en double : le {LIBELLES_ROLES[cible.role]} (personne n° {cible.rang} du foyer) "
+                        f"figure déjà au foyer n° {autre} du fichier (même NIR) ; seul le premier foyer est appliqué."
+                    )
+        return ""
 
 
 def preparer(foyer):

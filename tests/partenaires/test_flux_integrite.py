@@ -4,14 +4,15 @@ generator (`partenaires.dev.generation_flux`)."""
 
 import datetime
 
+import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from carnet.models import Beneficiaire
+from carnet.models import Beneficiaire, Evenement
 from partenaires.dev.generation_flux import flux_bytes
 from partenaires.models import EmpreinteFlux
 from spie.tenancy import departement_scope
-from tests.partenaires.test_flux import foyer, writes
+from tests.partenaires.test_flux import TODAY, foyer, personne, writes
 
 MOIS = datetime.date(2026, 11, 30)
 
@@ -82,3 +83,32 @@ def test_a_file_whose_announced_count_differs_is_refused(dep_a, deposer):
     )
     with departement_scope(dep_a):
         assert not Beneficiaire.objects.exists() and not EmpreinteFlux.objects.exists()
+
+
+# --- (5) Duplicates inside a file --------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("lot", [2, 1000])
+def test_duplicates_are_reported_by_position_applied_once_and_a_rerun_writes_nothing(dep_a, deposer, monkeypatch, lot):
+    from partenaires.flux import services
+
+    monkeypatch.setattr(services, "LOT", lot)
+    first = foyer(0)
+    copy = foyer(0, etat="4", motif_suspension="06", date_suspension=TODAY - datetime.timedelta(days=3))
+    applicant = personne("DEM", index=50)
+    twice = [foyer(5, personnes=[applicant]), foyer(6, personnes=[personne("DEM", index=50)])]
+    content = flux_bytes([first, foyer(1), foyer(2), copy, *twice])
+    run = deposer(content)
+    assert (run.crees, run.rejetes) == (4, 2)
+    rejets = {r["position"]: r["motif"] for r in run.rejets}
+    assert "foyer n° 1" in rejets[4] and "MATRICULE" in rejets[4]
+    assert "foyer n° 5" in rejets[6] and "demandeur" in rejets[6]
+    with departement_scope(dep_a):
+        assert Beneficiaire.objects.get(numero_allocataire=first.matricule).etat_droit_rsa == "2"  # the first copy
+        events = Evenement.objects.count()
+    with CaptureQueriesContext(connection) as queries:
+        again = deposer(content)
+    assert (again.crees, again.mis_a_jour, again.rejetes) == (0, 0, 2)
+    assert writes(queries.captured_queries) == []
+    with departement_scope(dep_a):
+        assert Evenement.objects.count() == events

@@ -38,7 +38,7 @@ from partenaires.models import EmpreinteFlux
 from spie.bulk import TableTexte, raw_connection
 
 # Bump when the mapping below changes: every person is then re-applied once.
-VERSION_CORRESPONDANCE = "1"
+VERSION_CORRESPONDANCE = "2"
 ROLES = {"DEM": RoleFoyer.DEMANDEUR, "CJT": RoleFoyer.CONJOINT}
 LIBELLES_ROLES = {"DEM": "demandeur", "CJT": "conjoint"}
 ETATS = {choice.value for choice in EtatDroitRsa}
@@ -66,6 +66,7 @@ CHAMPS_ADMINISTRATIFS = [
     "complement_adresse",
     "code_postal",
     "commune_id",
+    "date_fin_rattachement",
 ]
 # Overwritten by the flux when it brings a new value.
 CHAMPS_FLUX = CHAMPS_DROITS + CHAMPS_ADMINISTRATIFS
@@ -84,6 +85,7 @@ LIBELLES_CHAMPS = {
     "nom_naissance": "nom de naissance",
     "lieu_naissance": "lieu de naissance",
     "nir": "NIR",
+    "date_fin_rattachement": "rattachement au foyer",
 }
 VRAI = {"1", "true"}
 
@@ -206,6 +208,7 @@ def cibles_du_foyer(foyer) -> list[Cible]:
             "lieu_naissance": _titre(ident.get("NOMCOMNAI"))[:150],
             "role_foyer": ROLES[personne.role],
             "soumis_droits_devoirs": (personne.droits_devoirs or "").lower() in VRAI,
+            "date_fin_rattachement": _date(personne.fin_rattachement),
             **communs,
         }
         cible = Cible(role=personne.role, rang=rang, valeurs=valeurs, nir=nir, nir_hash=nir_hash(nir) if nir else "")
@@ -383,7 +386,8 @@ class _Lot:
             return
         for cible, connu in matches:
             if connu is None:
-                if foyer.etat in ETATS_A_CREER:
+                # A person who already left the household (DFRATDOS) is not created: nobody to orient.
+                if foyer.etat in ETATS_A_CREER and cible.valeurs["date_fin_rattachement"] is None:
                     self._create(cible)
             elif connu.nouveau is not None:
                 # Twice in the same batch: the later household wins, the person is still one creation.
@@ -460,7 +464,11 @@ class _Lot:
             modification = Modification(beneficiaire, changed)
             if any(name in CHAMPS_DROITS for name in changed):
                 modification.evenements.append((TypeEvenement.DROITS, _resume_droits(beneficiaire)))
-            autres = sorted({LIBELLES_CHAMPS[name] for name in changed if name not in CHAMPS_DROITS})
+            if "date_fin_rattachement" in changed:
+                modification.evenements.append((TypeEvenement.RATTACHEMENT, _resume_rattachement(beneficiaire)))
+            autres = sorted(
+                {LIBELLES_CHAMPS[name] for name in changed if name not in CHAMPS_DROITS + ["date_fin_rattachement"]}
+            )
             if autres:
                 resume = f"Mis à jour par le flux CAF/MSA : {', '.join(autres)}"
                 modification.evenements.append((TypeEvenement.BENEFICIAIRE_MODIFIE, resume))
@@ -476,6 +484,15 @@ class _Lot:
             unique_fields=["beneficiaire"],
             update_fields=["hash", "updated_at"],
         )
+
+
+def _resume_rattachement(b):
+    if b.date_fin_rattachement:
+        return (
+            f"Ne fait plus partie du foyer CAF/MSA n° {b.numero_allocataire} depuis le "
+            f"{b.date_fin_rattachement:%d/%m/%Y} (flux {b.get_organisme_payeur_display()})"
+        )
+    return f"De nouveau rattaché au foyer CAF/MSA n° {b.numero_allocataire} (flux {b.get_organisme_payeur_display()})"
 
 
 def _resume_droits(b):

@@ -359,6 +359,7 @@ class PersonneLue:
     role: str  # ROLEPERS of the RSA prestation (DEM, CJT, ENF…)
     identification: dict  # tag → text of the Identification block
     droits_devoirs: str | None  # TOPPERSDRODEVORSA
+    fin_rattachement: str = ""  # DFRATDOS: the person left the household on that date
 
 
 @dataclass
@@ -431,6 +432,8 @@ ROLES_LUS = {"DEM", "CJT"}  # the other members (children…) only need their ro
 
 def _personne(block):
     identification, role, droits_devoirs, first_role = block[0], "", None, ""
+    dossier = block[1]  # DossierCAF: TOPRESPDOS, DDRATDOS, DFRATDOS?, NUMDEMRSAPRECE?
+    fin = _text(dossier[2]) if len(dossier) > 2 and dossier[2].tag == "DFRATDOS" else ""
     for part in block:
         tag = part.tag
         if tag == "Prestations":
@@ -442,7 +445,7 @@ def _personne(block):
             droits_devoirs = _text(part[0])  # TOPPERSDRODEVORSA
     role = role or first_role
     leaves = _leaves(identification) if role in ROLES_LUS else {}
-    return PersonneLue(role=role, identification=leaves, droits_devoirs=droits_devoirs)
+    return PersonneLue(role=role, identification=leaves, droits_devoirs=droits_devoirs, fin_rattachement=fin)
 
 
 def _adresse(block):

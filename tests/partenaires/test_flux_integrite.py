@@ -8,7 +8,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from carnet.models import Beneficiaire, Evenement
+from carnet.models import Beneficiaire, Carnet, Evenement, TypeEvenement
 from partenaires.dev.generation_flux import flux_bytes
 from partenaires.models import EmpreinteFlux
 from spie.tenancy import departement_scope
@@ -112,3 +112,34 @@ def test_duplicates_are_reported_by_position_applied_once_and_a_rerun_writes_not
     assert writes(queries.captured_queries) == []
     with departement_scope(dep_a):
         assert Evenement.objects.count() == events
+
+
+# --- (2) People leaving the household ----------------------------------------------------------------------------
+
+
+def test_a_spouse_whose_attachment_ended_leaves_the_queue_with_a_timeline_event(dep_a, deposer):
+    from orientation.queue import nouvel_entrant_q
+
+    demandeur, conjoint = personne("DEM", index=1), personne("CJT", index=2)
+    household = foyer(0, personnes=[demandeur, conjoint])
+    deposer(flux_bytes([household]))
+    conjoint.fin_rattachement = TODAY - datetime.timedelta(days=20)
+    run = deposer(flux_bytes([household]))
+    assert (run.mis_a_jour, run.inchanges) == (1, 1)
+    with departement_scope(dep_a):
+        spouse = Beneficiaire.objects.select_related("carnet").get(role_foyer="cjt")
+        assert spouse.date_fin_rattachement == conjoint.fin_rattachement and spouse.numero_allocataire  # history kept
+        queue = set(Carnet.objects.filter(nouvel_entrant_q()).values_list("beneficiaire__role_foyer", flat=True))
+        assert queue == {"dem"}
+        event = Evenement.objects.get(carnet=spouse.carnet, type=TypeEvenement.RATTACHEMENT)
+        assert "Ne fait plus partie du foyer" in event.resume
+    again = deposer(flux_bytes([household]))
+    assert (again.mis_a_jour, again.inchanges) == (0, 2)
+
+
+def test_a_new_household_does_not_create_a_spouse_who_already_left(dep_a, deposer):
+    left = personne("CJT", index=2, fin_rattachement=TODAY - datetime.timedelta(days=40))
+    run = deposer(flux_bytes([foyer(0, personnes=[personne("DEM", index=1), left])]))
+    assert run.crees == 1
+    with departement_scope(dep_a):
+        assert list(Beneficiaire.objects.values_list("role_foyer", flat=True)) == ["dem"]

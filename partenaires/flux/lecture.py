@@ -155,6 +155,11 @@ def traduire_erreur_syntaxe(exc) -> str:
         return f"le fichier s'arrête au milieu d'un élément{where} : il est incomplet (transfert interrompu ?)."
     if "document is empty" in lowered or "start tag expected" in lowered:
         return "le fichier ne contient pas d'élément XML."
+    if "entityref" in lowered or "no name" in lowered:
+        return (
+            f"un caractère « & » n'est pas échappé{where} : dans un fichier XML, il doit être écrit « &amp; ». "
+            "Demandez un fichier corrigé à l'organisme."
+        )
     if "entity" in lowered or "doctype" in lowered:
         return f"les entités et déclarations DOCTYPE ne sont pas acceptées{where}."
     return f"le XML est mal formé{where} (balise non fermée, caractère interdit…)."
@@ -291,7 +296,9 @@ def _release(element):
 
 # --- Schema errors in French, without the values (they may be a NIR or a name) ---------------------------------
 
-_SCHEMA_ERROR = re.compile(r"^Element '(?P<element>[^']+)'(?: \[facet '(?P<facet>\w+)'\])?: (?P<message>.*)$", re.S)
+# libxml2 writes "Element 'NOM': [facet 'maxLength'] The value has a length of '40'; this exceeds…".
+_SCHEMA_ERROR = re.compile(r"^Element '(?P<element>[^']+)': (?:\[facet '(?P<facet>\w+)'\] )?(?P<message>.*)$", re.S)
+_DATE = re.compile(r"'(\d{4})-(\d{2})-(\d{2})' is not a valid value of the atomic type 'xs:date'")
 _EXPECTED = re.compile(r"Expected is (?:one of )?\( (?P<names>[^)]*) \)")
 _TYPES = {
     "date": "date attendue au format AAAA-MM-JJ",
@@ -319,8 +326,18 @@ def _schema_message(text):
     if facet == "totalDigits":
         maximum = re.search(r"\('(\d+)'\)", message)
         return f"{element} : trop de chiffres" + (f" ({maximum[1]} au plus)" if maximum else "")
+    if facet == "fractionDigits":
+        maximum = re.search(r"\('(\d+)'\)", message)
+        return f"{element} : trop de décimales" + (f" ({maximum[1]} au plus)" if maximum else "")
+    if facet == "enumeration":
+        return f"{element} : valeur hors de la liste des codes admis"
+    if facet == "pattern":
+        return f"{element} : valeur qui ne respecte pas le format attendu"
     if facet:
         return f"{element} : valeur non conforme (contrainte {facet})"
+    impossible = _DATE.search(message)
+    if impossible and 1 <= int(impossible[2]) <= 12:
+        return f"{element} : date impossible (ce jour n'existe pas dans le calendrier)"
     type_match = re.search(r"atomic type 'xs:(\w+)'", message)
     if type_match:
         expected_type = _TYPES.get(type_match[1], f"type {type_match[1]} attendu")

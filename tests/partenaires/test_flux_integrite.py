@@ -143,3 +143,27 @@ def test_a_new_household_does_not_create_a_spouse_who_already_left(dep_a, depose
     assert run.crees == 1
     with departement_scope(dep_a):
         assert list(Beneficiaire.objects.values_list("role_foyer", flat=True)) == ["dem"]
+
+
+# --- (7) Messages in clear French --------------------------------------------------------------------------------
+
+
+def test_schema_messages_name_the_element_the_rule_and_the_line(deposer):
+    households = [foyer(index=i) for i in range(4)]
+    households[0].personnes[0].nom = "X" * 60  # NOM: 28 characters at most
+    households[1].personnes[0].date_naissance = "1990-02-30"  # well formed, impossible
+    households[2].matricule = "1234567890123456789"  # MATRICULE: totalDigits
+    run = deposer(flux_bytes(households))
+    rejets = {r["position"]: r for r in run.rejets}
+    assert "NOM : valeur trop longue" in rejets[1]["motif"] and "caractères au plus" in rejets[1]["motif"]
+    assert "DTNAI : date impossible" in rejets[2]["motif"]
+    assert "MATRICULE" in rejets[3]["motif"] and (
+        "trop de chiffres" in rejets[3]["motif"] or "trop longue" in rejets[3]["motif"]
+    )
+    assert all(r["motif"].count("ligne ") >= 1 for r in rejets.values())
+
+
+def test_an_unescaped_ampersand_is_named_as_such(deposer):
+    content = flux_bytes([foyer(0)]).replace(b"DES \xc9COLES", b"DES \xc9COLES & CIE")
+    run = deposer(content)
+    assert run.statut == "echec" and "« & »" in run.rapport["message"] and "DOCTYPE" not in run.rapport["message"]

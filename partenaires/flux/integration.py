@@ -19,6 +19,7 @@ person exists (they are only filled when blank); the NIR is added when the perso
 
 import datetime
 import hashlib
+import re
 from dataclasses import dataclass, field
 
 from django.core.exceptions import ValidationError
@@ -124,10 +125,23 @@ class Compteurs:
     traites: int = 0
 
 
+PARTICULES = {"de", "du", "des", "la", "le", "les", "sur", "sous", "lès", "lez", "en", "et", "aux", "au"}
+
+
 def _titre(value):
-    """CAF names come in capitals: "JEAN-PIERRE" → "Jean-Pierre"; mixed case is kept as sent."""
+    """CAF names come in capitals: "JEAN-PIERRE" → "Jean-Pierre", "SAINT-ÉTIENNE-DU-ROUVRAY" →
+    "Saint-Étienne-du-Rouvray" (particles in lower case but the first word); mixed case is kept as sent."""
     value = " ".join((value or "").split())
-    return value.title() if value.isupper() else value
+    if not value.isupper():
+        return value
+    words = re.split(r"([ -])", value.title())
+    return (
+        "".join(word.lower() if index and word.lower() in PARTICULES else word for index, word in enumerate(words))
+        .replace("D'", "d'")
+        .replace("L'", "l'")
+        if len(words) > 1
+        else value.title()
+    )
 
 
 def _date(text):
@@ -159,7 +173,13 @@ def cibles_du_foyer(foyer) -> list[Cible]:
         raise Rejet("Aucun demandeur (ROLEPERS DEM) dans le foyer.")
     if len(demandeurs) > 1 or sum(1 for p in foyer.personnes if p.role == "CJT") > 1:
         raise Rejet("Plusieurs demandeurs ou plusieurs conjoints dans le foyer.")
-    suspension = foyer.suspension if foyer.etat in SUSPENDUS and foyer.suspension else ("", "")
+    # State 3 is the right suspended (SuspensionDroit), state 4 the payment suspended (SuspensionVersement).
+    if foyer.etat == EtatDroitRsa.OUVERT_SUSPENDU:
+        suspension = foyer.suspension_droit or foyer.suspension or ("", "")
+    elif foyer.etat in SUSPENDUS:
+        suspension = foyer.suspension or foyer.suspension_droit or ("", "")
+    else:
+        suspension = ("", "")
     cloture = foyer.cloture or ("", "")
     adresse = foyer.adresse or {}
     code_postal = adresse.get("CODEPOS", "")
@@ -189,14 +209,18 @@ def cibles_du_foyer(foyer) -> list[Cible]:
         who = f"{LIBELLES_ROLES[personne.role]} (personne n° {rang} du foyer)"
         ident = personne.identification
         nom, prenom = _titre(ident.get("NOM")), _titre(ident.get("PRENOM"))
-        if not nom or not prenom:
-            raise Rejet(f"Nom ou prénom vide pour le {who}.")
+        if not nom:
+            raise Rejet(f"Nom (NOM) vide pour le {who} : la personne ne peut pas être identifiée.")
+        if not prenom:
+            foyer.avertissements.append(f"prénom (PRENOM) vide pour le {who} : personne importée sans prénom.")
         nir = ""
         if ident.get("NIR"):
             try:
                 nir = nir_valide(ident["NIR"])
-            except ValidationError as exc:
-                raise Rejet(f"NIR invalide pour le {who}.") from exc
+            except ValidationError:
+                foyer.avertissements.append(
+                    f"NIR invalide (clé ou format) pour le {who} : NIR ignoré, personne importée sans NIR."
+                )
         sexe, qualite = ident.get("SEXE", ""), ident.get("QUAL", "").upper()
         civilite = "m" if sexe == "1" or qualite == "MR" else "mme" if sexe == "2" or qualite in ("MME", "MLE") else ""
         valeurs = {
@@ -235,6 +259,7 @@ class Integration:
     communes: "Communes"
     compteurs: Compteurs = field(default_factory=Compteurs)
     rejets: list = field(default_factory=list)
+    avertissements: list = field(default_factory=list)  # per household, "Foyer n° X (ligne Y) : …"
     max_rejets: int = 5000
     rejets_non_detailles: int = 0
     # First position of each MATRICULE and NIR in the file: a later copy is reported, never applied (the first
@@ -262,6 +287,11 @@ class Integration:
                 self.rejeter(foyer, motif)
             else:
                 valid.append((foyer, cibles))
+                for avertissement in foyer.avertissements:
+                    if len(self.avertissements) < self.max_rejets:
+                        self.avertissements.append(
+                            f"Foyer n° {foyer.position} (ligne {foyer.ligne}) : {avertissement}"
+                        )
         self.communes.resoudre(cible.valeurs for _, cibles in valid for cible in cibles)
         lot = _Lot(self, [cible for _, cibles in valid for cible in cibles])
         for foyer, cibles in valid:

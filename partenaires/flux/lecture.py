@@ -389,10 +389,12 @@ class FoyerLu:
     date_demande: str = ""
     numero_demande: str = ""
     etat: str = ""
-    suspension: tuple | None = None  # (motif, date)
+    suspension: tuple | None = None  # (motif, date) of the payment (SuspensionVersement)
+    suspension_droit: tuple | None = None  # (motif, date) of the right (SuspensionDroit)
     cloture: tuple | None = None  # (motif, date)
     adresse: dict | None = None
     personnes: list = field(default_factory=list)
+    avertissements: list = field(default_factory=list)  # what was dropped from a household kept (French)
 
 
 def _leaves(element):
@@ -435,9 +437,8 @@ def extraire(element, position) -> FoyerLu:
             situation = block[0]  # SituationDossierRSA, DetailDroitRSA
             foyer.etat = _text(situation[0][0])  # EtatDossierRSA/ETATDOSRSA
             if len(situation) > 1:  # suspensions, closure: rare blocks
-                foyer.suspension = _latest(
-                    situation.iterfind("SuspensionVersement"), "MOTISUSVERSRSA", "DDSUSVERSRSA"
-                ) or _latest(situation.iterfind("SuspensionDroit"), "MOTISUSDRORSA", "DDSUSDRORSA")
+                foyer.suspension = _latest(situation.iterfind("SuspensionVersement"), "MOTISUSVERSRSA", "DDSUSVERSRSA")
+                foyer.suspension_droit = _latest(situation.iterfind("SuspensionDroit"), "MOTISUSDRORSA", "DDSUSDRORSA")
                 foyer.cloture = _latest(situation.iterfind("FinDroit"), "MOTICLORSA", "DTCLORSA") or _latest(
                     situation.iterfind("FinDroitMoisAnterieur"), "MOTICLORSA", "DTCLORSA"
                 )

@@ -201,7 +201,7 @@ def analyser_si_perime(crees):
 def _rapport(integration, avertissements, message=""):
     return {
         "message": message,
-        "avertissements": list(avertissements),
+        "avertissements": list(avertissements) + integration.avertissements,
         "rejets": integration.rejets,
         "rejets_non_detailles": integration.rejets_non_detailles,
     }

@@ -167,3 +167,37 @@ def test_an_unescaped_ampersand_is_named_as_such(deposer):
     content = flux_bytes([foyer(0)]).replace(b"DES \xc9COLES", b"DES \xc9COLES & CIE")
     run = deposer(content)
     assert run.statut == "echec" and "« & »" in run.rapport["message"] and "DOCTYPE" not in run.rapport["message"]
+
+
+# --- (6) Household-level leniency, (8) smaller fixes ---------------------------------------------------------------
+
+
+def test_a_bad_nir_key_drops_the_nir_with_a_warning_and_keeps_the_household(dep_a, deposer):
+    applicant = personne("DEM", index=1)
+    applicant.nir = applicant.nir[:13] + ("00" if applicant.nir[13:] != "00" else "01")
+    run = deposer(flux_bytes([foyer(0, personnes=[applicant, personne("CJT", index=2)])]))
+    assert (run.crees, run.rejetes) == (2, 0)
+    assert any("Foyer n° 1" in a and "NIR invalide" in a for a in run.rapport["avertissements"])
+    with departement_scope(dep_a):
+        assert dict(Beneficiaire.objects.values_list("role_foyer", "nir_hash"))["dem"] == ""
+
+
+def test_an_empty_first_name_keeps_the_person_and_the_spouse_with_a_warning(dep_a, deposer):
+    run = deposer(flux_bytes([foyer(0, personnes=[personne("DEM", index=1), personne("CJT", index=2, prenom="")])]))
+    assert (run.crees, run.rejetes) == (2, 0)
+    assert any("prénom (PRENOM) vide pour le conjoint" in a for a in run.rapport["avertissements"])
+
+
+def test_state_3_takes_the_right_suspension_reason_and_places_keep_their_particles(dep_a, deposer):
+    household = foyer(0, etat="3")
+    household.personnes[0].commune_naissance = "SAINT-ÉTIENNE-DU-ROUVRAY"
+    content = flux_bytes([household]).replace(
+        b"</EtatDossierRSA>",
+        b"</EtatDossierRSA><SuspensionDroit><MOTISUSDRORSA>DA</MOTISUSDRORSA>"
+        b"<DDSUSDRORSA>2026-11-02</DDSUSDRORSA></SuspensionDroit>",
+    )
+    run = deposer(content)
+    assert run.crees == 1, run.rejets
+    with departement_scope(dep_a):
+        person = Beneficiaire.objects.get()
+    assert person.motif_suspension == "DA" and person.lieu_naissance == "Saint-Étienne-du-Rouvray"

@@ -1,6 +1,17 @@
 from django.urls import path
 
-from carnet.views import documents, fiche, groupe, plan, portefeuille, recherche, referentiels, situation, suivi
+from carnet.views import (
+    conflits,
+    documents,
+    fiche,
+    groupe,
+    plan,
+    portefeuille,
+    recherche,
+    referentiels,
+    situation,
+    suivi,
+)
 
 app_name = "carnet"
 
@@ -14,6 +25,9 @@ urlpatterns = [
     path("referentiels/", referentiels.referentiels, name="referentiels"),
     path("referentiels/situations/<uuid:uid>/", referentiels.situation_basculer, name="situation_basculer"),
     path("referentiels/objectifs/<uuid:uid>/", referentiels.objectif_basculer, name="objectif_basculer"),
+    # Identity conflicts set aside by the CAF/MSA flux (admin)
+    path("conflits-identite/", conflits.conflits, name="conflits"),
+    path("conflits-identite/<uuid:uid>/", conflits.conflit_decider, name="conflit_decider"),
     # The carnet and the person's identity
     path("<uuid:uid>/", fiche.carnet_detail, name="detail"),
     path("<uuid:uid>/identite/", fiche.beneficiaire_modifier, name="beneficiaire_modifier"),

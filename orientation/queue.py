@@ -38,6 +38,7 @@ def nouvel_entrant_q():
         ~Exists(decidee),
         ~Exists(referent),
         beneficiaire__date_entree_rsa__isnull=False,
+        beneficiaire__date_fin_rattachement__isnull=True,  # left the household (DFRATDOS of the CAF/MSA flux)
         beneficiaire__etat_droit_rsa__in=DROITS_A_ORIENTER,
     )
 

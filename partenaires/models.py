@@ -233,6 +233,15 @@ class ImportFlux(SuiviTraitementMixin, TenantModel):
     canal = models.CharField("dépôt", max_length=3, choices=CanalDepot.choices, default=CanalDepot.WEB)
     date_reference = models.DateField("mois de référence du flux", null=True, blank=True)
     ignores = models.PositiveIntegerField("foyers inconnus sans droit ouvert (ignorés)", default=0)
+    # FONORG and NUMORG of the file ("CAF 761"): the files of one sender must come in DTREF order.
+    organisme = models.CharField("organisme émetteur", max_length=40, blank=True)
+    rejeu = models.BooleanField(
+        "rejeu confirmé d'un fichier plus ancien",
+        default=False,
+        help_text="L'administrateur a confirmé l'import d'un fichier antérieur au dernier fichier importé.",
+    )
+    # First load of a département: people whose entry into the RSA is older stay out of the orientation queue.
+    date_limite_file = models.DateField("date de début de la file des nouveaux entrants", null=True, blank=True)
     depose_par = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )

@@ -6,6 +6,7 @@ from carnet.models.beneficiaire import (
     OrganismePayeur,
     RoleFoyer,
 )
+from carnet.models.conflits import ConflitIdentite, StatutConflit
 from carnet.models.documents import Analyse, Document, Evenement, Note, Sensibilite, TypeEvenement
 from carnet.models.groupe import DemandeAdhesion, MembreGroupe, StatutDemande
 from carnet.models.parcours import (
@@ -29,12 +30,14 @@ from carnet.models.parcours import (
 from carnet.models.referentiels import ObjectifReference, Situation, Theme
 
 __all__ = [
+    "StatutConflit",
     "Action",
     "Analyse",
     "AxeDeTravail",
     "Beneficiaire",
     "Carnet",
     "Civilite",
+    "ConflitIdentite",
     "Contrat",
     "DemandeAdhesion",
     "Document",

@@ -81,6 +81,8 @@ class Beneficiaire(TenantModel):
     date_cloture = models.DateField("date de clôture", null=True, blank=True)
     soumis_droits_devoirs = models.BooleanField("soumis aux droits et devoirs", default=False)
     date_entree_rsa = models.DateField("date d'entrée au RSA", null=True, blank=True)
+    # DFRATDOS of the CAF/MSA flux: the person left the household (the record and its history stay).
+    date_fin_rattachement = models.DateField("fin du rattachement au foyer", null=True, blank=True)
     # NIR: encrypted value (never displayed in lists, URLs, logs or exports) and keyed hash for matching.
     nir_chiffre = models.TextField(blank=True, editable=False)
     nir_hash = models.CharField(max_length=64, blank=True, editable=False)

@@ -99,6 +99,8 @@ class TypeEvenement(models.TextChoices):
     PRESCRIPTION = "prescription", "Prescription"
     DROITS = "droits", "Droits RSA"
     SORTIE = "sortie", "Sortie du parcours"
+    RATTACHEMENT = "rattachement", "Rattachement au foyer"
+    CONFLIT_IDENTITE = "conflit_identite", "Conflit d'identité"
 
 
 class Evenement(TenantModel):

@@ -55,6 +55,7 @@ CHAMPS = [
     "date_cloture",
     "soumis_droits_devoirs",
     "date_entree_rsa",
+    "date_fin_rattachement",
 ]
 _DEFAULTS = {name: Beneficiaire._meta.get_field(name).get_default() for name in CHAMPS}
 CHAMPS_NOMS = {"nom_usage", "nom_naissance", "prenoms"}

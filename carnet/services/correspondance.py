@@ -11,8 +11,12 @@ rules that caller's data can feed:
   number + role in the household: the people already known are read in two queries, then matched in memory
   (people created earlier in the same batch included).
 
-Known gaps (a later issue adds identity checks here, for every caller at once): a CAF/MSA number + role match
-is taken without comparing the identity.
+A CAF/MSA number + role is not an identity: a number is reused when a household changes (a new spouse, a
+number given again). Such a match is only taken when the identity confirms it (`identite_confirmee`: birth or
+usage name, first name and birth date, accents and case ignored); otherwise, or when the NIRs differ, it is a
+conflict (`CONFLIT_IDENTITE`, `CONFLIT_NIR`) that a person resolves (`carnet.services.conflits`), never a
+merge. One exception: a temporary NIA (first digit 7 or 8) replaced by the definitive NIR for the same
+identity is the same person (`Correspondance.remplace_nia`).
 """
 
 from collections import defaultdict
@@ -23,6 +27,7 @@ from django.db.models.functions import Lower
 
 from carnet.models import Beneficiaire
 from carnet.nir import nir_hash
+from spie.crypto import decrypt
 from spie.text import normalise
 
 REGLES = {
@@ -34,6 +39,10 @@ REGLES = {
     "allocataire": "numéro d'allocataire et rôle dans le foyer",
 }
 CONFLIT_NIR = "Un NIR différent est déjà enregistré pour cette personne."
+CONFLIT_IDENTITE = (
+    "La personne déjà connue avec ce numéro d'allocataire et ce rôle a une autre identité (nom, prénom ou date de "
+    "naissance)."
+)
 
 
 @dataclass
@@ -45,6 +54,7 @@ class Correspondance:
     beneficiaire: object | None
     regle: str = ""
     conflit: str = ""
+    remplace_nia: bool = False  # the candidate's temporary NIA is to be replaced by the NIR received
 
 
 def nir_en_conflit(connu_hash, digest):
@@ -62,6 +72,26 @@ def identite(valeurs):
     if valeurs.get("nom_usage") and valeurs.get("prenoms") and valeurs.get("date_naissance"):
         return (normalise(valeurs["nom_usage"]), premier_prenom(valeurs["prenoms"]), valeurs["date_naissance"])
     return None
+
+
+def _noms(nom_usage, nom_naissance):
+    return {normalise(nom) for nom in (nom_usage, nom_naissance) if nom and nom.strip()}
+
+
+def identite_confirmee(connu, recu):
+    """The identity received confirms the known person: same birth date, same first name, and the birth or usage
+    name of one is the birth or usage name of the other (a marriage changes the usage name only). Accents and case
+    are ignored. `connu` has the attributes, `recu` the keys, nom_usage, nom_naissance, prenoms, date_naissance."""
+    if not recu.get("date_naissance") or connu.date_naissance != recu["date_naissance"]:
+        return False
+    if not premier_prenom(connu.prenoms) or premier_prenom(connu.prenoms) != premier_prenom(recu.get("prenoms")):
+        return False
+    return bool(_noms(connu.nom_usage, connu.nom_naissance) & _noms(recu.get("nom_usage"), recu.get("nom_naissance")))
+
+
+def est_nia(nir):
+    """A temporary identification number (NIA), given while the definitive NIR is being attributed."""
+    return bool(nir) and nir[0] in "78"
 
 
 # --- One person -----------------------------------------------------------------------------------------------------
@@ -178,7 +208,17 @@ def _candidat(found, regle, digest):
 
 # --- A batch of the CAF/MSA flux ------------------------------------------------------------------------------------
 
-COLONNES_ALLOCATAIRES = ("pk", "nir_hash", "numero_allocataire", "role_foyer")
+COLONNES_ALLOCATAIRES = (
+    "pk",
+    "nir_hash",
+    "numero_allocataire",
+    "role_foyer",
+    "nom_usage",
+    "nom_naissance",
+    "prenoms",
+    "date_naissance",
+    "nir_chiffre",
+)
 
 
 def candidats_allocataires(nir_hashes, numeros, *, colonnes=()):
@@ -199,7 +239,7 @@ def candidats_allocataires(nir_hashes, numeros, *, colonnes=()):
 
 class IndexAllocataires:
     """People by NIR hash and by (CAF/MSA number, role in the household), in memory, for one flux batch. Entries
-    are any object with `nir_hash`, `numero_allocataire` and `role_foyer`."""
+    are any object with the attributes of `COLONNES_ALLOCATAIRES` but pk."""
 
     def __init__(self):
         self.by_nir, self.by_numero = {}, {}
@@ -213,14 +253,27 @@ class IndexAllocataires:
         if remplacer or key not in self.by_numero:
             self.by_numero[key] = connu
 
-    def trouver(self, *, nir_hash, numero_allocataire, role_foyer):
-        """NIR first, then CAF/MSA number + role. A candidate of the second rule carrying another NIR is returned
-        with `conflit` set: the caller must not merge."""
+    def trouver(self, *, nir_hash, numero_allocataire, role_foyer, identite, nir=""):
+        """NIR first, then CAF/MSA number + role confirmed by the identity (`identite`: a dict of the received
+        nom_usage, nom_naissance, prenoms, date_naissance; `nir`: the clear NIR received). A candidate of the
+        second rule whose identity differs, or who carries another NIR (but a NIA replaced by the NIR of the same
+        identity), is returned with `conflit` set: the caller must not merge."""
         found = self.by_nir.get(nir_hash) if nir_hash else None
         if found is not None:
             return Correspondance(found, "nir")
         candidate = self.by_numero.get((numero_allocataire, role_foyer))
         if candidate is None:
             return Correspondance(None)
-        conflit = CONFLIT_NIR if nir_en_conflit(candidate.nir_hash, nir_hash) else ""
-        return Correspondance(candidate, "allocataire", conflit=conflit)
+        if not identite_confirmee(candidate, identite):
+            return Correspondance(candidate, "allocataire", conflit=CONFLIT_IDENTITE)
+        if nir_en_conflit(candidate.nir_hash, nir_hash):
+            if nir and not est_nia(nir) and est_nia(_clair(candidate)):
+                return Correspondance(candidate, "allocataire", remplace_nia=True)
+            return Correspondance(candidate, "allocataire", conflit=CONFLIT_NIR)
+        return Correspondance(candidate, "allocataire")
+
+
+def _clair(connu):
+    """The clear NIR of a candidate (read only in the rare case of two NIRs for one identity)."""
+    chiffre = getattr(connu, "nir_chiffre", "")
+    return decrypt(chiffre) if chiffre else ""

@@ -63,6 +63,7 @@ class PersonneFlux:
     prenom2: str | None = None
     commune_naissance: str = "ROUEN"
     droits_devoirs: bool | None = True  # TOPPERSDRODEVORSA; None: no MontantCalculDroitRSAPersonne block
+    fin_rattachement: datetime.date | None = None  # DFRATDOS: the person left the household
 
     @property
     def qualite(self):
@@ -205,6 +206,7 @@ def personne_xml(p: PersonneFlux, foyer: FoyerFlux):
         "</Identification><DossierCAF>",
         _el("TOPRESPDOS", p.role == "DEM"),
         _el("DDRATDOS", foyer.date_demande),
+        _el("DFRATDOS", p.fin_rattachement),
         "</DossierCAF>",
         f"<Prestations><NATPREST>{natpf}</NATPREST><ROLEPERS>{p.role}</ROLEPERS>"
         f"<TOPCHAPERS>{'1' if p.role == 'ENF' else '0'}</TOPCHAPERS></Prestations>",

@@ -9,6 +9,12 @@ class FluxDepotForm(forms.Form):
         label="Fichier du flux « bénéficiaires RSA » (XML)",
         help_text="Le fichier mensuel transmis par la CAF ou la MSA, tel quel (XML encodé en windows-1252).",
     )
+    rejeu = forms.BooleanField(
+        label="Rejouer un fichier plus ancien",
+        required=False,
+        help_text="À cocher seulement pour importer volontairement un fichier antérieur au dernier fichier importé "
+        "du même organisme : les droits des personnes reviendront à ceux de ce fichier. Le rejeu est enregistré.",
+    )
     accept = ".xml,application/xml,text/xml"
 
     def clean_fichier(self):

@@ -2,8 +2,9 @@
 
 Only the applicant (ROLEPERS DEM) and the spouse (CJT) become bénéficiaires with a carnet; children and other
 members do not. A person is found, inside the département, by NIR first, then by CAF/MSA number and role in
-the household (`carnet.services.correspondance`, the rules the flux can feed); a person found by number and role
-who already has another NIR is not merged (the household is rejected for a human to look at it). The writes go
+the household confirmed by the identity (`carnet.services.correspondance`, the rules the flux can feed); a person
+found by number and role whose identity or NIR differs is never merged: the household is set aside and the conflict
+recorded for an administrator to resolve (`carnet.services.conflits`); the rest of the file goes on. The writes go
 through `carnet.services.bulk`; this module decides what to write (the flux's mapping and policy).
 
 Speed (the flux of a large département is tens of thousands of households): each batch costs two queries to
@@ -18,6 +19,7 @@ person exists (they are only filled when blank); the NIR is added when the perso
 
 import datetime
 import hashlib
+import re
 from dataclasses import dataclass, field
 
 from django.core.exceptions import ValidationError
@@ -31,12 +33,13 @@ from carnet.services.bulk import (
     beneficiaires_update,
     carnets_create_missing,
 )
+from carnet.services.conflits import conflits_signaler
 from carnet.services.correspondance import IndexAllocataires, candidats_allocataires
 from partenaires.models import EmpreinteFlux
 from spie.bulk import TableTexte, raw_connection
 
 # Bump when the mapping below changes: every person is then re-applied once.
-VERSION_CORRESPONDANCE = "1"
+VERSION_CORRESPONDANCE = "2"
 ROLES = {"DEM": RoleFoyer.DEMANDEUR, "CJT": RoleFoyer.CONJOINT}
 LIBELLES_ROLES = {"DEM": "demandeur", "CJT": "conjoint"}
 ETATS = {choice.value for choice in EtatDroitRsa}
@@ -64,6 +67,7 @@ CHAMPS_ADMINISTRATIFS = [
     "complement_adresse",
     "code_postal",
     "commune_id",
+    "date_fin_rattachement",
 ]
 # Overwritten by the flux when it brings a new value.
 CHAMPS_FLUX = CHAMPS_DROITS + CHAMPS_ADMINISTRATIFS
@@ -82,12 +86,21 @@ LIBELLES_CHAMPS = {
     "nom_naissance": "nom de naissance",
     "lieu_naissance": "lieu de naissance",
     "nir": "NIR",
+    "date_fin_rattachement": "rattachement au foyer",
 }
 VRAI = {"1", "true"}
 
 
 class Rejet(Exception):
     """The household cannot be applied; the message (French, without personal data) goes to the report."""
+
+
+class Conflit(Rejet):
+    """A person of the household matches a known person by number and role only: set aside, recorded."""
+
+    def __init__(self, message, cible, connu, motif):
+        super().__init__(message)
+        self.cible, self.connu, self.motif = cible, connu, motif
 
 
 @dataclass
@@ -112,10 +125,23 @@ class Compteurs:
     traites: int = 0
 
 
+PARTICULES = {"de", "du", "des", "la", "le", "les", "sur", "sous", "lès", "lez", "en", "et", "aux", "au"}
+
+
 def _titre(value):
-    """CAF names come in capitals: "JEAN-PIERRE" → "Jean-Pierre"; mixed case is kept as sent."""
+    """CAF names come in capitals: "JEAN-PIERRE" → "Jean-Pierre", "SAINT-ÉTIENNE-DU-ROUVRAY" →
+    "Saint-Étienne-du-Rouvray" (particles in lower case but the first word); mixed case is kept as sent."""
     value = " ".join((value or "").split())
-    return value.title() if value.isupper() else value
+    if not value.isupper():
+        return value
+    words = re.split(r"([ -])", value.title())
+    return (
+        "".join(word.lower() if index and word.lower() in PARTICULES else word for index, word in enumerate(words))
+        .replace("D'", "d'")
+        .replace("L'", "l'")
+        if len(words) > 1
+        else value.title()
+    )
 
 
 def _date(text):
@@ -147,7 +173,13 @@ def cibles_du_foyer(foyer) -> list[Cible]:
         raise Rejet("Aucun demandeur (ROLEPERS DEM) dans le foyer.")
     if len(demandeurs) > 1 or sum(1 for p in foyer.personnes if p.role == "CJT") > 1:
         raise Rejet("Plusieurs demandeurs ou plusieurs conjoints dans le foyer.")
-    suspension = foyer.suspension if foyer.etat in SUSPENDUS and foyer.suspension else ("", "")
+    # State 3 is the right suspended (SuspensionDroit), state 4 the payment suspended (SuspensionVersement).
+    if foyer.etat == EtatDroitRsa.OUVERT_SUSPENDU:
+        suspension = foyer.suspension_droit or foyer.suspension or ("", "")
+    elif foyer.etat in SUSPENDUS:
+        suspension = foyer.suspension or foyer.suspension_droit or ("", "")
+    else:
+        suspension = ("", "")
     cloture = foyer.cloture or ("", "")
     adresse = foyer.adresse or {}
     code_postal = adresse.get("CODEPOS", "")
@@ -177,14 +209,18 @@ def cibles_du_foyer(foyer) -> list[Cible]:
         who = f"{LIBELLES_ROLES[personne.role]} (personne n° {rang} du foyer)"
         ident = personne.identification
         nom, prenom = _titre(ident.get("NOM")), _titre(ident.get("PRENOM"))
-        if not nom or not prenom:
-            raise Rejet(f"Nom ou prénom vide pour le {who}.")
+        if not nom:
+            raise Rejet(f"Nom (NOM) vide pour le {who} : la personne ne peut pas être identifiée.")
+        if not prenom:
+            foyer.avertissements.append(f"prénom (PRENOM) vide pour le {who} : personne importée sans prénom.")
         nir = ""
         if ident.get("NIR"):
             try:
                 nir = nir_valide(ident["NIR"])
-            except ValidationError as exc:
-                raise Rejet(f"NIR invalide pour le {who}.") from exc
+            except ValidationError:
+                foyer.avertissements.append(
+                    f"NIR invalide (clé ou format) pour le {who} : NIR ignoré, personne importée sans NIR."
+                )
         sexe, qualite = ident.get("SEXE", ""), ident.get("QUAL", "").upper()
         civilite = "m" if sexe == "1" or qualite == "MR" else "mme" if sexe == "2" or qualite in ("MME", "MLE") else ""
         valeurs = {
@@ -196,6 +232,7 @@ def cibles_du_foyer(foyer) -> list[Cible]:
             "lieu_naissance": _titre(ident.get("NOMCOMNAI"))[:150],
             "role_foyer": ROLES[personne.role],
             "soumis_droits_devoirs": (personne.droits_devoirs or "").lower() in VRAI,
+            "date_fin_rattachement": _date(personne.fin_rattachement),
             **communs,
         }
         cible = Cible(role=personne.role, rang=rang, valeurs=valeurs, nir=nir, nir_hash=nir_hash(nir) if nir else "")
@@ -222,8 +259,13 @@ class Integration:
     communes: "Communes"
     compteurs: Compteurs = field(default_factory=Compteurs)
     rejets: list = field(default_factory=list)
+    avertissements: list = field(default_factory=list)  # per household, "Foyer n° X (ligne Y) : …"
     max_rejets: int = 5000
     rejets_non_detailles: int = 0
+    # First position of each MATRICULE and NIR in the file: a later copy is reported, never applied (the first
+    # one wins whatever the batch boundaries, so that re-importing the file writes nothing).
+    matricules: dict = field(default_factory=dict)
+    nirs: dict = field(default_factory=dict)
 
     def rejeter(self, foyer, motif):
         self.compteurs.rejetes += 1
@@ -240,18 +282,45 @@ class Integration:
         self.compteurs.traites += len(prepares)
         valid = []
         for foyer, cibles, motif in prepares:
+            motif = motif or self._doublon(foyer, cibles)
             if motif:
                 self.rejeter(foyer, motif)
             else:
                 valid.append((foyer, cibles))
+                for avertissement in foyer.avertissements:
+                    if len(self.avertissements) < self.max_rejets:
+                        self.avertissements.append(
+                            f"Foyer n° {foyer.position} (ligne {foyer.ligne}) : {avertissement}"
+                        )
         self.communes.resoudre(cible.valeurs for _, cibles in valid for cible in cibles)
         lot = _Lot(self, [cible for _, cibles in valid for cible in cibles])
         for foyer, cibles in valid:
             try:
                 lot.foyer(foyer, cibles)
+            except Conflit as conflit:
+                self.rejeter(foyer, str(conflit))
+                lot.conflit(foyer, conflit)
             except Rejet as rejet:
                 self.rejeter(foyer, str(rejet))
         return lot
+
+    def _doublon(self, foyer, cibles):
+        numero = cibles[0].valeurs["numero_allocataire"]
+        premier = self.matricules.setdefault(numero, foyer.position)
+        if premier != foyer.position:
+            return (
+                f"Foyer en double : le MATRICULE {numero} figure déjà au foyer n° {premier} du fichier ; seul le "
+                "premier est appliqué."
+            )
+        for cible in cibles:
+            if cible.nir_hash:
+                autre = self.nirs.setdefault(cible.nir_hash, foyer.position)
+                if autre != foyer.position:
+                    return (
+                        f"Personne en double : le {LIBELLES_ROLES[cible.role]} (personne n° {cible.rang} du foyer) "
+                        f"figure déjà au foyer n° {autre} du fichier (même NIR) ; seul le premier foyer est appliqué."
+                    )
+        return ""
 
 
 def preparer(foyer):
@@ -272,6 +341,11 @@ class _Connu:
     nir_hash: str
     numero_allocataire: str
     role_foyer: str
+    nom_usage: str
+    nom_naissance: str
+    prenoms: str
+    date_naissance: datetime.date | None
+    nir_chiffre: str
     hash: str | None
     nouveau: dict | None = None  # the pending row of a person created in this batch
 
@@ -292,19 +366,45 @@ class _Lot:
             self.index.ajouter(_Connu(*row), remplacer=False)
         self.nouveaux = []  # _Connu of the people to create, their row in `nouveau`
         self.a_modifier = {}  # pk → Cible: known people whose flux data changed
+        self.nia_remplaces = set()  # pk of known people whose temporary NIA the flux's NIR replaces
+        self.conflits = []  # dicts for carnet.services.conflits.conflits_signaler
 
     def _find(self, cible):
         correspondance = self.index.trouver(
             nir_hash=cible.nir_hash,
             numero_allocataire=cible.valeurs["numero_allocataire"],
             role_foyer=ROLES[cible.role],
+            identite=cible.valeurs,
+            nir=cible.nir,
         )
         if correspondance.conflit:
-            raise Rejet(
-                f"Le {LIBELLES_ROLES[cible.role]} (personne n° {cible.rang} du foyer) a un NIR différent de celui de "
-                "la personne déjà connue avec ce numéro d'allocataire et ce rôle : rapprochement à faire à la main."
+            raise Conflit(
+                f"Conflit d'identité à résoudre pour le {LIBELLES_ROLES[cible.role]} (personne n° {cible.rang} du "
+                f"foyer) : {correspondance.conflit} Le foyer est mis de côté ; un administrateur doit indiquer s'il "
+                "s'agit de la même personne (page « Conflits d'identité »).",
+                cible,
+                correspondance.beneficiaire,
+                correspondance.conflit,
             )
+        if correspondance.remplace_nia:
+            self.nia_remplaces.add(correspondance.beneficiaire.pk)
         return correspondance.beneficiaire
+
+    def conflit(self, foyer, conflit):
+        if conflit.connu.pk is None:  # a person created earlier in this very file: reported, nothing to record
+            return
+        self.conflits.append(
+            {
+                "beneficiaire_id": conflit.connu.pk,
+                "motif": conflit.motif,
+                "origine": f"Flux CAF/MSA, foyer n° {foyer.position}",
+                "position": foyer.position,
+                "numero_allocataire": conflit.cible.valeurs["numero_allocataire"],
+                "role_foyer": ROLES[conflit.cible.role],
+                "recu": conflit.cible.valeurs,
+                "nir": conflit.cible.nir,
+            }
+        )
 
     def foyer(self, foyer, cibles):
         matches = [(cible, self._find(cible)) for cible in cibles]
@@ -316,7 +416,8 @@ class _Lot:
             return
         for cible, connu in matches:
             if connu is None:
-                if foyer.etat in ETATS_A_CREER:
+                # A person who already left the household (DFRATDOS) is not created: nobody to orient.
+                if foyer.etat in ETATS_A_CREER and cible.valeurs["date_fin_rattachement"] is None:
                     self._create(cible)
             elif connu.nouveau is not None:
                 # Twice in the same batch: the later household wins, the person is still one creation.
@@ -330,7 +431,19 @@ class _Lot:
 
     def _create(self, cible):
         valeurs = dict(cible.valeurs, nir=cible.nir, nir_hash=cible.nir_hash)
-        connu = _Connu(None, cible.nir_hash, valeurs["numero_allocataire"], valeurs["role_foyer"], cible.hash, valeurs)
+        connu = _Connu(
+            None,
+            cible.nir_hash,
+            valeurs["numero_allocataire"],
+            valeurs["role_foyer"],
+            valeurs["nom_usage"],
+            valeurs["nom_naissance"],
+            valeurs["prenoms"],
+            valeurs["date_naissance"],
+            "",
+            cible.hash,
+            valeurs,
+        )
         self.index.ajouter(connu)
         self.nouveaux.append(connu)
         self.compteurs.crees += 1
@@ -339,6 +452,8 @@ class _Lot:
         self._write_new()
         if self.a_modifier:
             self._write_changes()
+        if self.conflits:
+            conflits_signaler(self.integration.departement_id, self.conflits)
 
     # --- New people: COPY (carnet.services.bulk), then their fingerprints --------------------------------------
 
@@ -369,7 +484,7 @@ class _Lot:
             changed = beneficiaire_apply(beneficiaire, cible.valeurs, CHAMPS_FLUX)
             vides = [n for n in CHAMPS_SI_VIDES if not getattr(beneficiaire, n) and cible.valeurs[n]]
             changed += beneficiaire_apply(beneficiaire, cible.valeurs, vides)
-            if cible.nir and not beneficiaire.nir_hash:
+            if cible.nir and (not beneficiaire.nir_hash or beneficiaire.pk in self.nia_remplaces):
                 changed += beneficiaire_apply(beneficiaire, {"nir": cible.nir}, ["nir"])
             if not changed:
                 # Same data under another fingerprint (first time in the flux, new mapping version): no write.
@@ -379,7 +494,11 @@ class _Lot:
             modification = Modification(beneficiaire, changed)
             if any(name in CHAMPS_DROITS for name in changed):
                 modification.evenements.append((TypeEvenement.DROITS, _resume_droits(beneficiaire)))
-            autres = sorted({LIBELLES_CHAMPS[name] for name in changed if name not in CHAMPS_DROITS})
+            if "date_fin_rattachement" in changed:
+                modification.evenements.append((TypeEvenement.RATTACHEMENT, _resume_rattachement(beneficiaire)))
+            autres = sorted(
+                {LIBELLES_CHAMPS[name] for name in changed if name not in CHAMPS_DROITS + ["date_fin_rattachement"]}
+            )
             if autres:
                 resume = f"Mis à jour par le flux CAF/MSA : {', '.join(autres)}"
                 modification.evenements.append((TypeEvenement.BENEFICIAIRE_MODIFIE, resume))
@@ -395,6 +514,15 @@ class _Lot:
             unique_fields=["beneficiaire"],
             update_fields=["hash", "updated_at"],
         )
+
+
+def _resume_rattachement(b):
+    if b.date_fin_rattachement:
+        return (
+            f"Ne fait plus partie du foyer CAF/MSA n° {b.numero_allocataire} depuis le "
+            f"{b.date_fin_rattachement:%d/%m/%Y} (flux {b.get_organisme_payeur_display()})"
+        )
+    return f"De nouveau rattaché au foyer CAF/MSA n° {b.numero_allocataire} (flux {b.get_organisme_payeur_display()})"
 
 
 def _resume_droits(b):

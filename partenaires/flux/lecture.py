@@ -155,6 +155,11 @@ def traduire_erreur_syntaxe(exc) -> str:
         return f"le fichier s'arrête au milieu d'un élément{where} : il est incomplet (transfert interrompu ?)."
     if "document is empty" in lowered or "start tag expected" in lowered:
         return "le fichier ne contient pas d'élément XML."
+    if "entityref" in lowered or "no name" in lowered:
+        return (
+            f"un caractère « & » n'est pas échappé{where} : dans un fichier XML, il doit être écrit « &amp; ». "
+            "Demandez un fichier corrigé à l'organisme."
+        )
     if "entity" in lowered or "doctype" in lowered:
         return f"les entités et déclarations DOCTYPE ne sont pas acceptées{where}."
     return f"le XML est mal formé{where} (balise non fermée, caractère interdit…)."
@@ -166,6 +171,28 @@ class Controle:
     date_reference: str = ""
     annonces: int | None = None  # households announced by TransmissionFlux
     avertissements: list = field(default_factory=list)
+    # IDEPARTE of the households → position of the first household carrying it (the file's département).
+    departements: dict = field(default_factory=dict)
+    organisme: str = ""  # FONORG and NUMORG of the first household ("CAF 761"): the sender of the file
+
+
+def code_departement(value):
+    """IDEPARTE ("076", "02A", "971") and a département's code ("76", "2A") in one comparable form."""
+    return (value or "").strip().upper().zfill(3)
+
+
+def verifier_departement(controle, departement_code):
+    """Every household of the file belongs to the uploader's département (IDEPARTE): else the file is refused as a
+    whole, before any write (an Eure file uploaded with a Seine-Maritime token must not create anyone)."""
+    attendu = code_departement(departement_code)
+    autres = {code: position for code, position in controle.departements.items() if code_departement(code) != attendu}
+    if autres:
+        code, position = min(autres.items(), key=lambda item: item[1])
+        raise FluxRefuse(
+            f"Ce fichier est destiné à un autre département : l'élément IDEPARTE vaut « {code} » (foyer n° "
+            f"{position}) alors que le dépôt est fait pour le département {departement_code}. Aucun foyer n'a été "
+            "importé : vérifiez que le fichier et le compte (ou le jeton d'API) sont ceux du même département."
+        )
 
 
 def controler(source) -> Controle:
@@ -190,6 +217,12 @@ def controler(source) -> Controle:
                     )
             if element.tag == FOYER:
                 result.total += 1
+                code = (element.findtext("IdentificationRSA/Partenaire/IDEPARTE") or "").strip()
+                result.departements.setdefault(code, result.total)
+                if not result.organisme:
+                    organisme = element.find("IdentificationRSA/Organisme")
+                    if organisme is not None:
+                        result.organisme = _espaces_simples(organisme.findtext("FONORG"), organisme.findtext("NUMORG"))
             elif element.tag == IDENTIFICATION:
                 identification = True
                 if element.getparent() is None or element.getparent().tag != RACINE:
@@ -202,7 +235,12 @@ def controler(source) -> Controle:
                 result.date_reference = element.findtext("DTREF") or ""
             elif element.tag == TRANSMISSION:
                 text = (element.findtext("NBTOTDOSRSATRANSM") or "").strip()
-                result.annonces = int(text) if text.isdigit() else None
+                if not text.isdigit():
+                    raise FluxRefuse(
+                        "Le bloc TransmissionFlux n'indique pas le nombre de foyers transmis (élément "
+                        "NBTOTDOSRSATRANSM absent ou non numérique) : le fichier ne peut pas être contrôlé."
+                    )
+                result.annonces = int(text)
             _release(element)
     except etree.XMLSyntaxError as exc:
         raise FluxRefuse(f"Le fichier n'est pas un XML valide : {traduire_erreur_syntaxe(exc)}") from exc
@@ -211,11 +249,21 @@ def controler(source) -> Controle:
             handle.close()
     if not identification:
         raise FluxRefuse("Le bloc IdentificationFlux, obligatoire en tête du flux, est absent.")
-    if result.annonces is not None and result.annonces != result.total:
-        result.avertissements.append(
-            f"Le fichier annonce {result.annonces} foyers (TransmissionFlux) mais en contient {result.total}."
+    if result.annonces is None:
+        raise FluxRefuse(
+            "Le bloc TransmissionFlux, obligatoire en fin de flux, est absent : sans lui, rien ne garantit que le "
+            "fichier est complet. Demandez à la CAF ou à la MSA le fichier tel qu'il a été produit."
+        )
+    if result.annonces != result.total:
+        raise FluxRefuse(
+            f"Le fichier annonce {result.annonces} foyers (TransmissionFlux, élément NBTOTDOSRSATRANSM) mais en "
+            f"contient {result.total} : il est incomplet ou a été modifié. Aucun foyer n'a été importé."
         )
     return result
+
+
+def _espaces_simples(*parts):
+    return " ".join(" ".join((p or "").split()) for p in parts if p and p.strip())
 
 
 def _check_end(source):
@@ -248,7 +296,9 @@ def _release(element):
 
 # --- Schema errors in French, without the values (they may be a NIR or a name) ---------------------------------
 
-_SCHEMA_ERROR = re.compile(r"^Element '(?P<element>[^']+)'(?: \[facet '(?P<facet>\w+)'\])?: (?P<message>.*)$", re.S)
+# libxml2 writes "Element 'NOM': [facet 'maxLength'] The value has a length of '40'; this exceeds…".
+_SCHEMA_ERROR = re.compile(r"^Element '(?P<element>[^']+)': (?:\[facet '(?P<facet>\w+)'\] )?(?P<message>.*)$", re.S)
+_DATE = re.compile(r"'(\d{4})-(\d{2})-(\d{2})' is not a valid value of the atomic type 'xs:date'")
 _EXPECTED = re.compile(r"Expected is (?:one of )?\( (?P<names>[^)]*) \)")
 _TYPES = {
     "date": "date attendue au format AAAA-MM-JJ",
@@ -276,8 +326,18 @@ def _schema_message(text):
     if facet == "totalDigits":
         maximum = re.search(r"\('(\d+)'\)", message)
         return f"{element} : trop de chiffres" + (f" ({maximum[1]} au plus)" if maximum else "")
+    if facet == "fractionDigits":
+        maximum = re.search(r"\('(\d+)'\)", message)
+        return f"{element} : trop de décimales" + (f" ({maximum[1]} au plus)" if maximum else "")
+    if facet == "enumeration":
+        return f"{element} : valeur hors de la liste des codes admis"
+    if facet == "pattern":
+        return f"{element} : valeur qui ne respecte pas le format attendu"
     if facet:
         return f"{element} : valeur non conforme (contrainte {facet})"
+    impossible = _DATE.search(message)
+    if impossible and 1 <= int(impossible[2]) <= 12:
+        return f"{element} : date impossible (ce jour n'existe pas dans le calendrier)"
     type_match = re.search(r"atomic type 'xs:(\w+)'", message)
     if type_match:
         expected_type = _TYPES.get(type_match[1], f"type {type_match[1]} attendu")
@@ -316,6 +376,7 @@ class PersonneLue:
     role: str  # ROLEPERS of the RSA prestation (DEM, CJT, ENF…)
     identification: dict  # tag → text of the Identification block
     droits_devoirs: str | None  # TOPPERSDRODEVORSA
+    fin_rattachement: str = ""  # DFRATDOS: the person left the household on that date
 
 
 @dataclass
@@ -328,10 +389,12 @@ class FoyerLu:
     date_demande: str = ""
     numero_demande: str = ""
     etat: str = ""
-    suspension: tuple | None = None  # (motif, date)
+    suspension: tuple | None = None  # (motif, date) of the payment (SuspensionVersement)
+    suspension_droit: tuple | None = None  # (motif, date) of the right (SuspensionDroit)
     cloture: tuple | None = None  # (motif, date)
     adresse: dict | None = None
     personnes: list = field(default_factory=list)
+    avertissements: list = field(default_factory=list)  # what was dropped from a household kept (French)
 
 
 def _leaves(element):
@@ -374,9 +437,8 @@ def extraire(element, position) -> FoyerLu:
             situation = block[0]  # SituationDossierRSA, DetailDroitRSA
             foyer.etat = _text(situation[0][0])  # EtatDossierRSA/ETATDOSRSA
             if len(situation) > 1:  # suspensions, closure: rare blocks
-                foyer.suspension = _latest(
-                    situation.iterfind("SuspensionVersement"), "MOTISUSVERSRSA", "DDSUSVERSRSA"
-                ) or _latest(situation.iterfind("SuspensionDroit"), "MOTISUSDRORSA", "DDSUSDRORSA")
+                foyer.suspension = _latest(situation.iterfind("SuspensionVersement"), "MOTISUSVERSRSA", "DDSUSVERSRSA")
+                foyer.suspension_droit = _latest(situation.iterfind("SuspensionDroit"), "MOTISUSDRORSA", "DDSUSDRORSA")
                 foyer.cloture = _latest(situation.iterfind("FinDroit"), "MOTICLORSA", "DTCLORSA") or _latest(
                     situation.iterfind("FinDroitMoisAnterieur"), "MOTICLORSA", "DTCLORSA"
                 )
@@ -388,6 +450,8 @@ ROLES_LUS = {"DEM", "CJT"}  # the other members (children…) only need their ro
 
 def _personne(block):
     identification, role, droits_devoirs, first_role = block[0], "", None, ""
+    dossier = block[1]  # DossierCAF: TOPRESPDOS, DDRATDOS, DFRATDOS?, NUMDEMRSAPRECE?
+    fin = _text(dossier[2]) if len(dossier) > 2 and dossier[2].tag == "DFRATDOS" else ""
     for part in block:
         tag = part.tag
         if tag == "Prestations":
@@ -399,7 +463,7 @@ def _personne(block):
             droits_devoirs = _text(part[0])  # TOPPERSDRODEVORSA
     role = role or first_role
     leaves = _leaves(identification) if role in ROLES_LUS else {}
-    return PersonneLue(role=role, identification=leaves, droits_devoirs=droits_devoirs)
+    return PersonneLue(role=role, identification=leaves, droits_devoirs=droits_devoirs, fin_rattachement=fin)
 
 
 def _adresse(block):

@@ -18,6 +18,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from carnet.search import merge_pending_entries
+from partenaires.flux.controles import verifier_fichier
 from partenaires.flux.integration import Communes, Integration, preparer
 from partenaires.flux.lecture import FluxRefuse, controler, lire_foyers, verifier_entete
 from partenaires.models import CanalDepot, ImportFlux, StatutTraitement
@@ -37,8 +38,10 @@ def verrou_imports(departement_id):
     return session_lock(VERROU_IMPORTS, departement_id)
 
 
-def flux_deposer(*, departement, fichier, depose_par=None, jeton=None) -> ImportFlux:
-    """Store an uploaded flux and enqueue its run after the commit. Raises FluxRefuse for a file refused at once."""
+def flux_deposer(*, departement, fichier, depose_par=None, jeton=None, rejeu=False) -> ImportFlux:
+    """Store an uploaded flux and enqueue its run after the commit. Raises FluxRefuse for a file refused at once.
+
+    `rejeu`: the administrator confirmed applying a file older than the last one imported (recorded on the row)."""
     from partenaires.tasks import traiter_flux
 
     if fichier.size > TAILLE_MAX:
@@ -52,6 +55,7 @@ def flux_deposer(*, departement, fichier, depose_par=None, jeton=None) -> Import
         canal=CanalDepot.API if jeton is not None else CanalDepot.WEB,
         depose_par=depose_par,
         jeton=jeton,
+        rejeu=rejeu,
     )
     row.save()
     enqueue(traiter_flux, row.pk, departement.pk)
@@ -188,9 +192,12 @@ def flux_run(*, import_id):
         try:
             source, handle = _source(row)
             controle = controler(source)
-            avertissements = controle.avertissements
+            avertissements = controle.avertissements + verifier_fichier(row, controle)
             ImportFlux.objects.filter(pk=row.pk).update(
-                total=controle.total, date_reference=controle.date_reference or None, updated_at=timezone.now()
+                total=controle.total,
+                date_reference=controle.date_reference or None,
+                organisme=controle.organisme[:40],
+                updated_at=timezone.now(),
             )
             batch = []
             for foyer in lire_foyers(source):
@@ -267,7 +274,7 @@ def analyser_si_perime(crees):
 def _rapport(integration, avertissements, message=""):
     return {
         "message": message,
-        "avertissements": list(avertissements),
+        "avertissements": list(avertissements) + integration.avertissements,
         "rejets": integration.rejets,
         "rejets_non_detailles": integration.rejets_non_detailles,
     }

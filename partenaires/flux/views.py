@@ -28,12 +28,17 @@ def flux_liste(request):
     if request.method == "POST" and form.is_valid():
         try:
             run = flux_deposer(
-                departement=request.departement, fichier=form.cleaned_data["fichier"], depose_par=request.user
+                departement=request.departement,
+                fichier=form.cleaned_data["fichier"],
+                depose_par=request.user,
+                rejeu=form.cleaned_data["rejeu"],
             )
         except FluxRefuse as exc:
             form.add_error("fichier", str(exc))
         else:
-            log_access(request=request, action=Action.CREATION, obj=run, details={"taille": run.taille})
+            log_access(
+                request=request, action=Action.CREATION, obj=run, details={"taille": run.taille, "rejeu": run.rejeu}
+            )
             messages.success(request, "Le flux est déposé : son traitement commence.")
             return redirect("partenaires:flux_detail", uid=run.uid)
     page = Paginator(_runs().order_by("-created_at", "-pk"), 20).get_page(request.GET.get("page"))

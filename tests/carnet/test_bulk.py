@@ -94,18 +94,25 @@ def test_a_conflicting_nir_blocks_a_match_by_another_rule():
     assert not nir_en_conflit("a", "a") and not nir_en_conflit("", "b") and not nir_en_conflit("a", "")
 
 
-def test_flux_index_nir_first_then_number_and_role_never_merging_another_nir():
+def test_flux_index_nir_first_then_number_and_role_confirmed_by_identity_never_merging_another_nir():
+    born = datetime.date(1985, 3, 14)
+    ident = {"nom_usage": "Martin", "nom_naissance": "", "prenoms": "Claire", "date_naissance": born}
     index = IndexAllocataires()
-    known = SimpleNamespace(nir_hash="h1", numero_allocataire="123", role_foyer="dem")
+    known = SimpleNamespace(nir_hash="h1", numero_allocataire="123", role_foyer="dem", nir_chiffre="", **ident)
     index.ajouter(known, remplacer=False)
-    index.ajouter(SimpleNamespace(nir_hash="h9", numero_allocataire="123", role_foyer="dem"), remplacer=False)
-    by_nir = index.trouver(nir_hash="h1", numero_allocataire="999", role_foyer="cjt")
+    index.ajouter(SimpleNamespace(nir_hash="h9", numero_allocataire="123", role_foyer="dem", **ident), remplacer=False)
+    by_nir = index.trouver(nir_hash="h1", numero_allocataire="999", role_foyer="cjt", identite={})
     assert (by_nir.beneficiaire, by_nir.regle, by_nir.conflit) == (known, "nir", "")
-    by_number = index.trouver(nir_hash="", numero_allocataire="123", role_foyer="dem")
+    by_number = index.trouver(nir_hash="", numero_allocataire="123", role_foyer="dem", identite=ident)
     assert (by_number.beneficiaire, by_number.regle, by_number.conflit) == (known, "allocataire", "")
-    conflict = index.trouver(nir_hash="h2", numero_allocataire="123", role_foyer="dem")
+    accents = dict(ident, nom_usage="Durand", nom_naissance="MARTÍN", prenoms="CLAIRE Anne")
+    assert not index.trouver(nir_hash="", numero_allocataire="123", role_foyer="dem", identite=accents).conflit
+    other = dict(ident, date_naissance=datetime.date(1990, 1, 1))
+    assert index.trouver(nir_hash="", numero_allocataire="123", role_foyer="dem", identite=other).conflit
+    conflict = index.trouver(nir_hash="h2", numero_allocataire="123", role_foyer="dem", identite=ident)
     assert conflict.beneficiaire is known and conflict.conflit
-    assert index.trouver(nir_hash="h2", numero_allocataire="123", role_foyer="cjt").beneficiaire is None
+    missing = index.trouver(nir_hash="h2", numero_allocataire="123", role_foyer="cjt", identite=ident)
+    assert missing.beneficiaire is None
 
 
 def test_import_matching_tries_the_identity_only_when_no_identifier_found_anyone(scope_a):

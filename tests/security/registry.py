@@ -146,6 +146,7 @@ OBJECT_ROUTES = {
         )
     },
     "api:flux_caf_detail": lambda w: {"uid": w.import_flux.uid},
+    "carnet:conflit_decider": lambda w: {"uid": w.conflit_identite.uid},
     # Suivi: monthly reports.
     "suivi:rapport_detail": lambda w: {"uid": w.rapport.uid},
     "suivi:rapport_statut": lambda w: {"uid": w.rapport.uid},
@@ -209,6 +210,7 @@ PLAIN_ROUTES = {
     "carnet:recherche",
     "carnet:beneficiaire_creer",
     "carnet:referentiels",
+    "carnet:conflits",
     "orientation:file",
     "orientation:a_valider",
     "orientation:reorientations",

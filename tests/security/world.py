@@ -58,6 +58,8 @@ class World:
     import_catalogue: object = None
     # Suivi: a produced monthly report.
     rapport: object = None
+    # An identity conflict set aside by the CAF/MSA flux.
+    conflit_identite: object = None
 
 
 def build_world(code, nom) -> World:
@@ -90,6 +92,22 @@ def build_world(code, nom) -> World:
         ),
         users_by_role=users_by_role,
         rapport=build_rapport(departement),
+        conflit_identite=build_conflit_identite(carnet["carnet"]),
+    )
+
+
+def build_conflit_identite(carnet):
+    from carnet.models import ConflitIdentite
+
+    return ConflitIdentite.unscoped_objects.create(
+        departement_id=carnet.departement_id,
+        beneficiaire_id=carnet.beneficiaire_id,
+        motif="Autre identité",
+        origine="Flux CAF/MSA, foyer n° 1",
+        numero_allocataire="1234567",
+        role_foyer="dem",
+        recu={"nom_usage": "Autre", "prenoms": "Personne", "date_naissance": "1980-01-01"},
+        cle=f"test-{carnet.departement_id}",
     )
 
 

@@ -1,0 +1,22 @@
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+
+from partenaires.flux.services import flux_deposer
+from spie.tenancy import departement_scope
+
+
+def upload(content, name="flux.xml"):
+    return SimpleUploadedFile(name, content, content_type="text/xml")
+
+
+@pytest.fixture
+def deposer(dep_a, django_capture_on_commit_callbacks):
+    """Deposit a file as the UI does and run the task (eager) when the deposit commits."""
+
+    def run(content, **kwargs):
+        with departement_scope(dep_a), django_capture_on_commit_callbacks(execute=True):
+            row = flux_deposer(departement=dep_a, fichier=upload(content), **kwargs)
+        row.refresh_from_db()
+        return row
+
+    return run

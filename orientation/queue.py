@@ -34,7 +34,15 @@ def nouvel_entrant_q():
     """The condition on carnets that makes a person a new entrant waiting for an orientation."""
     decidee = Orientation.objects.filter(carnet=OuterRef("pk"), statut=StatutOrientation.VALIDEE)
     referent = MembreGroupe.objects.referents().filter(carnet=OuterRef("pk"))
+    # The stock of the département's first CAF/MSA file is not new entrants (`Departement.debut_file_orientation`),
+    # nor is a person the CAF/MSA says is not subject to rights and duties (TOPPERSDRODEVORSA).
+    entre_apres_le_debut = Q(departement__debut_file_orientation__isnull=True) | Q(
+        beneficiaire__date_entree_rsa__gte=F("departement__debut_file_orientation")
+    )
+    hors_droits_et_devoirs = Q(beneficiaire__numero_allocataire__gt="", beneficiaire__soumis_droits_devoirs=False)
     return Q(
+        entre_apres_le_debut,
+        ~hors_droits_et_devoirs,
         ~Exists(decidee),
         ~Exists(referent),
         beneficiaire__date_entree_rsa__isnull=False,

@@ -182,3 +182,16 @@ def user_deactivate_in_departement(*, user, request) -> int:
         membership_deactivate(membership=membership, request=request)
     log_access(request=request, action=Action.DESACTIVATION, obj=user, details={"rattachements": len(memberships)})
     return len(memberships)
+
+
+def debut_file_orientation_fixer(*, departement, debut) -> bool:
+    """Set the start of the orientation queue of the département, once (its first CAF/MSA file); True if set now.
+
+    Later files never move it: the queue of a département must not shrink or swell when a file arrives."""
+    from spie.models import Departement
+
+    return bool(
+        Departement.objects.filter(pk=departement.pk, debut_file_orientation__isnull=True).update(
+            debut_file_orientation=debut
+        )
+    )

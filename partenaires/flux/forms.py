@@ -1,7 +1,7 @@
 from django import forms
 
 from partenaires.flux.lecture import FluxRefuse, verifier_entete
-from partenaires.flux.services import TAILLE_MAX
+from partenaires.flux.services import TAILLE_MAX, debut_file_par_defaut
 
 
 class FluxDepotForm(forms.Form):
@@ -15,7 +15,22 @@ class FluxDepotForm(forms.Form):
         help_text="À cocher seulement pour importer volontairement un fichier antérieur au dernier fichier importé "
         "du même organisme : les droits des personnes reviendront à ceux de ce fichier. Le rejeu est enregistré.",
     )
+    debut_file = forms.DateField(
+        label="Début de la file des nouveaux entrants",
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+        help_text="Premier fichier du département : les personnes entrées au RSA avant cette date forment le stock "
+        "déjà connu et n'entrent pas dans la file des nouveaux entrants. Par défaut : le 1er du mois en cours. "
+        "Cette date ne se choisit qu'une fois.",
+    )
     accept = ".xml,application/xml,text/xml"
+
+    def __init__(self, *args, departement=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if departement is None or departement.debut_file_orientation is not None:
+            del self.fields["debut_file"]
+        else:
+            self.fields["debut_file"].initial = debut_file_par_defaut()
 
     def clean_fichier(self):
         fichier = self.cleaned_data["fichier"]

@@ -22,6 +22,7 @@ from partenaires.flux.controles import verifier_fichier
 from partenaires.flux.integration import Communes, Integration, preparer
 from partenaires.flux.lecture import FluxRefuse, controler, lire_foyers, verifier_entete
 from partenaires.models import CanalDepot, ImportFlux, StatutTraitement
+from spie import services as spie_services
 from spie.locks import session_lock
 from spie.outbox import enqueue
 from spie.spreadsheet import csv_bytes
@@ -38,10 +39,18 @@ def verrou_imports(departement_id):
     return session_lock(VERROU_IMPORTS, departement_id)
 
 
-def flux_deposer(*, departement, fichier, depose_par=None, jeton=None, rejeu=False) -> ImportFlux:
+def debut_file_par_defaut(jour=None):
+    """The start of the orientation queue proposed at a département's first file: the first day of this month
+    (people who entered the RSA before are the stock, not new entrants)."""
+    return (jour or timezone.localdate()).replace(day=1)
+
+
+def flux_deposer(*, departement, fichier, depose_par=None, jeton=None, rejeu=False, debut_file=None) -> ImportFlux:
     """Store an uploaded flux and enqueue its run after the commit. Raises FluxRefuse for a file refused at once.
 
-    `rejeu`: the administrator confirmed applying a file older than the last one imported (recorded on the row)."""
+    `rejeu`: the administrator confirmed applying a file older than the last one imported (recorded on the row).
+    `debut_file`: at the département's first file, the start of its orientation queue (default: this month's
+    first day); ignored afterwards."""
     from partenaires.tasks import traiter_flux
 
     if fichier.size > TAILLE_MAX:
@@ -57,7 +66,11 @@ def flux_deposer(*, departement, fichier, depose_par=None, jeton=None, rejeu=Fal
         jeton=jeton,
         rejeu=rejeu,
     )
+    if departement.debut_file_orientation is None:
+        row.date_limite_file = debut_file or debut_file_par_defaut()
     row.save()
+    if row.date_limite_file:
+        spie_services.debut_file_orientation_fixer(departement=departement, debut=row.date_limite_file)
     enqueue(traiter_flux, row.pk, departement.pk)
     return row
 

@@ -24,7 +24,7 @@ def _runs():
 
 @require_perm(can_administer_departement)
 def flux_liste(request):
-    form = FluxDepotForm(request.POST or None, request.FILES or None)
+    form = FluxDepotForm(request.POST or None, request.FILES or None, departement=request.departement)
     if request.method == "POST" and form.is_valid():
         try:
             run = flux_deposer(
@@ -32,6 +32,7 @@ def flux_liste(request):
                 fichier=form.cleaned_data["fichier"],
                 depose_par=request.user,
                 rejeu=form.cleaned_data["rejeu"],
+                debut_file=form.cleaned_data.get("debut_file"),
             )
         except FluxRefuse as exc:
             form.add_error("fichier", str(exc))

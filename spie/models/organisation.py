@@ -42,6 +42,14 @@ class Departement(models.Model):
     orientation_validation_requise = models.BooleanField(
         "les orientations proposées doivent être validées", default=True
     )
+    # Set once, at the first CAF/MSA file: people who entered the RSA before it are the stock already
+    # accompanied (or to be taken up by a campaign), not new entrants of the orientation queue.
+    debut_file_orientation = models.DateField(
+        "début de la file des nouveaux entrants",
+        null=True,
+        blank=True,
+        help_text="Les personnes entrées au RSA avant cette date n'entrent pas dans la file des nouveaux entrants.",
+    )
     contact_nom = models.CharField("service à contacter", max_length=200, blank=True)
     contact_adresse = models.TextField("adresse postale du service", blank=True)
     contact_telephone = models.CharField("téléphone du service", max_length=20, blank=True)

@@ -258,3 +258,44 @@ def test_admin_lists_keep_a_constant_query_count(client_admin_a, dep_a, scope_a)
         with CaptureQueriesContext(connection) as six:
             assert client_admin_a.get(reverse(name)).status_code == 200
         assert len(six) == counts[name], name
+
+
+def test_the_stock_before_the_first_file_and_people_not_subject_to_duties_are_not_new_entrants(
+    client_charge, dep_a, scope_a
+):
+    """A département's first CAF/MSA file brings its whole stock: only people who entered the RSA from the start
+    date chosen at that first file are new entrants; the CAF/MSA's "not subject to rights and duties" is kept out."""
+    _entrant(dep_a, "Stock", jours=400)
+    _entrant(dep_a, "Nouveau", jours=10)
+    _entrant(dep_a, "Horsdd", jours=10, soumis_droits_devoirs=False)
+    _entrant(dep_a, "Saisiamain", jours=10, soumis_droits_devoirs=False, numero_allocataire="")
+    assert {"Stock", "Nouveau", "Saisiamain"} <= _names(client_charge)  # no start date yet: nobody is stock
+    assert "Horsdd" not in _names(client_charge)
+    Departement.objects.filter(pk=dep_a.pk).update(
+        debut_file_orientation=timezone.localdate() - datetime.timedelta(days=30)
+    )
+    names = _names(client_charge)
+    assert {"Nouveau", "Saisiamain"} <= names
+    assert not names & {"Stock", "Horsdd"}
+
+
+@pytest.mark.clock("2026-12-07T09:30:00+01:00")
+def test_the_first_file_sets_the_start_of_the_queue_once(dep_a, scope_a):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from partenaires.flux.services import flux_deposer
+
+    def deposer(**kwargs):
+        contenu = b'<?xml version="1.0" encoding="windows-1252"?><Racine></Racine>'
+        return flux_deposer(
+            departement=Departement.objects.get(pk=dep_a.pk),
+            fichier=SimpleUploadedFile("flux.xml", contenu, content_type="application/xml"),
+            **kwargs,
+        )
+
+    premier = deposer()
+    assert premier.date_limite_file == datetime.date(2026, 12, 1)  # the first day of this month
+    assert Departement.objects.get(pk=dep_a.pk).debut_file_orientation == datetime.date(2026, 12, 1)
+    second = deposer(debut_file=datetime.date(2020, 1, 1))
+    assert second.date_limite_file is None
+    assert Departement.objects.get(pk=dep_a.pk).debut_file_orientation == datetime.date(2026, 12, 1)

@@ -23,6 +23,7 @@ from orientation.services.dossiers import (
     dossier_assign,
     dossier_open,
 )
+from orientation.services.echeances import information_recevoir, orientations_france_travail_enregistrer
 from orientation.services.jalons import record_first_accompaniment
 from orientation.services.reorientation import (
     demande_en_attente,
@@ -39,6 +40,8 @@ __all__ = [
     "diagnostic_restart",
     "diagnostic_save_step",
     "diagnostic_start",
+    "information_recevoir",
+    "orientations_france_travail_enregistrer",
     "dossier_assign",
     "dossier_open",
     "orientation_designate_referent",

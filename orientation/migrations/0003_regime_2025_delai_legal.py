@@ -9,7 +9,7 @@ class Migration(migrations.Migration):
     dependencies = [
         ('carnet', '0007_recherche_pg_trgm_par_departement'),
         ('orientation', '0002_dispositifs_par_defaut'),
-        ('spie', '0005_regime_2025_delai_legal'),
+        ('spie', '0006_regime_2025_delai_legal'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('spie', '0004_structure_data_inclusion'),
+        ('spie', '0005_outbox_tasks'),
     ]
 
     operations = [

@@ -177,6 +177,13 @@ class PropositionForm(forms.Form):
         help_text="Ce qui justifie cette orientation. N'y écrivez aucune information de santé ni de situation "
         "familiale : le motif est lu par les valideurs et la structure.",
     )
+    motif_ecart = forms.CharField(
+        label="Pourquoi un autre parcours que celui proposé par les critères nationaux",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        max_length=2000,
+        help_text="Obligatoire quand le parcours décidé diffère de la proposition. Sans information de santé.",
+    )
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

@@ -365,6 +365,12 @@ class Orientation(TenantModel):
     )
     decidee_le = models.DateTimeField("décidée le", null=True, blank=True)
     commentaire = models.TextField("commentaire de la validation", blank=True)
+    # The explainable proposal from the national criteria (orientation.criteres), kept as it was computed.
+    parcours_propose = models.CharField("parcours proposé par les critères", max_length=20, blank=True, db_default="")
+    organisme_propose = models.CharField("type d'organisme proposé", max_length=20, blank=True, db_default="")
+    regle_proposition = models.CharField("règle appliquée", max_length=40, blank=True, db_default="")
+    explication_proposition = models.TextField("pourquoi", blank=True, db_default="")
+    motif_ecart = models.TextField("motif de l'écart avec la proposition", blank=True, db_default="")
 
     class Meta:
         verbose_name = "orientation"

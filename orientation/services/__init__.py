@@ -10,6 +10,7 @@ from orientation.services.decision import (
     orientation_propose,
     orientation_send_back,
     orientation_validate,
+    proposition_des_criteres,
 )
 from orientation.services.diagnostic import (
     diagnostic_finish,
@@ -48,6 +49,7 @@ __all__ = [
     "orientation_propose",
     "orientation_send_back",
     "orientation_validate",
+    "proposition_des_criteres",
     "record_first_accompaniment",
     "reorientation_accept",
     "reorientation_refuse",

@@ -76,7 +76,7 @@ REGLES_PAR_DEFAUT = [
         "si": {"rqth": True, "aspiration": ["retour_rapide"]},
         "parcours": Parcours.EMPLOI,
         "organisme": TypeOrganisme.CAP_EMPLOI,
-        "pourquoi": "la personne relève de l'obligation d'emploi et vise l'emploi : Cap emploi l'accompagne",
+        "pourquoi": "un critère restreint désigne Cap emploi et la personne vise l'emploi",
     },
     {
         "code": "freins_multiples",

@@ -137,3 +137,19 @@ def test_proposal_page_shows_the_rule_and_why(client_charge, dossier_termine):
     page = client_charge.get(reverse("orientation:proposer", kwargs={"uid": dossier_termine.uid})).content.decode()
     assert "Proposition des critères nationaux : parcours socio-professionnel" in page
     assert "Une difficulté à fort impact" in page
+
+
+def test_the_organisme_referent_does_not_read_the_proposal_nor_the_reason(dossier_termine, charge, dep_a):
+    from django.urls import reverse
+
+    from tests.conftest import logged_client
+    from tests.spie.factories import MembershipFactory
+
+    orientation = _propose(dossier_termine, charge, "pro", motif_ecart="Promesse signée lundi")
+    manager = MembershipFactory(structure=orientation.structure, role="responsable_structure").user
+    page = logged_client(manager).get(reverse("orientation:orientation", kwargs={"uid": orientation.uid}))
+    assert page.status_code == 200
+    assert "Promesse signée lundi" not in page.content.decode()
+    assert "critères nationaux" not in page.content.decode()
+    page = logged_client(charge).get(reverse("orientation:orientation", kwargs={"uid": orientation.uid}))
+    assert "Promesse signée lundi" in page.content.decode()

@@ -9,6 +9,9 @@ each theme as a constraint, availability, what the person wants, and a summary. 
      "contraintes": {"<theme code>": 0..3},
      "disponibilite": {"delai": ..., "temps_travail": ..., "precisions": ...},
      "souhaits": {"accompagnement": ..., "en_ses_mots": ...},
+     "criteres": {"activite_recente": "oui"|"non", "inactivite": ..., "qualification": ..., "aspiration": ...,
+                  "difficultes": {"sante": "fort"|"moyen"|"sans_impact", ...}},
+     "rqth": {"rqth": true|false},  # restricted
      "etapes": ["<step slug saved at least once>", ...]}
 
 Sensitive themes (health, family) are left out of the steps, the summary and the carnet view for whoever may
@@ -27,6 +30,9 @@ PROJET, CONTRAINTES, DISPONIBILITE, SOUHAITS, RECAPITULATIF = (
     "souhaits",
     "recapitulatif",
 )
+# The national criteria (arrêté du 21/11/2024, see `orientation.criteres`); the RQTH/OETH status is restricted
+# (health): its own step, shown only to whoever reads the sensitive answers.
+CRITERES, RQTH = "criteres", "rqth"
 
 POIDS = [
     ("0", "Pas de difficulté"),
@@ -75,8 +81,11 @@ def etapes(departement, *, sensibles=True) -> list[Etape]:
         Etape(CONTRAINTES, "Contraintes et leur poids"),
         Etape(DISPONIBILITE, "Disponibilité"),
         Etape(SOUHAITS, "Ce que la personne souhaite"),
-        Etape(RECAPITULATIF, "Récapitulatif"),
+        Etape(CRITERES, "Critères nationaux d'orientation"),
     ]
+    if sensibles:
+        result.append(Etape(RQTH, "Obligation d'emploi (RQTH/OETH) — information restreinte"))
+    result.append(Etape(RECAPITULATIF, "Récapitulatif"))
     return result
 
 

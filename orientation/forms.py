@@ -8,7 +8,7 @@ from django.utils import timezone
 
 from carnet.forms_plan import DateInput, TimeInput
 from carnet.models import ModeRendezVous, StatutRendezVous
-from orientation.models import Dispositif, Secteur, StatutDossier, TypeOrientation
+from orientation.models import STATUTS_CLOS, Dispositif, OrigineInformation, Secteur, StatutDossier, TypeOrientation
 from orientation.queue import A_PRENDRE
 from spie.forms import VersionedFormMixin
 from spie.models import Membership, Role, Structure, Territoire, User
@@ -38,7 +38,7 @@ class FileFiltreForm(forms.Form):
         label="Étape",
         required=False,
         choices=[("", "Toutes les étapes"), (A_PRENDRE, "À prendre en charge")]
-        + [(value, label) for value, label in StatutDossier.choices if value != StatutDossier.ORIENTE],
+        + [(value, label) for value, label in StatutDossier.choices if value not in STATUTS_CLOS],
     )
     en_retard = forms.BooleanField(label="En retard seulement", required=False)
     mes_dossiers = forms.BooleanField(label="Mes dossiers seulement", required=False)
@@ -61,6 +61,22 @@ class AttribuerForm(forms.Form):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["charge"].queryset = charges_queryset()
+
+
+class ReceptionInformationForm(forms.Form):
+    """The day the département received the right-opening or transfer information: starts the legal clock."""
+
+    date_reception = forms.DateField(
+        label="Information reçue le",
+        widget=DateInput(),
+        help_text="Jour où le Département a reçu l'information d'ouverture du droit ou de transfert.",
+    )
+    origine = forms.ChoiceField(
+        label="Il s'agit",
+        choices=OrigineInformation.choices,
+        widget=forms.RadioSelect,
+        help_text="Un transfert depuis un autre département fait repartir le délai légal de six semaines.",
+    )
 
 
 class ConvocationForm(forms.Form):
@@ -160,6 +176,13 @@ class PropositionForm(forms.Form):
         max_length=4000,
         help_text="Ce qui justifie cette orientation. N'y écrivez aucune information de santé ni de situation "
         "familiale : le motif est lu par les valideurs et la structure.",
+    )
+    motif_ecart = forms.CharField(
+        label="Pourquoi un autre parcours que celui proposé par les critères nationaux",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        max_length=2000,
+        help_text="Obligatoire quand le parcours décidé diffère de la proposition. Sans information de santé.",
     )
 
     def __init__(self, *args, **kwargs):

@@ -9,6 +9,7 @@ from django.core.validators import MaxValueValidator
 
 from carnet.forms_situation import ROME_RE
 from carnet.models import TypeContratSouhaite
+from orientation import criteres
 from orientation import diagnostic as steps
 
 SANS_SANTE = "Sans information de santé ni de situation familiale : ce texte est partagé."
@@ -122,6 +123,59 @@ class SouhaitsForm(EtapeForm):
     )
 
 
+class CriteresForm(EtapeForm):
+    """The national orientation criteria (arrêté du 21/11/2024)."""
+
+    activite_recente = forms.ChoiceField(
+        label="La personne travaillait à son inscription ou a travaillé dans les deux dernières années",
+        required=False,
+        choices=[("oui", "Oui"), ("non", "Non")],
+        widget=forms.RadioSelect,
+    )
+    inactivite = forms.ChoiceField(
+        label="Durée sans activité", required=False, choices=criteres.DUREES_INACTIVITE, widget=forms.RadioSelect
+    )
+    qualification = forms.ChoiceField(
+        label="Niveau de qualification",
+        required=False,
+        choices=criteres.NIVEAUX_QUALIFICATION,
+        widget=forms.RadioSelect,
+    )
+    aspiration = forms.ChoiceField(
+        label="Ce que la personne vise", required=False, choices=criteres.ASPIRATIONS, widget=forms.RadioSelect
+    )
+
+    def __init__(self, *args, initial=None, **kwargs):
+        initial = dict(initial or {})
+        for code, impact in (initial.pop("difficultes", None) or {}).items():
+            initial[f"difficulte_{code}"] = impact
+        super().__init__(*args, initial=initial, **kwargs)
+        for code, libelle in criteres.DIFFICULTES:
+            self.fields[f"difficulte_{code}"] = forms.ChoiceField(
+                label=f"Difficulté périphérique : {libelle.lower()}",
+                required=False,
+                choices=criteres.IMPACTS,
+                widget=forms.RadioSelect,
+            )
+
+    def valeurs(self) -> dict:
+        data = {k: v for k, v in self.cleaned_data.items() if k != "version" and not k.startswith("difficulte_")}
+        data["difficultes"] = {
+            code: self.cleaned_data[f"difficulte_{code}"]
+            for code, _ in criteres.DIFFICULTES
+            if self.cleaned_data.get(f"difficulte_{code}")
+        }
+        return data
+
+
+class RqthForm(EtapeForm):
+    rqth = forms.BooleanField(
+        label="La personne bénéficie de l'obligation d'emploi des travailleurs handicapés (RQTH ou autre titre)",
+        required=False,
+        help_text="Information restreinte : jamais partagée avec les partenaires ni dans les motifs.",
+    )
+
+
 class TerminerForm(EtapeForm):
     personne_informee = forms.BooleanField(
         label="La personne sait que ce diagnostic est partagé avec les professionnels qui l'accompagneront",
@@ -140,5 +194,7 @@ def form_for(etape, *, themes, data=None, initial=None):
         steps.PROJET: ProjetForm,
         steps.DISPONIBILITE: DisponibiliteForm,
         steps.SOUHAITS: SouhaitsForm,
+        steps.CRITERES: CriteresForm,
+        steps.RQTH: RqthForm,
         steps.RECAPITULATIF: TerminerForm,
     }[etape.slug](**kwargs)

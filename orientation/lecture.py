@@ -86,7 +86,7 @@ def _sql():
         LEFT JOIN {structure} st ON st.id = o.structure_id
         LEFT JOIN LATERAL (
             SELECT uid, statut, charge_orientation_id FROM {dossier}
-            WHERE departement_id = %(dep)s AND carnet_id = %(carnet)s AND statut <> %(oriente)s
+            WHERE departement_id = %(dep)s AND carnet_id = %(carnet)s AND statut NOT IN (%(oriente)s, %(oriente_ft)s)
             ORDER BY created_at DESC LIMIT 1
         ) dos ON true
         LEFT JOIN {user} u ON u.id = dos.charge_orientation_id
@@ -105,6 +105,7 @@ def requete_orientation_du_carnet(*, departement_id, carnet_id):
         "carnet": carnet_id,
         "validee": StatutOrientation.VALIDEE,
         "oriente": StatutDossier.ORIENTE,
+        "oriente_ft": StatutDossier.ORIENTE_FRANCE_TRAVAIL,
         "en_attente": StatutDemandeReorientation.EN_ATTENTE,
     }
     return _sql(), params

@@ -113,14 +113,31 @@ class StatutDossier(models.TextChoices):
     DIAGNOSTIC_TERMINE = "diagnostic_termine", "Diagnostic terminé"
     ORIENTATION_PROPOSEE = "orientation_proposee", "Orientation proposée"
     ORIENTE = "oriente", "Orienté"
+    # Past the legal deadline France Travail orients (D.262-65-2 CASF): a state of its own, recorded with its date.
+    ORIENTE_FRANCE_TRAVAIL = "oriente_france_travail", "Orientation par France Travail (délai légal dépassé)"
 
 
-STATUTS_OUVERTS = [s for s in StatutDossier.values if s != StatutDossier.ORIENTE]
+STATUTS_CLOS = [StatutDossier.ORIENTE, StatutDossier.ORIENTE_FRANCE_TRAVAIL]
+STATUTS_OUVERTS = [s for s in StatutDossier.values if s not in STATUTS_CLOS]
+
+
+class OrigineInformation(models.TextChoices):
+    """What started the legal clock: the right opened in the département, or was transferred into it."""
+
+    OUVERTURE = "ouverture", "Ouverture du droit"
+    TRANSFERT = "transfert", "Transfert depuis un autre département"
+
+
+class SourceInformation(models.TextChoices):
+    FLUX = "flux", "Flux CAF/MSA"
+    API = "api", "API des partenaires"
+    SAISIE = "saisie", "Saisie par un agent"
+    CARNET = "carnet", "Création du carnet (date déduite)"
 
 
 class DossierOrientationQuerySet(TenantQuerySet):
     def ouverts(self):
-        return self.exclude(statut=StatutDossier.ORIENTE)
+        return self.exclude(statut__in=STATUTS_CLOS)
 
 
 class DossierOrientation(TenantModel):
@@ -158,6 +175,18 @@ class DossierOrientation(TenantModel):
     date_entretien = models.DateField("entretien d'orientation", null=True, blank=True)
     date_decision = models.DateField("décision d'orientation", null=True, blank=True)
     date_premier_rdv_accompagnement = models.DateField("premier rendez-vous d'accompagnement", null=True, blank=True)
+    # The legal clock (D.262-65-2 CASF): from the day the département received the information that the right
+    # was opened or transferred in, to the deadline computed then with the département's setting (a later change
+    # of the setting does not move a running clock).
+    date_reception_information = models.DateField("information reçue le", null=True, blank=True)
+    origine_information = models.CharField(
+        "origine de l'information", max_length=10, choices=OrigineInformation.choices, blank=True, db_default=""
+    )
+    source_information = models.CharField(
+        "source de l'information", max_length=10, choices=SourceInformation.choices, blank=True, db_default=""
+    )
+    date_limite_orientation = models.DateField("date limite légale d'orientation", null=True, blank=True)
+    date_orientation_france_travail = models.DateField("orientation par France Travail le", null=True, blank=True)
     version = models.PositiveIntegerField(default=1)
     created_at = models.DateTimeField("ouvert le", auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -170,11 +199,19 @@ class DossierOrientation(TenantModel):
         ordering = ["-created_at"]
         constraints = [
             models.UniqueConstraint(
-                fields=["carnet"], condition=~Q(statut="oriente"), name="dossier_orientation_ouvert_unique"
-            )
+                fields=["carnet"],
+                condition=~Q(statut__in=["oriente", "oriente_france_travail"]),
+                name="dossier_orientation_ouvert_unique",
+            ),
+            models.CheckConstraint(
+                condition=Q(date_reception_information__isnull=True)
+                | Q(date_limite_orientation__gte=models.F("date_reception_information")),
+                name="dossier_orientation_limite_apres_reception",
+            ),
         ]
         indexes = [
             models.Index(fields=["departement", "statut"], name="dossier_orientation_statut_idx"),
+            models.Index(fields=["departement", "date_limite_orientation"], name="dossier_orientation_limite_idx"),
             models.Index(fields=["charge_orientation", "statut"], name="dossier_orientation_charge_idx"),
         ]
 
@@ -183,7 +220,11 @@ class DossierOrientation(TenantModel):
 
     @property
     def est_ouvert(self):
-        return self.statut != StatutDossier.ORIENTE
+        return self.statut not in STATUTS_CLOS
+
+    @property
+    def est_oriente_par_france_travail(self):
+        return self.statut == StatutDossier.ORIENTE_FRANCE_TRAVAIL
 
     @property
     def est_reorientation(self):
@@ -279,6 +320,7 @@ class StatutOrientation(models.TextChoices):
     PROPOSEE = "proposee", "Proposée, en attente de validation"
     VALIDEE = "validee", "Décidée"
     RENVOYEE = "renvoyee", "Renvoyée au chargé d'orientation"
+    CADUQUE = "caduque", "Caduque : délai légal dépassé, France Travail oriente"
 
 
 class Orientation(TenantModel):
@@ -323,6 +365,12 @@ class Orientation(TenantModel):
     )
     decidee_le = models.DateTimeField("décidée le", null=True, blank=True)
     commentaire = models.TextField("commentaire de la validation", blank=True)
+    # The explainable proposal from the national criteria (orientation.criteres), kept as it was computed.
+    parcours_propose = models.CharField("parcours proposé par les critères", max_length=20, blank=True, db_default="")
+    organisme_propose = models.CharField("type d'organisme proposé", max_length=20, blank=True, db_default="")
+    regle_proposition = models.CharField("règle appliquée", max_length=40, blank=True, db_default="")
+    explication_proposition = models.TextField("pourquoi", blank=True, db_default="")
+    motif_ecart = models.TextField("motif de l'écart avec la proposition", blank=True, db_default="")
 
     class Meta:
         verbose_name = "orientation"

@@ -16,7 +16,15 @@ from django.db.models.functions import TruncDate
 from django.utils import timezone
 
 from carnet.models import Carnet, EtatDroitRsa, MembreGroupe
-from orientation.models import STATUTS_OUVERTS, Convocation, Orientation, StatutDossier, StatutOrientation
+from orientation import horloge
+from orientation.models import (
+    STATUTS_OUVERTS,
+    Convocation,
+    DossierOrientation,
+    Orientation,
+    StatutDossier,
+    StatutOrientation,
+)
 from spie.models import Territoire
 
 # Pending request, open and payable, open and suspended, payment suspended; blank: not known yet.
@@ -31,7 +39,8 @@ A_PRENDRE = "a_prendre"
 
 
 def nouvel_entrant_q():
-    """The condition on carnets that makes a person a new entrant waiting for an orientation."""
+    """The condition on carnets that makes a person a new entrant waiting for an orientation (a person France
+    Travail orients, past the legal deadline, waits no more)."""
     decidee = Orientation.objects.filter(carnet=OuterRef("pk"), statut=StatutOrientation.VALIDEE)
     referent = MembreGroupe.objects.referents().filter(carnet=OuterRef("pk"))
     # The stock of the département's first CAF/MSA file is not new entrants (`Departement.debut_file_orientation`),
@@ -40,24 +49,29 @@ def nouvel_entrant_q():
         beneficiaire__date_entree_rsa__gte=F("departement__debut_file_orientation")
     )
     hors_droits_et_devoirs = Q(beneficiaire__numero_allocataire__gt="", beneficiaire__soumis_droits_devoirs=False)
+    france_travail = DossierOrientation.objects.filter(
+        carnet=OuterRef("pk"), statut=StatutDossier.ORIENTE_FRANCE_TRAVAIL
+    )
     return Q(
         entre_apres_le_debut,
         ~hors_droits_et_devoirs,
         ~Exists(decidee),
         ~Exists(referent),
+        ~Exists(france_travail),
         beneficiaire__date_entree_rsa__isnull=False,
         beneficiaire__date_fin_rattachement__isnull=True,  # left the household (DFRATDOS of the CAF/MSA flux)
         beneficiaire__etat_droit_rsa__in=DROITS_A_ORIENTER,
     )
 
 
-def file_queryset():
-    """Every carnet of the queue, annotated with its open dossier, territory and reference date."""
+def file_queryset(departement=None):
+    """Every carnet of the queue, annotated with its open dossier, territory, reference date and legal clock
+    (`date_reception`, `date_limite`: see `orientation.horloge`; `departement` gives the legal delay)."""
     territoire = Territoire.objects.filter(communes=OuterRef("beneficiaire__commune_id")).order_by("nom")
     convocation = Convocation.objects.filter(
         dossier__carnet_id=OuterRef("pk"), dossier__statut=StatutDossier.CONVOQUE
     ).order_by("-numero")
-    return (
+    queryset = (
         Carnet.objects.select_related("beneficiaire", "beneficiaire__commune")
         .annotate(
             dossier=FilteredRelation(
@@ -86,6 +100,7 @@ def file_queryset():
         .filter(beneficiaire__departement_id=F("departement_id"))
         .filter(Q(dossier__uid__isnull=False) | nouvel_entrant_q())
     )
+    return horloge.annoter(queryset, departement)
 
 
 def filtrer(queryset, *, territoires=None, en_retard_depuis=None, charge=None, statut="", recherche=""):
@@ -108,7 +123,13 @@ def filtrer(queryset, *, territoires=None, en_retard_depuis=None, charge=None, s
         from carnet.search import search_text
 
         queryset = queryset.filter(beneficiaire__nom_recherche__contains=search_text(recherche))
-    return queryset.order_by(F("date_reference").asc(nulls_last=True), "beneficiaire__nom_usage", "pk")
+    # By urgency: the legal deadline first, then the local target's reference date.
+    return queryset.order_by(
+        F("date_limite").asc(nulls_last=True),
+        F("date_reference").asc(nulls_last=True),
+        "beneficiaire__nom_usage",
+        "pk",
+    )
 
 
 def limite_retard(departement, today=None) -> datetime.date:
@@ -124,6 +145,8 @@ def decorer(rows, departement, today=None):
         row.jours = (today - row.date_reference).days if row.date_reference else None
         row.en_retard = row.jours is not None and row.jours > departement.delai_orientation_cible
         row.statut_libelle = StatutDossier(row.dossier_statut).label if row.dossier_statut else ""
+        row.jours_restants = horloge.jours_restants(row.date_limite, today)
+        row.alerte_legale = row.jours_restants is not None and row.jours_restants < 14
     return rows
 
 

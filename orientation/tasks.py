@@ -1,10 +1,12 @@
 """Background work of the orientation app: thin wrappers over services, taking ids."""
 
+import logging
 from smtplib import SMTPException
 
 from celery import shared_task
 from django.conf import settings
 from django.core.mail import EmailMessage
+from django.db import transaction
 from django.template.loader import render_to_string
 from django.utils import timezone
 
@@ -13,6 +15,27 @@ from orientation.models import Convocation
 from spie.dates import date_message
 from spie.models import Departement
 from spie.tenancy import departement_scope
+
+logger = logging.getLogger(__name__)
+
+
+@shared_task(acks_late=True)
+def orientations_france_travail():
+    """Beat (daily, early): people past the legal orientation deadline pass to France Travail. Idempotent;
+    one département's failure does not stop the others."""
+    from orientation.services import orientations_france_travail_enregistrer
+
+    results, errors = {}, []
+    for departement in Departement.objects.actifs().order_by("pk"):
+        try:
+            with departement_scope(departement), transaction.atomic():
+                results[departement.code] = orientations_france_travail_enregistrer(departement=departement)
+        except Exception:
+            logger.exception("orientations_france_travail a échoué pour le département %s", departement.code)
+            errors.append(departement.code)
+    if errors:
+        raise RuntimeError(f"orientations_france_travail : échec pour les départements {', '.join(errors)}")
+    return results
 
 
 @shared_task(acks_late=True, autoretry_for=(OSError, SMTPException), retry_backoff=60, max_retries=5)

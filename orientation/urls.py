@@ -17,6 +17,7 @@ urlpatterns = [
     path("dossiers/<uuid:uid>/", file.dossier, name="dossier"),
     path("dossiers/<uuid:uid>/prendre/", file.dossier_prendre, name="dossier_prendre"),
     path("dossiers/<uuid:uid>/attribuer/", file.dossier_attribuer, name="dossier_attribuer"),
+    path("dossiers/<uuid:uid>/reception/", file.dossier_reception, name="dossier_reception"),
     path("dossiers/<uuid:uid>/convocation/", entretien.convoquer, name="convoquer"),
     path("dossiers/<uuid:uid>/diagnostic/", entretien.diagnostic_commencer, name="diagnostic_commencer"),
     path("dossiers/<uuid:uid>/proposition/", decision.proposer, name="proposer"),

@@ -11,6 +11,9 @@ that `actions_permises()` returns. Roles are checked separately, by `orientation
                                                                                       proposer      │
     orienté ◀──valider── orientation proposée ◀────────────────────────────────────────────────────┘
                               └──renvoyer──▶ diagnostic terminé
+
+    any open state ──délai légal dépassé (daily task)──▶ orientation par France Travail (a pending proposal
+    becomes caduque)
 """
 
 from django.db import router
@@ -45,6 +48,7 @@ VALIDER = "valider"
 RENVOYER = "renvoyer"
 ACCEPTER = "accepter"
 REFUSER = "refuser"
+DELAI_DEPASSE = "delai_depasse"
 
 ACTIONS = {
     CONVOQUER: "convoquer la personne",
@@ -58,22 +62,31 @@ ACTIONS = {
     RENVOYER: "renvoyer la proposition",
     ACCEPTER: "accepter la demande",
     REFUSER: "refuser la demande",
+    DELAI_DEPASSE: "passer la main à France Travail",
 }
 
 S = StatutDossier
+# Past the legal deadline every open dossier passes to France Travail (D.262-65-2 CASF), whatever its stage.
+FT = {DELAI_DEPASSE: S.ORIENTE_FRANCE_TRAVAIL}
 DOSSIER = {
-    S.A_CONVOQUER: {CONVOQUER: S.CONVOQUE},
-    S.CONVOQUE: {PRESENT: S.ENTRETIEN, EXCUSE: S.A_CONVOQUER, ABSENT: S.A_CONVOQUER},
-    S.ENTRETIEN: {TERMINER_DIAGNOSTIC: S.DIAGNOSTIC_TERMINE},
-    S.DIAGNOSTIC_TERMINE: {PROPOSER: S.ORIENTATION_PROPOSEE, REPRENDRE_DIAGNOSTIC: S.ENTRETIEN},
-    S.ORIENTATION_PROPOSEE: {VALIDER: S.ORIENTE, RENVOYER: S.DIAGNOSTIC_TERMINE},
+    S.A_CONVOQUER: {CONVOQUER: S.CONVOQUE, **FT},
+    S.CONVOQUE: {PRESENT: S.ENTRETIEN, EXCUSE: S.A_CONVOQUER, ABSENT: S.A_CONVOQUER, **FT},
+    S.ENTRETIEN: {TERMINER_DIAGNOSTIC: S.DIAGNOSTIC_TERMINE, **FT},
+    S.DIAGNOSTIC_TERMINE: {PROPOSER: S.ORIENTATION_PROPOSEE, REPRENDRE_DIAGNOSTIC: S.ENTRETIEN, **FT},
+    S.ORIENTATION_PROPOSEE: {VALIDER: S.ORIENTE, RENVOYER: S.DIAGNOSTIC_TERMINE, **FT},
     S.ORIENTE: {},
+    S.ORIENTE_FRANCE_TRAVAIL: {},
 }
 
 PROPOSITION = {
-    StatutOrientation.PROPOSEE: {VALIDER: StatutOrientation.VALIDEE, RENVOYER: StatutOrientation.RENVOYEE},
+    StatutOrientation.PROPOSEE: {
+        VALIDER: StatutOrientation.VALIDEE,
+        RENVOYER: StatutOrientation.RENVOYEE,
+        DELAI_DEPASSE: StatutOrientation.CADUQUE,
+    },
     StatutOrientation.VALIDEE: {},
     StatutOrientation.RENVOYEE: {},
+    StatutOrientation.CADUQUE: {},
 }
 
 DEMANDE = {

@@ -52,6 +52,8 @@ class DepartementSettingsForm(VersionedFormMixin, forms.ModelForm):
         model = Departement
         fields = [
             "delai_orientation_cible",
+            "delai_orientation_legal_jours",
+            "heures_activite_cible",
             "orientation_validation_requise",
             "contact_nom",
             "contact_adresse",

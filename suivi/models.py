@@ -171,14 +171,19 @@ class Message(TenantModel):
 class TypeAlerte(models.TextChoices):
     ORIENTATION = "orientation", "Nouvel entrant au-delà du délai cible d'orientation"
     SANS_REFERENT = "sans_referent", "Personne suivie sans référent"
+    DELAI_LEGAL_4_SEMAINES = "delai_legal_4s", "Quatre semaines du délai légal d'orientation écoulées"
+    DELAI_LEGAL_5_SEMAINES = "delai_legal_5s", "Cinq semaines du délai légal d'orientation écoulées"
 
 
 class Alerte(TenantModel):
-    """A person was signalled for a reason during an ISO week: the key that makes alerts idempotent."""
+    """A person was signalled for a reason during an ISO week: the key that makes alerts idempotent.
+
+    For the legal clock's alerts (sent once per clock, not once a week) `semaine` holds the day the clock
+    started (YYYYMMDD): a clock restarted by a transfer alerts again."""
 
     type = models.CharField("type", max_length=15, choices=TypeAlerte.choices)
     carnet = models.ForeignKey("carnet.Carnet", on_delete=models.CASCADE, related_name="+")
-    semaine = models.CharField("semaine ISO", max_length=8)
+    semaine = models.CharField("semaine ISO ou début du délai légal", max_length=8)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

@@ -51,6 +51,12 @@ def alertes_orientation():
 
 
 @shared_task(acks_late=True)
+def alertes_delai_legal():
+    """Beat (daily): people at 4 and 5 weeks of the legal orientation deadline, to the chargés and the admins."""
+    return _par_departement(services.alertes_delai_legal_envoyer)
+
+
+@shared_task(acks_late=True)
 def alertes_sans_referent():
     """Beat (working days): people followed without référent, to the structure managers."""
     return _par_departement(services.alertes_sans_referent_envoyer)

@@ -10,6 +10,7 @@ from orientation.services.decision import (
     orientation_propose,
     orientation_send_back,
     orientation_validate,
+    proposition_des_criteres,
 )
 from orientation.services.diagnostic import (
     diagnostic_finish,
@@ -23,6 +24,7 @@ from orientation.services.dossiers import (
     dossier_assign,
     dossier_open,
 )
+from orientation.services.echeances import information_recevoir, orientations_france_travail_enregistrer
 from orientation.services.jalons import record_first_accompaniment
 from orientation.services.reorientation import (
     demande_en_attente,
@@ -39,12 +41,15 @@ __all__ = [
     "diagnostic_restart",
     "diagnostic_save_step",
     "diagnostic_start",
+    "information_recevoir",
+    "orientations_france_travail_enregistrer",
     "dossier_assign",
     "dossier_open",
     "orientation_designate_referent",
     "orientation_propose",
     "orientation_send_back",
     "orientation_validate",
+    "proposition_des_criteres",
     "record_first_accompaniment",
     "reorientation_accept",
     "reorientation_refuse",

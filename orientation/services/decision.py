@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from carnet.models import MembreGroupe
 from carnet.services import RegleMetier, groupe_add_member
-from orientation import workflow
+from orientation import criteres, workflow
 from orientation.models import (
     Diagnostic,
     Orientation,
@@ -56,9 +56,18 @@ def _check(*, dossier, type_orientation, dispositif, structure, referent, motif)
         raise RegleMetier("Indiquez le motif de l'orientation.")
 
 
+def proposition_des_criteres(diagnostic, carnet):
+    """The proposal of the national criteria for a finished diagnostic that recorded them, else None (an
+    interview before 2025 has no criteria: nothing to compare with)."""
+    if diagnostic is None or "criteres" not in (diagnostic.data or {}):
+        return None
+    jour = timezone.localdate(diagnostic.termine_le) if diagnostic.termine_le else timezone.localdate()
+    return criteres.proposer(diagnostic.data, date_naissance=carnet.beneficiaire.date_naissance, jour=jour)
+
+
 @transaction.atomic
 def orientation_propose(
-    *, dossier, type_orientation, dispositif, structure, referent, motif, auteur, auteur_structure
+    *, dossier, type_orientation, dispositif, structure, referent, motif, auteur, auteur_structure, motif_ecart=""
 ) -> Orientation:
     dossier = lock(dossier)
     _check(
@@ -69,12 +78,20 @@ def orientation_propose(
         referent=referent,
         motif=motif,
     )
-    workflow.transition(dossier, workflow.PROPOSER)
     diagnostic = (
         Diagnostic.objects.filter(carnet_id=dossier.carnet_id, statut=StatutDiagnostic.TERMINE)
         .order_by("-numero_version")
         .first()
     )
+    proposition = proposition_des_criteres(diagnostic, dossier.carnet)
+    motif_ecart = (motif_ecart or "").strip()
+    ecart = proposition is not None and criteres.PARCOURS_DU_TYPE.get(type_orientation) != proposition.parcours
+    if ecart and not motif_ecart:
+        raise RegleMetier(
+            f"Les critères nationaux proposent le {proposition.parcours_libelle.lower()} : indiquez pourquoi vous "
+            "décidez un autre parcours."
+        )
+    workflow.transition(dossier, workflow.PROPOSER)
     orientation = Orientation.objects.create(
         departement_id=dossier.departement_id,
         dossier=dossier,
@@ -87,6 +104,11 @@ def orientation_propose(
         motif=motif.strip(),
         est_reorientation=dossier.est_reorientation,
         proposee_par=auteur,
+        parcours_propose=proposition.parcours if proposition else "",
+        organisme_propose=proposition.organisme if proposition else "",
+        regle_proposition=proposition.regle if proposition else "",
+        explication_proposition=proposition.explication if proposition else "",
+        motif_ecart=motif_ecart if ecart else "",
     )
     carnet = dossier.carnet
     evenement(

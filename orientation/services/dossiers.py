@@ -12,6 +12,7 @@ from orientation import workflow
 from orientation.models import Convocation, DossierOrientation
 from orientation.queue import est_dans_la_file
 from orientation.services.base import evenement, lock, notifier, url
+from orientation.services.echeances import horloge_initiale
 from spie.outbox import enqueue
 
 
@@ -33,6 +34,7 @@ def dossier_open(*, carnet, charge, auteur, structure) -> DossierOrientation:
         carnet=carnet,
         charge_orientation=charge,
         date_entree_rsa=carnet.beneficiaire.date_entree_rsa,
+        **horloge_initiale(carnet, carnet.departement),
     )
     suivi = f", suivi par {charge.get_full_name()}" if charge else ""
     evenement(carnet=carnet, resume=f"Dossier d'orientation ouvert{suivi}", auteur=auteur, structure=structure)

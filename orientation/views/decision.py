@@ -50,6 +50,7 @@ def proposer(request, dossier):
                 structure=data["structure"],
                 referent=data["referent"],
                 motif=data["motif"],
+                motif_ecart=data.get("motif_ecart", ""),
                 auteur=request.user,
                 auteur_structure=request.structure,
             )
@@ -78,6 +79,7 @@ def proposer(request, dossier):
         "renvoyee": renvoyee,
         "diagnostic": diagnostic,
         "resume": resume,
+        "proposition": services.proposition_des_criteres(diagnostic, carnet),
         "validation_requise": request.departement.orientation_validation_requise,
     }
     return render(request, "orientation/proposer.html", context)

@@ -7,15 +7,16 @@ from django.views.decorators.http import require_GET, require_POST
 
 from carnet.models import Carnet
 from carnet.services import RegleMetier
-from orientation import services, workflow
+from orientation import horloge, services, workflow
 from orientation.diagnostic import etapes, lecture
-from orientation.forms import AttribuerForm, FileFiltreForm
+from orientation.forms import AttribuerForm, FileFiltreForm, ReceptionInformationForm
 from orientation.models import (
     DemandeReorientation,
     Diagnostic,
     DossierOrientation,
     Orientation,
     Secteur,
+    SourceInformation,
     StatutDemandeReorientation,
     StatutDiagnostic,
     StatutOrientation,
@@ -53,7 +54,7 @@ def file(request):
         ids = [form.territoires[choix].pk]
     limite = limite_retard(departement)
     queryset = filtrer(
-        file_queryset(),
+        file_queryset(departement),
         territoires=ids,
         charge=request.user if data.get("mes_dossiers") else None,
         statut=data.get("statut", ""),
@@ -70,6 +71,7 @@ def file(request):
         "rows": rows,
         "nb_en_retard": en_retard,
         "delai_cible": departement.delai_orientation_cible,
+        "delai_legal": horloge.delai_legal(departement),
         "secteurs_actifs": choix == "" and bool(secteurs),
         "demandes_en_attente": DemandeReorientation.objects.filter(
             statut=StatutDemandeReorientation.EN_ATTENTE
@@ -140,6 +142,8 @@ def dossier(request, dossier):
         "carnet": carnet,
         "beneficiaire": carnet.beneficiaire,
         "jalons": dossier_delais(dossier),
+        "jours_restants": horloge.jours_restants(dossier.date_limite_orientation) if dossier.est_ouvert else None,
+        "peut_dater": dossier.est_ouvert and can_work_queue(request.acting),
         "convocations": convocations,
         "derniere_convocation": convocations[0] if convocations else None,
         "diagnostics": diagnostics,
@@ -182,3 +186,29 @@ def dossier_attribuer(request, dossier):
             messages.success(request, f"Le dossier est confié à {charge.get_full_name()}.")
             return redirect("orientation:dossier", uid=dossier.uid)
     return render(request, "orientation/dossier_attribuer.html", {"dossier": dossier, "form": form})
+
+
+@require_perm(can_work_queue, model=DossierOrientation)
+def dossier_reception(request, dossier):
+    """Record by hand the day the right-opening or transfer information was received (restarts the clock)."""
+    initial = {"date_reception": dossier.date_reception_information, "origine": dossier.origine_information}
+    form = ReceptionInformationForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.information_recevoir(
+                carnet=dossier.carnet,
+                departement=request.departement,
+                date_reception=form.cleaned_data["date_reception"],
+                origine=form.cleaned_data["origine"],
+                source=SourceInformation.SAISIE,
+                auteur=request.user,
+                structure=request.structure,
+            )
+        except RegleMetier as error:
+            form.add_error(None, str(error))
+        else:
+            messages.success(
+                request, "La date de réception de l'information est enregistrée : le délai légal est à jour."
+            )
+            return redirect("orientation:dossier", uid=dossier.uid)
+    return render(request, "orientation/dossier_reception.html", {"dossier": dossier, "form": form})

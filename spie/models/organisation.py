@@ -6,6 +6,7 @@ import uuid
 from django.contrib.postgres.fields import ArrayField
 from django.contrib.postgres.indexes import GinIndex
 from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils import timezone
 from stdnum.exceptions import ValidationError as StdnumError
@@ -38,6 +39,19 @@ class Departement(models.Model):
     # that each one has a type, a default and a migration).
     delai_orientation_cible = models.PositiveSmallIntegerField(
         "délai cible d'orientation (jours)", default=30, help_text="Objectif entre l'entrée au RSA et l'orientation."
+    )
+    delai_orientation_legal_jours = models.PositiveSmallIntegerField(
+        "délai légal d'orientation (jours)",
+        default=42,
+        validators=[MinValueValidator(1), MaxValueValidator(42)],
+        help_text="Six semaines au plus (article D.262-65-2 du CASF), comptées depuis la réception de l'information "
+        "d'ouverture ou de transfert du droit : passé ce délai, France Travail oriente la personne.",
+    )
+    heures_activite_cible = models.PositiveSmallIntegerField(
+        "heures d'activité hebdomadaires du contrat d'engagement",
+        default=15,
+        validators=[MinValueValidator(1), MaxValueValidator(35)],
+        help_text="Quinze heures par semaine en principe (article L.5411-6-1 du code du travail).",
     )
     orientation_validation_requise = models.BooleanField(
         "les orientations proposées doivent être validées", default=True

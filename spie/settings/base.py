@@ -458,6 +458,16 @@ CELERY_BEAT_SCHEDULE = {
         "task": "suivi.tasks.alertes_orientation",
         "schedule": crontab(hour=7, minute=30, day_of_week="1-5"),
     },
+    # The legal orientation clock: takeover by France Travail past the deadline (before the day's alerts), then
+    # the 4- and 5-week alerts; daily, weekends included, since the deadline is counted in calendar days.
+    "orientation-orientations-france-travail": {
+        "task": "orientation.tasks.orientations_france_travail",
+        "schedule": crontab(hour=6, minute=30),
+    },
+    "suivi-alertes-delai-legal": {
+        "task": "suivi.tasks.alertes_delai_legal",
+        "schedule": crontab(hour=7, minute=35),
+    },
     "suivi-alertes-sans-referent": {
         "task": "suivi.tasks.alertes_sans_referent",
         "schedule": crontab(hour=7, minute=45, day_of_week="1-5"),

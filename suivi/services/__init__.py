@@ -1,6 +1,10 @@
 """Services of the follow-up: reminders, digests, alerts, evaluations. Tasks and views call these."""
 
-from suivi.services.alertes import alertes_orientation_envoyer, alertes_sans_referent_envoyer
+from suivi.services.alertes import (
+    alertes_delai_legal_envoyer,
+    alertes_orientation_envoyer,
+    alertes_sans_referent_envoyer,
+)
 from suivi.services.base import (
     regles_du_departement,
     regles_en_lecture,
@@ -33,6 +37,7 @@ __all__ = [
     "SEUIL_ANONYMAT",
     "QuestionnaireInvalide",
     "agregats_evaluations",
+    "alertes_delai_legal_envoyer",
     "alertes_orientation_envoyer",
     "alertes_sans_referent_envoyer",
     "commentaires",

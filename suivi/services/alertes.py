@@ -58,21 +58,29 @@ def carnets_sans_referent():
 
 def _signaler(*, departement, type, carnets, jour):
     """Record this week's alerts for the carnets not signalled yet; returns the new `Alerte` rows."""
-    verrou(f"alerte-{type}", departement.pk)
     semaine = semaine_iso(aujourd_hui(jour))
-    carnet_ids = list(carnets.values_list("pk", flat=True))
+    return _signaler_par_cle(
+        departement=departement, type=type, cles={pk: semaine for pk in carnets.values_list("pk", flat=True)}
+    )
+
+
+def _signaler_par_cle(*, departement, type, cles):
+    """Record the alerts {carnet id: key} not recorded yet; returns the new `Alerte` rows."""
+    verrou(f"alerte-{type}", departement.pk)
     deja = set(
-        Alerte.objects.filter(type=type, semaine=semaine, carnet_id__in=carnet_ids).values_list("carnet_id", flat=True)
+        Alerte.objects.filter(type=type, carnet_id__in=list(cles), semaine__in=set(cles.values())).values_list(
+            "carnet_id", "semaine"
+        )
     )
     nouvelles = [
-        Alerte(departement_id=departement.pk, type=type, carnet_id=pk, semaine=semaine)
-        for pk in carnet_ids
-        if pk not in deja
+        Alerte(departement_id=departement.pk, type=type, carnet_id=pk, semaine=cle)
+        for pk, cle in cles.items()
+        if (pk, cle) not in deja
     ]
     return Alerte.objects.bulk_create(nouvelles)
 
 
-def _envoyer(*, departement, type, par_destinataire, lot, titre, template, lien):
+def _envoyer(*, departement, type, par_destinataire, lot, titre, template, lien, extra=None):
     """One notification (and one e-mail unless "jamais") per recipient for this batch of alerts."""
     users = {u.pk: u for u in User.objects.filter(pk__in=par_destinataire, is_active=True)}
     preferences = preferences_de(users)
@@ -86,6 +94,7 @@ def _envoyer(*, departement, type, par_destinataire, lot, titre, template, lien)
         nombre = len(noms) + autres
         context = {"user": user, "noms": noms, "autres": autres, "nombre": nombre, "lien": lien}
         context["departement"] = departement
+        context.update(extra or {})
         cle = f"alerte:{type}:{departement.code}:{lot}"
         notify(
             user=user,
@@ -178,3 +187,61 @@ def alertes_sans_referent_envoyer(*, departement, jour=None) -> int:
         template="alerte_sans_referent",
         lien=_lien("carnet:portefeuille_structure"),
     )
+
+
+def _echeances_legales(*, departement, jour, semaines):
+    """{carnet id: (clock key, chargé id or None)} of the people of the queue whose legal clock reached
+    `semaines` weeks today or earlier, not the next threshold, and whose deadline is not past."""
+    from orientation.queue import file_queryset
+
+    today = aujourd_hui(jour)
+    debut = today - datetime.timedelta(weeks=semaines)
+    suivant = today - datetime.timedelta(weeks=semaines + 1)
+    rows = (
+        file_queryset(departement)
+        .filter(date_reception__lte=debut, date_reception__gt=suivant, date_limite__gte=today)
+        .values_list("pk", "date_reception", "dossier_charge_id")
+    )
+    return {pk: (f"{reception:%Y%m%d}", charge_id) for pk, reception, charge_id in rows}
+
+
+def alertes_delai_legal_envoyer(*, departement, jour=None) -> int:
+    """Tell the chargés d'orientation and the département's admins about the people at 4 and 5 weeks of the
+    legal orientation delay (6 weeks, D.262-65-2 CASF); each person once per threshold and per clock.
+
+    A dossier's chargé hears of their own people; the people nobody has taken go to every chargé; the admins
+    hear of all. Returns the number of messages (one per recipient and threshold)."""
+    admins = set(Membership.objects.actifs().filter(role=Role.ADMIN_DEPARTEMENT).values_list("user_id", flat=True))
+    charges = set(
+        Membership.objects.actifs()
+        .filter(role__in=[Role.CHARGE_ORIENTATION, Role.VALIDATEUR_ORIENTATION])
+        .values_list("user_id", flat=True)
+    )
+    envoyes = 0
+    for semaines, type in ((4, TypeAlerte.DELAI_LEGAL_4_SEMAINES), (5, TypeAlerte.DELAI_LEGAL_5_SEMAINES)):
+        echeances = _echeances_legales(departement=departement, jour=jour, semaines=semaines)
+        alertes = _signaler_par_cle(
+            departement=departement, type=type, cles={pk: cle for pk, (cle, _) in echeances.items()}
+        )
+        if not alertes:
+            continue
+        par_destinataire = defaultdict(list)
+        for alerte in sorted(alertes, key=lambda a: a.carnet_id):
+            charge_id = echeances[alerte.carnet_id][1]
+            for user_id in ({charge_id} if charge_id else charges) | admins:
+                par_destinataire[user_id].append(alerte.carnet_id)
+        restant = departement.delai_orientation_legal_jours - 7 * semaines
+        envoyes += _envoyer(
+            departement=departement,
+            type=type,
+            par_destinataire=dict(par_destinataire),
+            lot=min(a.pk for a in alertes),
+            titre=lambda n, semaines=semaines: (
+                f"{n} personne{'s' if n > 1 else ''} sans orientation après {semaines} semaines : "
+                "France Travail orientera à l'échéance légale"
+            ),
+            template="alerte_delai_legal",
+            lien=_lien("orientation:file"),
+            extra={"semaines": semaines, "restant": max(restant, 0)},
+        )
+    return envoyes

@@ -227,7 +227,16 @@ def test_steps_are_the_carnets_themes_and_referential(brouillon, dep_a):
     assert [e.slug for e in liste[: Theme.objects.count()]] == list(
         Theme.objects.order_by("ordre").values_list("code", flat=True)
     )
-    assert liste[-5:][0].slug == "projet" and liste[-1].slug == "recapitulatif"
+    assert [e.slug for e in liste[-7:]] == [
+        "projet",
+        "contraintes",
+        "disponibilite",
+        "souhaits",
+        "criteres",
+        "rqth",
+        "recapitulatif",
+    ]
+    assert "rqth" not in [e.slug for e in etapes(dep_a, sensibles=False)]
     assert locale in next(e for e in liste if e.slug == "logement").situations
 
 

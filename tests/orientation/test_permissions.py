@@ -46,6 +46,7 @@ ROUTES = {
     "dossier": ("file", None),
     "dossier_prendre": (None, "file"),
     "dossier_attribuer": ("attribution", "attribution"),
+    "dossier_reception": ("file", "file"),
     "convoquer": ("file", "file"),
     "diagnostic_commencer": (None, "file"),
     "proposer": ("file", "file"),

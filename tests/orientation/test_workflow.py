@@ -30,6 +30,7 @@ DOSSIER_ACTIONS = [
     workflow.PROPOSER,
     workflow.VALIDER,
     workflow.RENVOYER,
+    workflow.DELAI_DEPASSE,
 ]
 
 
@@ -92,6 +93,15 @@ def test_a_closed_dossier_refuses_everything(dep_a):
     assert workflow.actions_permises(dossier) == []
     with pytest.raises(workflow.TransitionInterdite, match="« orienté »"):
         workflow.transition(dossier, workflow.CONVOQUER)
+
+
+def test_past_the_legal_deadline_every_open_dossier_and_no_closed_one_passes_to_france_travail():
+    for state in StatutDossier.values:
+        passe = workflow.DOSSIER[state].get(workflow.DELAI_DEPASSE)
+        if state in (StatutDossier.ORIENTE, StatutDossier.ORIENTE_FRANCE_TRAVAIL):
+            assert workflow.DOSSIER[state] == {}
+        else:
+            assert passe == StatutDossier.ORIENTE_FRANCE_TRAVAIL
 
 
 def test_the_second_of_two_concurrent_transitions_is_refused(dep_a):

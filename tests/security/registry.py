@@ -113,6 +113,7 @@ OBJECT_ROUTES = {
             "dossier",
             "dossier_prendre",
             "dossier_attribuer",
+            "dossier_reception",
             "convoquer",
             "diagnostic_commencer",
             "proposer",

@@ -840,6 +840,8 @@ def test_les_listes_ne_font_pas_plus_de_requetes_avec_plus_de_lignes(
 def donnees_parametres(version, **overrides):
     data = {
         "delai_orientation_cible": "30",
+        "delai_orientation_legal_jours": "42",
+        "heures_activite_cible": "15",
         "orientation_validation_requise": "on",
         "contact_nom": "",
         "contact_adresse": "",
@@ -871,6 +873,18 @@ def test_admin_change_le_delai_cible_d_orientation(client_admin_a, admin_a, dep_
     assert entree.structure == Membership.objects.get(user=admin_a).structure
     # Field names only, never the hidden version.
     assert entree.details["champs"] == ["contact_nom", "delai_orientation_cible"]
+
+
+def test_le_delai_legal_d_orientation_ne_depasse_pas_six_semaines(client_admin_a, dep_a):
+    url = reverse("spie:admin_parametres")
+    formulaire = client_admin_a.get(url)
+    response = client_admin_a.post(
+        url, donnees_parametres(version_du_formulaire(formulaire), delai_orientation_legal_jours="50")
+    )
+    assert response.status_code == 200
+    assert "delai_orientation_legal_jours" in response.context["form"].errors
+    dep_a.refresh_from_db()
+    assert dep_a.delai_orientation_legal_jours == 42
 
 
 def test_parametres_enregistres_entre_temps_montrent_un_conflit(client_admin_a, admin_a, dep_a):

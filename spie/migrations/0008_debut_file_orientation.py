@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('spie', '0006_accesslog_canal_usager'),
+        ('spie', '0007_regime_2025_delai_legal'),
     ]
 
     operations = [

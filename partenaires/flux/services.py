@@ -11,7 +11,7 @@ pass 2 applies them by batches of LOT, one transaction per batch, the row's coun
 (the progress bar and the heartbeat).
 """
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from django.db import InterfaceError, OperationalError, connection, transaction
 from django.db.models import Q
@@ -139,15 +139,24 @@ def traitements_reprendre(model, task, *, max_reprises=MAX_REPRISES) -> tuple[in
     return reprises, echecs
 
 
-def liberer(model, import_id):
+def liberer(model, row, exc):
     """After a database error (PostgreSQL restarting): give the claim back so that the task's retry takes the run
-    at once. Best effort: when the database is still away, the heartbeat ages and the run is taken over later."""
+    at once. When the database is still away, the claim is written on the error (`exc.reprise`, the claim's
+    start): the task's retry gives it back first (`rendre`), instead of waiting for the heartbeat to age."""
     try:
-        model.objects.filter(pk=import_id, statut=StatutTraitement.EN_COURS).update(
+        model.objects.filter(pk=row.pk, statut=StatutTraitement.EN_COURS).update(
             statut=StatutTraitement.EN_ATTENTE, updated_at=timezone.now()
         )
     except (OperationalError, InterfaceError):
-        pass
+        exc.reprise = row.started_at.isoformat()
+
+
+def rendre(model, import_id, reprise):
+    """Give back the claim started at `reprise` (this task's own, interrupted by a database error); a run claimed
+    since by another worker (a later start) is left alone."""
+    model.objects.filter(
+        pk=import_id, statut=StatutTraitement.EN_COURS, started_at=datetime.fromisoformat(reprise)
+    ).update(statut=StatutTraitement.EN_ATTENTE, updated_at=timezone.now())
 
 
 def _claim(import_id):
@@ -220,10 +229,11 @@ def flux_run(*, import_id):
                     batch = []
             if batch:
                 _apply(row, integration, batch)
-        except (OperationalError, InterfaceError):
+        except (OperationalError, InterfaceError) as exc:
             # The database went away (restart, failover): nothing half-written (one transaction per batch); the
-            # task retries with backoff (partenaires.tasks) and the run continues where the commits stopped.
-            liberer(ImportFlux, row.pk)
+            # task retries with backoff (partenaires.tasks) and the run starts again from the file, the batches
+            # already committed finding their people unchanged.
+            liberer(ImportFlux, row, exc)
             raise
         except (FluxRefuse, FileNotFoundError) as exc:
             message = str(exc) if isinstance(exc, FluxRefuse) else "Le fichier déposé est introuvable."

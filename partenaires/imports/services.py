@@ -143,8 +143,8 @@ def tableur_run(*, import_id):
                         compteurs[key.get(ligne.statut, "rejetes")] += 1
                     compteurs["traites"] += len(batch)
                     ImportTableur.objects.filter(pk=row.pk).update(updated_at=timezone.now(), **compteurs)
-        except (OperationalError, InterfaceError):
-            liberer(ImportTableur, row.pk)  # the database went away: the task retries (partenaires.tasks)
+        except (OperationalError, InterfaceError) as exc:
+            liberer(ImportTableur, row, exc)  # the database went away: the task retries (partenaires.tasks)
             raise
         except Exception:
             _finish(row, StatutTraitement.ECHEC, {"message": _interrupted(compteurs["traites"])})

@@ -23,10 +23,14 @@ CACHES["default"]["KEY_PREFIX"] = f"spie-test-{_worker}"  # noqa: F405
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 STORAGES["staticfiles"] = {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}  # noqa: F405
-STORAGES["default"]["OPTIONS"]["location"] = os.path.join("/tmp", f"spie-test-private-{_worker}")  # noqa: F405
-CELERY_TASK_ALWAYS_EAGER = True
+STORAGES["default"]["OPTIONS"]["location"] = os.environ.get(  # noqa: F405
+    "SPIE_TEST_PRIVATE_ROOT", os.path.join("/tmp", f"spie-test-private-{_worker}")
+)
+# The fault tests (tests/resilience/test_pannes_postgres.py) run a real worker and web server with these settings,
+# not eager and keeping their connections as production does.
+CELERY_TASK_ALWAYS_EAGER = os.environ.get("SPIE_TEST_CELERY_EAGER", "1") == "1"
 CELERY_TASK_EAGER_PROPAGATES = True
-DATABASES["default"]["CONN_MAX_AGE"] = 0  # noqa: F405
+DATABASES["default"]["CONN_MAX_AGE"] = int(os.environ.get("SPIE_TEST_CONN_MAX_AGE", "0"))  # noqa: F405
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = True
 SPIE_WEBHOOK_ALLOW_LOCAL_HTTP = True

@@ -1,3 +1,4 @@
+from carnet.models.acces import AccesExceptionnel
 from carnet.models.beneficiaire import (
     Beneficiaire,
     Carnet,
@@ -29,6 +30,7 @@ from carnet.models.parcours import (
 from carnet.models.referentiels import ObjectifReference, Situation, Theme
 
 __all__ = [
+    "AccesExceptionnel",
     "Action",
     "AxeDeTravail",
     "Beneficiaire",

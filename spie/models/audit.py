@@ -26,6 +26,7 @@ class Action(models.TextChoices):
     INVITATION = "invitation", "Invitation"
     CONNEXION = "connexion", "Connexion"
     EXPORT = "export", "Export"
+    ACCES_EXCEPTIONNEL = "acces_exceptionnel", "Accès exceptionnel"
 
 
 # Access logs are kept 6 to 12 months (DOMAIN.md): the database refuses to delete a row younger than this floor,

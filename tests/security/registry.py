@@ -57,6 +57,7 @@ OBJECT_ROUTES = {
         f"carnet:{name}": (lambda w: {"uid": w.carnet.uid})
         for name in (
             "detail",
+            "acces_exceptionnel",
             "beneficiaire_modifier",
             "groupe",
             "adhesion_demander",
@@ -199,6 +200,7 @@ PLAIN_ROUTES = {
     "carnet:recherche",
     "carnet:beneficiaire_creer",
     "carnet:referentiels",
+    "carnet:acces_exceptionnels",
     "orientation:file",
     "orientation:a_valider",
     "orientation:reorientations",

@@ -3,7 +3,10 @@
 `carnet_view(read, write=...)` finds the carnet of the URL through the scoped manager (another
 département: 404), applies the `carnet.perms` predicates — `read` for GET/HEAD, `write` for every other
 method (403), as `tests/carnet/test_matrice.py` states each route's GET and POST categories —, writes the
-access-log row for every read (GET), and calls the view with the carnet. Without `write`, `read` guards every
+access-log row for every read (GET, with the reason of an exceptional access in progress), and calls the view
+with the carnet. With `contenu=True` (the group's notes and documents), a reader outside the group without an
+exceptional access in progress is sent to the page where they state a reason (`carnet:acces_exceptionnel`).
+Without `write`, `read` guards every
 method (pages that only act, or only show). `carnet_child(carnet, queryset, uid)` finds
 an object of that carnet only (an object of another carnet: 404).
 """
@@ -11,9 +14,12 @@ an object of that carnet only (an object of another carnet: 404).
 from functools import wraps
 
 from django.core.exceptions import PermissionDenied
-from django.shortcuts import get_object_or_404
+from django.shortcuts import get_object_or_404, redirect
+from django.urls import reverse
+from django.utils.http import urlencode
 
 from carnet.models import Carnet
+from carnet.perms import needs_exceptional_access, relation_of
 from spie.audit import log_access
 from spie.decorators import require_membership
 from spie.models import Action
@@ -27,7 +33,7 @@ SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
 WRITE_REFUSED = "Seuls les membres du groupe de suivi peuvent modifier le carnet."
 
 
-def carnet_view(read, *, write=None, write_refused=WRITE_REFUSED, log_reads=True):
+def carnet_view(read, *, write=None, write_refused=WRITE_REFUSED, log_reads=True, contenu=False):
     def decorator(view):
         @require_membership
         @wraps(view)
@@ -37,12 +43,16 @@ def carnet_view(read, *, write=None, write_refused=WRITE_REFUSED, log_reads=True
                 raise PermissionDenied("Vous ne faites pas partie du groupe de suivi de cette personne.")
             if write is not None and request.method not in SAFE_METHODS and not write(request.acting, carnet):
                 raise PermissionDenied(write_refused)
+            if contenu and request.method in SAFE_METHODS and needs_exceptional_access(request.acting, carnet):
+                url = reverse("carnet:acces_exceptionnel", kwargs={"uid": carnet.uid})
+                return redirect(f"{url}?{urlencode({'suite': request.get_full_path()})}")
             if log_reads and request.method == "GET":
                 log_access(
                     request=request,
                     action=Action.CONSULTATION,
                     obj=carnet,
                     details={"page": request.resolver_match.url_name if request.resolver_match else view.__name__},
+                    motif=relation_of(request.acting, carnet).motif_exceptionnel,
                 )
             return view(request, carnet, *args, **kwargs)
 

@@ -6,7 +6,7 @@ from django.core.exceptions import ValidationError
 from carnet.models import Beneficiaire
 from carnet.nir import nir_hash, normalise_nir
 from spie.forms import VersionedFormMixin
-from spie.models import Commune
+from spie.models import Commune, MotifAcces
 from spie.telephones import clean_french
 
 
@@ -178,3 +178,17 @@ class MembreAjoutForm(forms.Form):
             .order_by("user__last_name", "structure__nom")
         )
         self.fields["membership"].label_from_instance = lambda m: f"{m.user.get_full_name()} — {m.structure.nom}"
+
+
+class AccesExceptionnelForm(forms.Form):
+    """The reason a professional outside the group gives before reading the carnet's notes and documents."""
+
+    motif = forms.ChoiceField(label="Motif de l'accès", choices=[("", "Choisir un motif")] + MotifAcces.choices)
+    justification = forms.CharField(
+        label="Précisez",
+        widget=forms.Textarea(attrs={"rows": 3}),
+        min_length=15,
+        max_length=1000,
+        help_text="Ce motif est conservé dans le journal des accès et consultable par le délégué à la protection "
+        "des données. Ne mentionnez pas d'information de santé.",
+    )

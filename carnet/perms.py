@@ -7,7 +7,9 @@ carnet *in the structure they act for*.
 
 from dataclasses import dataclass
 
-from carnet.models import Carnet, MembreGroupe, Sensibilite
+from django.utils import timezone
+
+from carnet.models import AccesExceptionnel, Carnet, MembreGroupe, Sensibilite
 from carnet.models.beneficiaire import STRUCTURES_INSTITUTIONNELLES
 from spie.models import Role
 
@@ -18,10 +20,17 @@ class Relation:
     est_membre: bool = False
     est_admin: bool = False
     est_orientation: bool = False
+    # The reason code of an exceptional access in progress (admins and orientation staff outside the group).
+    motif_exceptionnel: str = ""
 
     @property
     def lit_le_carnet(self):
         return self.est_membre or self.est_admin or self.est_orientation
+
+    @property
+    def lit_le_contenu(self):
+        """The group's general notes and documents: the members, or whoever opened an exceptional access."""
+        return self.est_membre or (self.lit_le_carnet and bool(self.motif_exceptionnel))
 
 
 def relation_of(acting, carnet) -> Relation:
@@ -32,12 +41,32 @@ def relation_of(acting, carnet) -> Relation:
         for m in _active_memberships(carnet)
         if m.user_id == acting.user_id and m.structure_id == getattr(acting.structure, "pk", None)
     ]
+    est_admin = acting.has_role(Role.ADMIN_DEPARTEMENT)
+    est_orientation = acting.has_role(Role.CHARGE_ORIENTATION, Role.VALIDATEUR_ORIENTATION)
     return Relation(
         est_referent=any(m.est_referent for m in rows),
         est_membre=bool(rows),
-        est_admin=acting.has_role(Role.ADMIN_DEPARTEMENT),
-        est_orientation=acting.has_role(Role.CHARGE_ORIENTATION, Role.VALIDATEUR_ORIENTATION),
+        est_admin=est_admin,
+        est_orientation=est_orientation,
+        motif_exceptionnel=_exceptional_access(acting, carnet) if (est_admin or est_orientation) and not rows else "",
     )
+
+
+def _exceptional_access(acting, carnet):
+    """The reason of this user's exceptional access to the carnet still in progress ("" if none), once a request."""
+    cache = getattr(carnet, "_acces_exceptionnels", None)
+    if cache is None:
+        cache = carnet._acces_exceptionnels = {}
+    if acting.user_id not in cache:
+        row = (
+            AccesExceptionnel.objects.en_cours(timezone.now())
+            .filter(carnet=carnet, user_id=acting.user_id)
+            .order_by("-expire_le")
+            .values_list("motif", flat=True)
+            .first()
+        )
+        cache[acting.user_id] = row or ""
+    return cache[acting.user_id]
 
 
 def _active_memberships(carnet):
@@ -82,12 +111,30 @@ def can_ask_to_join(acting, carnet) -> bool:
     return acting.departement is not None and not relation_of(acting, carnet).est_membre
 
 
+def can_request_exceptional_access(acting, carnet) -> bool:
+    """Admins, chargés d'orientation and validators outside the group may open the carnet's content for a short
+    time, after stating a reason; the group's members never need to."""
+    relation = relation_of(acting, carnet)
+    return relation.lit_le_carnet and not relation.est_membre
+
+
+def needs_exceptional_access(acting, carnet) -> bool:
+    """Reading the general notes and documents first asks this user for a reason."""
+    relation = relation_of(acting, carnet)
+    return relation.lit_le_carnet and not relation.lit_le_contenu
+
+
+def can_list_exceptional_accesses(acting) -> bool:
+    """The département admin (for the data protection officer) sees every exceptional access of the département."""
+    return acting.has_role(Role.ADMIN_DEPARTEMENT)
+
+
 def can_read_sensitive(acting, carnet, obj) -> bool:
-    """General notes and documents: whoever reads the carnet. Restricted (health, justice, family):
-    the référent and the author. Private: the author only."""
+    """General notes and documents: the group's members, and admins or orientation staff during an exceptional
+    access. Restricted (health, justice, family): the référent and the author. Private: the author only."""
     relation = relation_of(acting, carnet)
     if obj.sensibilite == Sensibilite.GENERALE:
-        return relation.lit_le_carnet
+        return relation.lit_le_contenu
     if obj.auteur_id == acting.user_id and relation.lit_le_carnet:
         return True
     if obj.sensibilite == Sensibilite.RESTREINTE:
@@ -98,7 +145,7 @@ def can_read_sensitive(acting, carnet, obj) -> bool:
 def visible_sensitivities(acting, carnet):
     """The sensitivity classes the user may list, beyond their own restricted/private items."""
     relation = relation_of(acting, carnet)
-    if not relation.lit_le_carnet:
+    if not relation.lit_le_contenu:
         return []
     if relation.est_referent:
         return [Sensibilite.GENERALE, Sensibilite.RESTREINTE]

@@ -1,6 +1,7 @@
 from django.urls import path
 
 from carnet.views import (
+    acces,
     conflits,
     documents,
     fiche,
@@ -23,6 +24,8 @@ urlpatterns = [
     path("nouveau/", fiche.beneficiaire_creer, name="beneficiaire_creer"),
     # The département's own referentials (admin)
     path("referentiels/", referentiels.referentiels, name="referentiels"),
+    # Exceptional accesses of the département (admin, for the data protection officer)
+    path("acces-exceptionnels/", acces.acces_exceptionnels, name="acces_exceptionnels"),
     path("referentiels/situations/<uuid:uid>/", referentiels.situation_basculer, name="situation_basculer"),
     path("referentiels/objectifs/<uuid:uid>/", referentiels.objectif_basculer, name="objectif_basculer"),
     # Identity conflicts set aside by the CAF/MSA flux (admin)
@@ -70,4 +73,5 @@ urlpatterns = [
     path("<uuid:uid>/documents/<uuid:document_uid>/", documents.document_telecharger, name="document_telecharger"),
     path("<uuid:uid>/notes/", documents.notes, name="notes"),
     path("<uuid:uid>/historique/", documents.historique, name="historique"),
+    path("<uuid:uid>/acces-exceptionnel/", acces.acces_exceptionnel, name="acces_exceptionnel"),
 ]

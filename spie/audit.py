@@ -1,6 +1,13 @@
 """Writing the access log: every read of a person's data and every change of accounts goes here."""
 
-from spie.models import AccessLog, Canal
+from datetime import timedelta
+
+from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
+from django.utils import timezone
+
+from spie.models import AccessLog, Action, Canal
+from spie.models.audit import ACCESS_LOG_MAX_RETENTION_DAYS, ACCESS_LOG_MIN_RETENTION_DAYS
 
 
 def _object_type(obj):
@@ -19,11 +26,13 @@ def log_access(
     object_type=None,
     details=None,
     api_token_id=None,
+    motif="",
 ):
     """Append one row to the access log.
 
     With a request, the user, département and acting structure come from it; `obj` gives the
-    object type and uid. `details` must never contain personal data (field names, counts only).
+    object type and uid; `motif` is the reason code the user gave (`MotifAcces`), if any. `details` must never
+    contain personal data (field names, counts only).
     """
     if request is not None:
         user = user or (request.user if request.user.is_authenticated else None)
@@ -44,7 +53,26 @@ def log_access(
         canal=canal or Canal.COMMANDE,
         object_type=object_type or (_object_type(obj) if obj is not None else ""),
         object_uid=getattr(obj, "uid", None),
+        motif=motif,
         details=details or {},
+    )
+
+
+def log_list_view(request, *, page, uids, object_type="carnet.carnet"):
+    """A list page (portfolio, orientation queue, prescriptions received) revealed these carnets: one row for the
+    page view, with the uids shown, so that a person's access report finds the pages that listed them and the
+    cost of a page does not grow with its length."""
+    user = request.user if request.user.is_authenticated else None
+    departement = getattr(request, "departement", None)
+    return AccessLog.objects.create(
+        user=user,
+        departement_id=getattr(departement, "pk", None),
+        structure=getattr(request, "structure", None),
+        action=Action.CONSULTATION,
+        canal=Canal.WEB,
+        object_type=object_type,
+        object_uids=[uid for uid in uids if uid is not None],
+        details={"page": page, "nombre": len(uids)},
     )
 
 
@@ -66,3 +94,27 @@ def log_access_many(*, action, objects, departement, structure=None, canal, api_
         for obj in objects
     ]
     return AccessLog.objects.bulk_create(rows) if rows else []
+
+
+def retention_days():
+    days = settings.SPIE_ACCESS_LOG_RETENTION_DAYS
+    if not ACCESS_LOG_MIN_RETENTION_DAYS <= days <= ACCESS_LOG_MAX_RETENTION_DAYS:
+        raise ImproperlyConfigured(
+            f"SPIE_ACCESS_LOG_RETENTION_DAYS vaut {days} : la durée de conservation du journal des accès doit être "
+            f"comprise entre {ACCESS_LOG_MIN_RETENTION_DAYS} et {ACCESS_LOG_MAX_RETENTION_DAYS} jours."
+        )
+    return days
+
+
+def purger_journal(*, dry_run=False):
+    """Delete the access-log rows older than the retention period; returns how many (would be) deleted.
+
+    Idempotent: a second run deletes nothing. The database trigger still refuses any row younger than the legal
+    floor, so a wrong setting cannot empty the recent log.
+    """
+    limite = timezone.now() - timedelta(days=retention_days())
+    old = AccessLog.objects.filter(created_at__lt=limite)
+    if dry_run:
+        return old.count()
+    deleted, _ = old.delete()
+    return deleted

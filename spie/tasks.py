@@ -34,3 +34,11 @@ def purger_sessions():
 
     deleted, _ = Session.objects.filter(expire_date__lt=timezone.now()).delete()
     return deleted
+
+
+@shared_task(acks_late=True)
+def purger_journal_acces():
+    """Beat: access-log rows past the retention period are deleted (a second run finds nothing)."""
+    from spie.audit import purger_journal
+
+    return purger_journal()

@@ -1,3 +1,4 @@
+from carnet.models.acces import AccesExceptionnel
 from carnet.models.beneficiaire import (
     Beneficiaire,
     Carnet,
@@ -31,6 +32,7 @@ from carnet.models.referentiels import ObjectifReference, Situation, Theme
 
 __all__ = [
     "StatutConflit",
+    "AccesExceptionnel",
     "Action",
     "Analyse",
     "AxeDeTravail",

@@ -4,6 +4,7 @@ Each write records a timeline event; none writes restricted text into the timeli
 keyword-only and named `<entity>_<action>`.
 """
 
+from carnet.services.acces import acces_exceptionnel_ouvrir
 from carnet.services.base import RegleMetier, evenement_record
 from carnet.services.beneficiaires import (
     Correspondance,
@@ -17,6 +18,7 @@ from carnet.services.notes import carnet_refresh_dates, note_add
 from carnet.services.situation import projet_add, projet_update, situation_add, situation_end
 
 __all__ = [
+    "acces_exceptionnel_ouvrir",
     "Correspondance",
     "RegleMetier",
     "adhesion_decide",

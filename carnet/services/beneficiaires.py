@@ -3,7 +3,7 @@ once: `carnet.services.bulk`."""
 
 from django.db import transaction
 
-from carnet.models import Beneficiaire, Carnet, TypeEvenement
+from carnet.models import Beneficiaire, Carnet, Sensibilite, TypeEvenement
 from carnet.nir import nir_hash
 from carnet.services.base import RegleMetier, evenement_record
 from carnet.services.bulk import colonnes_recherche
@@ -34,8 +34,13 @@ def beneficiaire_create(*, departement, data, nir="", auteur=None, structure=Non
 
 @transaction.atomic
 def beneficiaire_update(*, beneficiaire, data, version, nir=None, auteur=None, structure=None) -> Beneficiaire:
-    """Update identity and administrative fields; `nir=None` leaves the NIR unchanged."""
+    """Update identity and administrative fields; `nir=None` leaves the NIR unchanged.
+
+    The timeline gets the names of the fields changed (general), and a restricted event (the référent and the
+    author) with their old and new values, so that a wrong change can be traced and undone; the NIR's value never
+    goes to the timeline."""
     fields = list(data)
+    anciennes = {name: getattr(beneficiaire, name) for name in data}
     for name, value in data.items():
         setattr(beneficiaire, name, value)
     if nir is not None:
@@ -56,4 +61,32 @@ def beneficiaire_update(*, beneficiaire, data, version, nir=None, auteur=None, s
         auteur=auteur,
         structure=structure,
     )
+    valeurs = [
+        f"{Beneficiaire._meta.get_field(name).verbose_name} : « {_affiche(anciennes[name])} » → « {_affiche(value)} »"
+        for name, value in sorted(data.items())
+        if anciennes[name] != value
+    ]
+    if nir is not None:
+        valeurs.append("NIR modifié")
+    if valeurs:
+        evenement_record(
+            carnet=beneficiaire.carnet,
+            type=TypeEvenement.BENEFICIAIRE_MODIFIE,
+            resume=_tronque("Identité, valeurs modifiées — " + " ; ".join(valeurs)),
+            auteur=auteur,
+            structure=structure,
+            sensibilite=Sensibilite.RESTREINTE,
+        )
     return beneficiaire
+
+
+def _affiche(value):
+    if value is None or value == "":
+        return "vide"
+    if hasattr(value, "strftime"):
+        return value.strftime("%d/%m/%Y")
+    return str(value)
+
+
+def _tronque(text, size=255):
+    return text if len(text) <= size else text[: size - 1] + "…"

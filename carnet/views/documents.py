@@ -30,12 +30,18 @@ from spie.models import Action
 PAR_PAGE = 25
 
 
-def _lisibles(queryset, acting, carnet):
-    """Rows of `queryset` (with `sensibilite` and `auteur`) that this user may read, as one WHERE clause."""
+def _lisibles(queryset, acting, carnet, *, contenu=True):
+    """Rows of `queryset` (with `sensibilite` and `auteur`) that this user may read, as one WHERE clause.
+
+    `contenu`: the group's notes and documents, whose general items need membership or an exceptional access
+    (`lit_le_contenu`); the timeline's general events are read by whoever reads the carnet."""
     relation = relation_of(acting, carnet)
     if not relation.lit_le_carnet:
         return queryset.none()
-    condition = Q(sensibilite=Sensibilite.GENERALE) | Q(auteur_id=acting.user_id)
+    generale = relation.lit_le_contenu if contenu else relation.lit_le_carnet
+    condition = Q(auteur_id=acting.user_id)
+    if generale:
+        condition |= Q(sensibilite=Sensibilite.GENERALE)
     if relation.est_referent:
         condition |= Q(sensibilite=Sensibilite.RESTREINTE)
     return queryset.filter(condition)
@@ -48,7 +54,7 @@ def _page(request, queryset):
 # --- Documents -----------------------------------------------------------------------------------
 
 
-@carnet_view(can_view_carnet, write=can_edit_carnet)
+@carnet_view(can_view_carnet, write=can_edit_carnet, contenu=True)
 def documents(request, carnet):
     peut_ajouter = can_edit_carnet(request.acting, carnet)
     form = None
@@ -90,7 +96,7 @@ def documents(request, carnet):
     return render(request, "carnet/documents.html", carnet_context(request, carnet, page=page, form=form))
 
 
-@carnet_view(can_view_carnet, log_reads=False)
+@carnet_view(can_view_carnet, log_reads=False, contenu=True)
 @require_safe  # inside the guard: another département's URL is a 404 whatever the method
 def document_telecharger(request, carnet, document_uid):
     document = carnet_child(carnet, Document.objects.all(), document_uid)
@@ -103,7 +109,13 @@ def document_telecharger(request, carnet, document_uid):
             else "Ce document a été refusé par l'antivirus : il ne peut pas être téléchargé."
         )
     # Logged before opening: a missing file raises Http404, which rolls the request's transaction (and the row) back.
-    log_access(request=request, action=Action.TELECHARGEMENT, obj=document, details={"carnet": str(carnet.uid)})
+    log_access(
+        request=request,
+        action=Action.TELECHARGEMENT,
+        obj=document,
+        details={"carnet": str(carnet.uid)},
+        motif=relation_of(request.acting, carnet).motif_exceptionnel,
+    )
     try:
         handle = document.fichier.open("rb")
     except FileNotFoundError:
@@ -121,7 +133,7 @@ def document_telecharger(request, carnet, document_uid):
 # --- Notes ---------------------------------------------------------------------------------------
 
 
-@carnet_view(can_view_carnet, write=can_edit_carnet)
+@carnet_view(can_view_carnet, write=can_edit_carnet, contenu=True)
 def notes(request, carnet):
     form = None
     if request.method == "POST":
@@ -155,7 +167,7 @@ def _debut_du_jour(day):
 @carnet_view(can_view_carnet)
 def historique(request, carnet):
     filtres = HistoriqueFiltreForm(request.GET or None)
-    queryset = _lisibles(Evenement.objects.filter(carnet=carnet), request.acting, carnet)
+    queryset = _lisibles(Evenement.objects.filter(carnet=carnet), request.acting, carnet, contenu=False)
     if filtres.is_bound and filtres.is_valid():
         du, au, type_ = filtres.cleaned_data["du"], filtres.cleaned_data["au"], filtres.cleaned_data["type"]
         # Bounds on the indexed column itself (not created_at__date), in the server's time zone.

@@ -12,6 +12,7 @@ from django.shortcuts import render
 from carnet.forms import PortefeuilleFiltreForm
 from carnet.models import Carnet, MembreGroupe
 from carnet.perms import can_see_structure_portfolio
+from spie.audit import log_list_view
 from spie.decorators import require_membership
 
 PAGE_SIZE = 25
@@ -45,6 +46,7 @@ def portefeuille(request):
         rows = rows.filter(carnet__beneficiaire__nom_recherche__contains=search_text(q))
     rows = rows.order_by("carnet__beneficiaire__nom_usage", "carnet__beneficiaire__prenoms", "pk")
     page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
+    log_list_view(request, page="portefeuille", uids=[row.carnet.uid for row in page.object_list])
     return render(
         request,
         "carnet/portefeuille.html",
@@ -74,6 +76,7 @@ def portefeuille_structure(request):
         carnets = carnets.filter(beneficiaire__nom_recherche__contains=search_text(q))
     carnets = carnets.order_by("beneficiaire__nom_usage", "beneficiaire__prenoms", "pk")
     page = Paginator(carnets, PAGE_SIZE).get_page(request.GET.get("page"))
+    log_list_view(request, page="portefeuille_structure", uids=[carnet.uid for carnet in page.object_list])
     return render(
         request,
         "carnet/portefeuille.html",

@@ -8,6 +8,7 @@ the carnet.
 
 from django.contrib import messages
 from django.core.paginator import Paginator
+from django.db.models import F
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
@@ -19,7 +20,7 @@ from offre.forms import PrescriptionForm, RechercheForm, ReponseForm
 from offre.models import Prescription, Service, StatutPrescription
 from offre.perms import can_answer_prescription, can_receive_prescriptions
 from offre.views.recherche import search_context
-from spie.audit import log_access
+from spie.audit import log_access, log_list_view
 from spie.decorators import require_perm
 from spie.models import Action
 
@@ -111,10 +112,11 @@ def prescriptions_recues(request):
     statut = request.GET.get("statut") or StatutPrescription.EN_ATTENTE
     if statut not in StatutPrescription.values and statut != "toutes":
         statut = StatutPrescription.EN_ATTENTE
-    queryset = _recues(request).defer("message").order_by("-created_at", "-pk")
+    queryset = _recues(request).defer("message").annotate(carnet_uid=F("carnet__uid")).order_by("-created_at", "-pk")
     if statut != "toutes":
         queryset = queryset.filter(statut=statut)
     page = Paginator(queryset, PAR_PAGE).get_page(request.GET.get("page"))
+    log_list_view(request, page="prescriptions_recues", uids=[row.carnet_uid for row in page.object_list])
     return render(
         request,
         "offre/prescriptions_recues.html",

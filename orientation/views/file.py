@@ -31,6 +31,7 @@ from orientation.perms import (
 from orientation.queue import decorer, file_queryset, filtrer, limite_retard
 from orientation.services.dossiers import dossier_delais
 from orientation.views import log_read, refused
+from spie.audit import log_list_view
 from spie.decorators import require_perm
 from spie.models import Role, Territoire
 
@@ -65,6 +66,7 @@ def file(request):
         queryset = queryset.filter(date_reference__lt=limite)
     page = Paginator(queryset, PAGE_SIZE).get_page(request.GET.get("page"))
     rows = decorer(list(page.object_list), departement)
+    log_list_view(request, page="file_orientation", uids=[carnet.uid for carnet in page.object_list])
     context = {
         "form": form,
         "page": page,
@@ -89,6 +91,7 @@ def a_valider(request):
         .order_by("proposee_le")
     )
     page = Paginator(orientations, PAGE_SIZE).get_page(request.GET.get("page"))
+    log_list_view(request, page="orientations_a_valider", uids=[row.carnet.uid for row in page.object_list])
     return render(request, "orientation/a_valider.html", {"page": page})
 
 

@@ -1,5 +1,5 @@
 from spie.models.accounts import ROLES_MFA_OBLIGATOIRE, Invitation, Membership, Role, User
-from spie.models.audit import AccessLog, Action, Canal
+from spie.models.audit import AccessLog, Action, Canal, MotifAcces
 from spie.models.geo import Commune, Epci, RefDepartement
 from spie.models.notifications import Notification
 from spie.models.organisation import Departement, Structure, Territoire, TypeStructure, validate_siret
@@ -15,6 +15,7 @@ __all__ = [
     "Epci",
     "Invitation",
     "Membership",
+    "MotifAcces",
     "Notification",
     "OutboxTask",
     "RefDepartement",

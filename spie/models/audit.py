@@ -1,11 +1,15 @@
 """The append-only access log.
 
-Rows are only ever inserted: a PostgreSQL trigger (migration `spie.0002_accesslog_append_only`)
-refuses UPDATE, and DELETE of rows younger than the retention period, whatever the code does.
+Rows are only ever inserted: PostgreSQL triggers (migrations `spie.0002_accesslog_append_only` and
+`spie.0009_journal_motif_purge`) refuse UPDATE, TRUNCATE, and DELETE of rows younger than the legal minimum
+retention (`ACCESS_LOG_MIN_RETENTION_DAYS`), whatever the code does; the daily purge (`spie.audit.purger_journal`)
+deletes what is older than `SPIE_ACCESS_LOG_RETENTION_DAYS`.
 Foreign keys use `DO_NOTHING` so that no cascade or SET NULL ever tries to rewrite a row.
 """
 
 from django.conf import settings
+from django.contrib.postgres.fields import ArrayField
+from django.contrib.postgres.indexes import GinIndex
 from django.db import models
 from django.db.models.functions import Now
 
@@ -22,6 +26,24 @@ class Action(models.TextChoices):
     INVITATION = "invitation", "Invitation"
     CONNEXION = "connexion", "Connexion"
     EXPORT = "export", "Export"
+    ACCES_EXCEPTIONNEL = "acces_exceptionnel", "Accès exceptionnel"
+
+
+# Access logs are kept 6 to 12 months (DOMAIN.md): the database refuses to delete a row younger than this floor,
+# whatever the setting says.
+ACCESS_LOG_MIN_RETENTION_DAYS = 183
+ACCESS_LOG_MAX_RETENTION_DAYS = 366
+
+
+class MotifAcces(models.TextChoices):
+    """Why a professional read a file they do not follow (exceptional access) or why a row was written."""
+
+    URGENCE = "urgence", "Situation d'urgence concernant la personne"
+    REMPLACEMENT = "remplacement", "Remplacement du référent absent"
+    ORIENTATION = "orientation", "Instruction ou décision d'orientation"
+    DEMANDE_PERSONNE = "demande_personne", "À la demande de la personne"
+    RECOURS = "recours", "Recours, réclamation ou contentieux"
+    CONTROLE = "controle", "Contrôle de la qualité du suivi demandé par la hiérarchie"
 
 
 class Canal(models.TextChoices):
@@ -72,6 +94,11 @@ class AccessLog(models.Model):
     canal = models.CharField("canal", max_length=10, choices=Canal.choices)
     object_type = models.CharField("type d'objet", max_length=60)
     object_uid = models.UUIDField("identifiant de l'objet", null=True)
+    # A list page: the carnets it showed, one row for the page (searchable by a GIN index for access reports).
+    object_uids = ArrayField(
+        models.UUIDField(), verbose_name="objets affichés", default=list, db_default=[], blank=True
+    )
+    motif = models.CharField("motif", max_length=20, choices=MotifAcces.choices, blank=True, db_default="")
     # Never personal data here: field names changed, counts, a route name.
     details = models.JSONField("détails", default=dict, blank=True)
 
@@ -84,6 +111,7 @@ class AccessLog(models.Model):
         indexes = [
             models.Index(fields=["departement", "-created_at"]),
             models.Index(fields=["object_type", "object_uid"]),
+            GinIndex(fields=["object_uids"], name="spie_accesslog_uids_gin"),
         ]
 
     def __str__(self):

@@ -421,6 +421,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "partenaires.tasks.reprendre_traitements",
         "schedule": 5 * 60,
     },
+    # Access log: rows older than SPIE_ACCESS_LOG_RETENTION_DAYS are deleted (idempotent).
+    "purger-journal-acces": {
+        "task": "spie.tasks.purger_journal_acces",
+        "schedule": crontab(hour=3, minute=10),
+    },
     "purger-invitations-expirees": {
         "task": "spie.tasks.purger_invitations_expirees",
         "schedule": 24 * 3600,
@@ -499,7 +504,13 @@ CELERY_BEAT_SCHEDULE = {
 SPIE_SITE_NAME = "SPIE — Service Public de l'Insertion et de l'Emploi"
 SPIE_BASE_URL = env("SPIE_BASE_URL", "https://spie.localhost")
 SPIE_INVITATION_DAYS = env_int("SPIE_INVITATION_DAYS", 7)
-SPIE_ACCESS_LOG_RETENTION_DAYS = 365
+# Access-log retention (days): the daily purge deletes older rows. Between 183 and 366 days (the database refuses
+# to delete a row younger than 183 days; spie.audit.purger_journal refuses a setting outside those bounds).
+SPIE_ACCESS_LOG_RETENTION_DAYS = env_int("SPIE_ACCESS_LOG_RETENTION_DAYS", 365)
+# Exceptional access (carnet/models/acces.py): how long the content stays open after the reason is given, and the
+# number of openings by one professional over 30 days above which the admin's list raises an alert.
+SPIE_ACCES_EXCEPTIONNEL_HEURES = env_int("SPIE_ACCES_EXCEPTIONNEL_HEURES", 24)
+SPIE_ACCES_EXCEPTIONNEL_SEUIL = env_int("SPIE_ACCES_EXCEPTIONNEL_SEUIL", 10)
 # Name search of the carnet (carnet/search.py): pg_trgm where migration carnet.0005 could create its index
 # (looked for once per process), else the trigram array. "false" forces the array.
 SPIE_SEARCH_PG_TRGM = env_bool("SPIE_SEARCH_PG_TRGM", True)

@@ -1,7 +1,9 @@
 """Role × relation matrix over every carnet route (need to know, narrow by default).
 
 Relations: référent, member, former member, same structure non-member, other structure, département
-admin, chargé d'orientation, other département. Each route has a category for GET and for POST; the
+admin, chargé d'orientation, validator, other département. Admins and orientation staff outside the group are
+sent to the exceptional-access screen (`MOTIF`) before the group's notes and documents.
+Each route has a category for GET and for POST; the
 expected answer of each relation per category is in `EXPECTED`. A carnet route missing from
 `ROUTES` makes `test_every_carnet_route_is_in_the_matrix` fail.
 """
@@ -20,6 +22,8 @@ from tests.spie.factories import MembershipFactory, StructureFactory
 
 OK = "ok"  # 200, 302 (done or redirected with a message) or 405 (method not offered)
 CARTE = "carte"  # 200 with the minimal card only
+MOTIF = "motif"  # redirected to the exceptional-access screen (a reason first)
+INVALIDE = "400"  # form refused (an exceptional access without a reason)
 REFUSE = "403"
 INCONNU = "404"
 
@@ -31,6 +35,7 @@ RELATIONS = [
     "autre_structure",
     "admin",
     "orientation",
+    "validateur",
     "autre_departement",
 ]
 
@@ -91,7 +96,42 @@ EXPECTED = {
         "orientation": OK,
         "autre_departement": INCONNU,
     },
+    # The group's notes and documents: members; admins and orientation staff after giving a reason.
+    "contenu": {
+        "referent": OK,
+        "membre": OK,
+        "ancien_membre": REFUSE,
+        "meme_structure": REFUSE,
+        "autre_structure": REFUSE,
+        "admin": MOTIF,
+        "orientation": MOTIF,
+        "autre_departement": INCONNU,
+    },
+    # The exceptional-access screen: only those who read the carnet without being in the group.
+    "bris_de_glace": {
+        "referent": REFUSE,
+        "membre": REFUSE,
+        "ancien_membre": REFUSE,
+        "meme_structure": REFUSE,
+        "autre_structure": REFUSE,
+        "admin": OK,
+        "orientation": OK,
+        "autre_departement": INCONNU,
+    },
+    "bris_de_glace_envoi": {
+        "referent": REFUSE,
+        "membre": REFUSE,
+        "ancien_membre": REFUSE,
+        "meme_structure": REFUSE,
+        "autre_structure": REFUSE,
+        "admin": INVALIDE,
+        "orientation": INVALIDE,
+        "autre_departement": INCONNU,
+    },
 }
+# Validators read the carnet as the chargés d'orientation do.
+for _answers in EXPECTED.values():
+    _answers["validateur"] = _answers["orientation"]
 
 # route name → (GET category, POST category); None: the method is not offered (405 for everyone allowed).
 ROUTES = {
@@ -120,9 +160,10 @@ ROUTES = {
     "contrat_terminer": (None, "ecriture"),
     "contrat_renouveler": ("ecriture", "ecriture"),
     "contrat_pdf": ("lecture", None),
-    "documents": ("lecture", "ecriture"),
-    "document_telecharger": ("lecture", None),
-    "notes": ("lecture", "ecriture"),
+    "documents": ("contenu", "ecriture"),
+    "document_telecharger": ("contenu", None),
+    "notes": ("contenu", "ecriture"),
+    "acces_exceptionnel": ("bris_de_glace", "bris_de_glace_envoi"),
     "historique": ("lecture", None),
     "sorties": ("lecture", "ecriture"),
 }
@@ -143,6 +184,7 @@ def test_every_carnet_route_is_in_the_matrix():
             # The admin's identity conflicts (permissions: tests/partenaires/test_flux_conflits.py).
             "conflits",
             "conflit_decider",
+            "acces_exceptionnels",
         }
         and not n.endswith("_basculer")
     }
@@ -171,6 +213,7 @@ def matrix_world(db):
         "autre_structure": MembershipFactory(structure=other_structure, role=Role.PROFESSIONNEL).user,
         "admin": world_a.users_by_role[Role.ADMIN_DEPARTEMENT],
         "orientation": world_a.users_by_role[Role.CHARGE_ORIENTATION],
+        "validateur": world_a.users_by_role[Role.VALIDATEUR_ORIENTATION],
         "autre_departement": world_b.users_by_role[Role.PROFESSIONNEL],
     }
     return world_a, users
@@ -184,9 +227,13 @@ def _outcome(response):
         return INCONNU
     if response.status_code == 403:
         return REFUSE
+    if response.status_code == 302 and "/acces-exceptionnel/" in response.get("Location", ""):
+        return MOTIF
     is_html = response.get("Content-Type", "").startswith("text/html")
     if response.status_code == 200 and is_html and "Fiche minimale" in response.content.decode():
         return CARTE
+    if response.status_code == 400:
+        return INVALIDE
     if response.status_code in (200, 302, 405):
         return OK
     return str(response.status_code)
@@ -220,6 +267,7 @@ def test_carnet_route_answers_each_relation_as_the_matrix_says(route, matrix_wor
 
 SENTINEL_RESTRICTED = "SENTINELLE-RESTREINTE-7f3a"
 SENTINEL_PRIVATE = "SENTINELLE-PRIVEE-9c1e"
+SENTINEL_GENERAL = "SENTINELLE-GENERALE-5d0b"
 
 
 def _body(response):
@@ -229,8 +277,9 @@ def _body(response):
 
 
 def test_restricted_and_private_content_never_reaches_those_who_may_not_see_it(matrix_world, unscoped):
-    """Sentinels in a restricted note, a private note and a restricted document's name, then every readable
-    carnet page, the portfolio and the search rendered for each relation."""
+    """Sentinels in a general note, a restricted note, a private note and a restricted document's name, then every
+    readable carnet page, the portfolio and the search rendered for each relation; then the same for the admins and
+    orientation staff after an exceptional access (the general note only)."""
     from tests.carnet.factories import DocumentFactory, NoteFactory
     from tests.security.registry import OBJECT_ROUTES
 
@@ -241,27 +290,40 @@ def test_restricted_and_private_content_never_reaches_those_who_may_not_see_it(m
         carnet=world.carnet, auteur=author, structure=structure, sensibilite="restreinte", texte=SENTINEL_RESTRICTED
     )
     NoteFactory(carnet=world.carnet, auteur=author, structure=structure, sensibilite="privee", texte=SENTINEL_PRIVATE)
+    NoteFactory(carnet=world.carnet, auteur=author, structure=structure, texte=SENTINEL_GENERAL)
     DocumentFactory(
         carnet=world.carnet, auteur=author, structure=structure, sensibilite="restreinte", nom=SENTINEL_RESTRICTED
     )
-    readable = [name for name, (get_category, _) in ROUTES.items() if get_category in ("lecture", "fiche")]
+    readable = [name for name, (get_category, _) in ROUTES.items() if get_category in ("lecture", "fiche", "contenu")]
     urls = [reverse(f"carnet:{name}", kwargs=OBJECT_ROUTES[f"carnet:{name}"](world)) for name in readable]
     urls += [
         reverse("carnet:portefeuille"),
         reverse("carnet:recherche") + "?nom=" + world.carnet.beneficiaire.nom_usage,
     ]
+    sentinels = (SENTINEL_GENERAL, SENTINEL_RESTRICTED, SENTINEL_PRIVATE)
     may_see = {
-        "referent": {SENTINEL_RESTRICTED},
-        "membre": {SENTINEL_RESTRICTED, SENTINEL_PRIVATE},  # the author
+        "referent": {SENTINEL_GENERAL, SENTINEL_RESTRICTED},
+        "membre": {SENTINEL_GENERAL, SENTINEL_RESTRICTED, SENTINEL_PRIVATE},  # the author
     }
-    for relation, user in users.items():
-        client = Client()
-        client.force_login(user)
+
+    def seen_by(client):
         seen = set()
         for url in urls:
             body = _body(client.get(url))
-            seen |= {s for s in (SENTINEL_RESTRICTED, SENTINEL_PRIVATE) if s in body}
+            seen |= {s for s in sentinels if s in body}
+        return seen
+
+    for relation, user in users.items():
+        client = Client()
+        client.force_login(user)
+        seen = seen_by(client)
         allowed = may_see.get(relation, set())
         assert seen <= allowed, f"{relation} voit {seen - allowed}"
         if relation in may_see:
             assert SENTINEL_RESTRICTED in seen, f"{relation} devrait voir la note restreinte"
+    for relation in ("admin", "orientation", "validateur"):
+        client = Client()
+        client.force_login(users[relation])
+        url = reverse("carnet:acces_exceptionnel", kwargs={"uid": world.carnet.uid})
+        client.post(url, {"motif": "urgence", "justification": "Situation urgente signalée ce matin."})
+        assert seen_by(client) == {SENTINEL_GENERAL}, relation

@@ -62,6 +62,7 @@ OBJECT_ROUTES = {
         f"carnet:{name}": (lambda w: {"uid": w.carnet.uid})
         for name in (
             "detail",
+            "acces_exceptionnel",
             "beneficiaire_modifier",
             "groupe",
             "adhesion_demander",
@@ -212,6 +213,7 @@ PLAIN_ROUTES = {
     "carnet:beneficiaire_creer",
     "carnet:referentiels",
     "carnet:conflits",
+    "carnet:acces_exceptionnels",
     "orientation:file",
     "orientation:a_valider",
     "orientation:reorientations",

@@ -93,7 +93,11 @@ def documents(request, carnet):
     for document in page:
         kind = TYPES_PAR_MIME.get(document.type_mime)
         document.type_libelle = kind.libelle if kind else document.type_mime
-    return render(request, "carnet/documents.html", carnet_context(request, carnet, page=page, form=form))
+    return render(
+        request,
+        "carnet/documents.html",
+        carnet_context(request, carnet, page=page, form=form, peut_partager=peut_ajouter),
+    )
 
 
 @carnet_view(can_view_carnet, log_reads=False, contenu=True)

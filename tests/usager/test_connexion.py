@@ -250,3 +250,17 @@ def test_limite_sur_les_codes(client, fake_franceconnect, carnet_lea):
     assert "Attendez quelques minutes" in statuses[-1] and "Attendez quelques minutes" not in statuses[0]
     assert session is not None
     assert services.MESSAGE_VERROU
+
+
+def test_the_referent_finds_the_link_and_sharing_buttons_in_the_carnet(client_agent_a, referent, carnet_lea):
+    from tests.carnet.factories import DocumentFactory
+
+    groupe = client_agent_a.get(reverse("carnet:groupe", kwargs={"uid": carnet_lea.uid})).content.decode()
+    assert reverse("usager:pro_lien", kwargs={"uid": carnet_lea.uid}) in groupe
+    assert "Envoyer le lien par SMS" in groupe
+    general = DocumentFactory(carnet=carnet_lea, sensibilite="generale")
+    restreint = DocumentFactory(carnet=carnet_lea, sensibilite="restreinte", auteur=referent)
+    page = client_agent_a.get(reverse("carnet:documents", kwargs={"uid": carnet_lea.uid})).content.decode()
+    partager = "usager:pro_document_partager"
+    assert reverse(partager, kwargs={"uid": carnet_lea.uid, "document_uid": general.uid}) in page
+    assert reverse(partager, kwargs={"uid": carnet_lea.uid, "document_uid": restreint.uid}) not in page

@@ -13,6 +13,7 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
+from carnet.models import Contrat
 from spie.models import Role
 from tests.security.test_routes import iter_routes
 from tests.security.world import build_world
@@ -220,6 +221,7 @@ def test_carnet_route_answers_each_relation_as_the_matrix_says(route, matrix_wor
 
 SENTINEL_RESTRICTED = "SENTINELLE-RESTREINTE-7f3a"
 SENTINEL_PRIVATE = "SENTINELLE-PRIVEE-9c1e"
+SENTINEL_REDUCTION = "SENTINELLE-REDUCTION-HEURES-3b8d"  # the reason of a contrat d'engagement's reduced hours
 
 
 def _body(response):
@@ -229,8 +231,9 @@ def _body(response):
 
 
 def test_restricted_and_private_content_never_reaches_those_who_may_not_see_it(matrix_world, unscoped):
-    """Sentinels in a restricted note, a private note and a restricted document's name, then every readable
-    carnet page, the portfolio and the search rendered for each relation."""
+    """Sentinels in a restricted note, a private note, a restricted document's name and the reason of a contrat
+    d'engagement's reduced hours, then every readable carnet page, the portfolio and the search rendered for
+    each relation. The reason is the group's: its members see it, nobody else."""
     from tests.carnet.factories import DocumentFactory, NoteFactory
     from tests.security.registry import OBJECT_ROUTES
 
@@ -244,6 +247,12 @@ def test_restricted_and_private_content_never_reaches_those_who_may_not_see_it(m
     DocumentFactory(
         carnet=world.carnet, auteur=author, structure=structure, sensibilite="restreinte", nom=SENTINEL_RESTRICTED
     )
+    Contrat.unscoped_objects.filter(pk=world.contrat.pk).update(
+        type="contrat_engagement",
+        heures_hebdomadaires=8,
+        motif_reduction_heures="handicap",
+        precision_reduction_heures=SENTINEL_REDUCTION,
+    )
     readable = [name for name, (get_category, _) in ROUTES.items() if get_category in ("lecture", "fiche")]
     urls = [reverse(f"carnet:{name}", kwargs=OBJECT_ROUTES[f"carnet:{name}"](world)) for name in readable]
     urls += [
@@ -251,8 +260,8 @@ def test_restricted_and_private_content_never_reaches_those_who_may_not_see_it(m
         reverse("carnet:recherche") + "?nom=" + world.carnet.beneficiaire.nom_usage,
     ]
     may_see = {
-        "referent": {SENTINEL_RESTRICTED},
-        "membre": {SENTINEL_RESTRICTED, SENTINEL_PRIVATE},  # the author
+        "referent": {SENTINEL_RESTRICTED, SENTINEL_REDUCTION},
+        "membre": {SENTINEL_RESTRICTED, SENTINEL_PRIVATE, SENTINEL_REDUCTION},  # the author
     }
     for relation, user in users.items():
         client = Client()
@@ -260,8 +269,9 @@ def test_restricted_and_private_content_never_reaches_those_who_may_not_see_it(m
         seen = set()
         for url in urls:
             body = _body(client.get(url))
-            seen |= {s for s in (SENTINEL_RESTRICTED, SENTINEL_PRIVATE) if s in body}
+            seen |= {s for s in (SENTINEL_RESTRICTED, SENTINEL_PRIVATE, SENTINEL_REDUCTION) if s in body}
         allowed = may_see.get(relation, set())
         assert seen <= allowed, f"{relation} voit {seen - allowed}"
         if relation in may_see:
             assert SENTINEL_RESTRICTED in seen, f"{relation} devrait voir la note restreinte"
+            assert SENTINEL_REDUCTION in seen, f"{relation} devrait voir le motif de réduction des heures"

@@ -273,3 +273,18 @@ def test_reason_shown_to_the_group_only(carnet, agent_a, admin_a, structure_a, s
     texte = " ".join(page.extract_text() for page in reader.pages)
     assert "10 heures d'activité par semaine" in texte.replace("\n", " ")
     assert SENTINELLE_MOTIF not in texte and "Santé" not in texte
+
+
+def test_signature_page_says_why_it_refuses(carnet, agent_a, structure_a, client_agent_a, scope_a):
+    decision = timezone.now() - datetime.timedelta(days=1)
+    OrientationFactory(dossier__carnet=carnet, dossier__statut="oriente", validee=True, decidee_le=decision)
+    contrat = create(carnet, agent_a, structure_a)
+    avant = (timezone.localdate() - datetime.timedelta(days=2)).isoformat()
+    response = client_agent_a.post(
+        reverse("carnet:contrat_signer", kwargs={"uid": carnet.uid, "contrat_uid": contrat.uid}),
+        {"signature-date_signature": avant, "signature-version": 1},
+        follow=True,
+    )
+    decidee = timezone.localdate(decision).strftime("%d/%m/%Y")
+    assert f"ne peut pas être signé avant la décision d&#x27;orientation du {decidee}" in response.content.decode()
+    assert Contrat.unscoped_objects.get(pk=contrat.pk).statut == StatutContrat.BROUILLON

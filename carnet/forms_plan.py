@@ -22,6 +22,7 @@ from carnet.models import (
     StatutObjectif,
     StatutRendezVous,
     Theme,
+    TypeContrat,
 )
 from spie.forms import VersionedFormMixin
 from spie.models import Structure, User
@@ -223,6 +224,8 @@ class ContratForm(VersionedFormMixin, forms.ModelForm):
             "date_debut",
             "date_fin",
             "heures_hebdomadaires",
+            "motif_reduction_heures",
+            "precision_reduction_heures",
             "engagements_personne",
             "engagements_structure",
         ]
@@ -234,6 +237,9 @@ class ContratForm(VersionedFormMixin, forms.ModelForm):
         }
         help_texts = {
             "heures_hebdomadaires": "15 heures en général ; moins si la situation de la personne le justifie.",
+            "motif_reduction_heures": "Obligatoire pour un contrat d'engagement sous la durée du département. "
+            "Information restreinte : visible du seul groupe de suivi, jamais transmise aux partenaires.",
+            "precision_reduction_heures": "Facultatif. Restreint au groupe de suivi.",
             "engagements_personne": "Ce que la personne s'engage à faire, en phrases simples.",
             "engagements_structure": "Ce que la structure et le référent s'engagent à faire.",
         }
@@ -242,10 +248,18 @@ class ContratForm(VersionedFormMixin, forms.ModelForm):
             "date_fin": DateInput(),
             "engagements_personne": forms.Textarea(attrs={"rows": 4}),
             "engagements_structure": forms.Textarea(attrs={"rows": 4}),
+            "precision_reduction_heures": forms.Textarea(attrs={"rows": 2}),
         }
 
     def __init__(self, *args, carnet, precedent=None, **kwargs):
         super().__init__(*args, **kwargs)
+        self.heures_cible = carnet.departement.heures_activite_cible
+        if not self.instance.pk and precedent is None and not self.is_bound:
+            self.initial["heures_hebdomadaires"] = self.heures_cible  # the model's default is the national 15
+        self.fields["heures_hebdomadaires"].help_text = (
+            f"{self.heures_cible} heures par semaine pour un contrat d'engagement dans le département ; "
+            "moins si la situation de la personne le justifie, avec le motif."
+        )
         self.fields["structure"].queryset = _structures(self.instance.structure_id)
         self.fields["heures_hebdomadaires"].widget.attrs.update(min=0, max=35)
         objectifs = Objectif.objects.filter(axe__carnet=carnet).select_related("axe", "axe__theme")
@@ -272,6 +286,18 @@ class ContratForm(VersionedFormMixin, forms.ModelForm):
     def clean(self):
         cleaned = super().clean()
         _check_dates(self, "date_debut", "date_fin")
+        heures = cleaned.get("heures_hebdomadaires")
+        type_contrat = cleaned.get("type", self.instance.type if self.instance.pk else None)
+        if (
+            type_contrat == TypeContrat.CONTRAT_ENGAGEMENT
+            and heures is not None
+            and heures < self.heures_cible
+            and not cleaned.get("motif_reduction_heures")
+        ):
+            self.add_error(
+                "motif_reduction_heures",
+                f"En dessous de {self.heures_cible} heures par semaine, indiquez le motif de la réduction.",
+            )
         return cleaned
 
     def contrat_data(self):

@@ -202,6 +202,19 @@ class TypeContrat(models.TextChoices):
     CONTRAT_ENGAGEMENT = "contrat_engagement", "Contrat d'engagement"
 
 
+class MotifReductionHeures(models.TextChoices):
+    """The legal reasons for a contrat d'engagement below the weekly hours target (L.5411-6-1 code du travail).
+
+    Restricted data: shown to the group only, never in partner API fields, webhooks, shared pages or exports."""
+
+    SANTE = "sante", "Santé"
+    HANDICAP = "handicap", "Handicap"
+    INVALIDITE = "invalidite", "Invalidité"
+    LOGEMENT = "logement", "Difficultés de logement"
+    SITUATION_FAMILIALE = "situation_familiale", "Situation familiale"
+    AIDANT = "aidant", "Aidant d'un proche"
+
+
 class StatutContrat(models.TextChoices):
     BROUILLON = "brouillon", "Brouillon"
     SIGNE = "signe", "Signé"
@@ -223,6 +236,15 @@ class Contrat(TenantModel):
     date_debut = models.DateField("début")
     date_fin = models.DateField("fin")
     heures_hebdomadaires = models.PositiveSmallIntegerField("heures d'activité par semaine", default=15)
+    # Restricted (see MotifReductionHeures): only set on a contrat d'engagement below the département's target.
+    motif_reduction_heures = models.CharField(
+        "motif de la réduction des heures",
+        max_length=20,
+        choices=MotifReductionHeures.choices,
+        blank=True,
+        db_default="",
+    )
+    precision_reduction_heures = models.TextField("précision sur la réduction des heures", blank=True, db_default="")
     engagements_personne = models.TextField("engagements de la personne", blank=True)
     engagements_structure = models.TextField("engagements de la structure", blank=True)
     objectifs = models.ManyToManyField(

@@ -10,9 +10,10 @@ import datetime
 from django.db import transaction
 from django.utils import formats, timezone
 
-from carnet.models import Contrat, RendezVous, Sortie, StatutContrat, TypeEvenement
+from carnet.models import Carnet, Contrat, RendezVous, Sortie, StatutContrat, TypeContrat, TypeEvenement
 from carnet.services.base import RegleMetier, evenement_record
 from carnet.services.notes import carnet_refresh_dates
+from orientation.lecture import orientation_du_carnet
 from spie.versioning import save_versioned
 
 # --- Rendez-vous ----------------------------------------------------------------------------
@@ -122,6 +123,8 @@ CONTRAT_FIELDS = [
     "heures_hebdomadaires",
     "engagements_personne",
     "engagements_structure",
+    "motif_reduction_heures",
+    "precision_reduction_heures",
 ]
 
 
@@ -135,11 +138,74 @@ def _check_objectifs(carnet, objectifs):
         raise RegleMetier("Un contrat ne couvre que des objectifs du carnet de la personne.")
 
 
+# --- Contrat d'engagement (loi pour le plein emploi) -----------------------------------------
+
+STATUTS_ACTIFS = (StatutContrat.BROUILLON, StatutContrat.SIGNE)
+
+
+def heures_cible(carnet) -> int:
+    """The weekly hours target of a contrat d'engagement: the département's setting (15 by default)."""
+    return carnet.departement.heures_activite_cible
+
+
+def _check_engagement(carnet, data, contrat=None):
+    """The rules of a contrat d'engagement, checked before any write; cleans `data` in place.
+
+    Below the département's target, a reason from the legal list is required (restricted data); at or above
+    it, and on other contract types, no reason is kept. Two active (draft or signed) contrats d'engagement of
+    the same person cannot cover the same days."""
+    est_engagement = data.get("type") == TypeContrat.CONTRAT_ENGAGEMENT
+    cible = heures_cible(carnet) if est_engagement else None
+    if not est_engagement or data["heures_hebdomadaires"] >= cible:
+        data["motif_reduction_heures"] = data["precision_reduction_heures"] = ""
+        if not est_engagement:
+            return
+    elif not data.get("motif_reduction_heures"):
+        raise RegleMetier(
+            f"Un contrat d'engagement de moins de {cible} heures par semaine doit indiquer le motif de la "
+            "réduction (santé, handicap, invalidité, logement, situation familiale ou aidant d'un proche)."
+        )
+    # Concurrent writes on the same carnet's contracts wait for each other, so the overlap check holds.
+    Carnet.objects.select_for_update().filter(pk=carnet.pk).values_list("pk", flat=True).first()
+    autres = Contrat.objects.filter(
+        carnet=carnet,
+        type=TypeContrat.CONTRAT_ENGAGEMENT,
+        statut__in=STATUTS_ACTIFS,
+        date_debut__lte=data["date_fin"],
+        date_fin__gte=data["date_debut"],
+    )
+    if contrat is not None:
+        autres = autres.exclude(pk=contrat.pk)
+    autre = autres.order_by("date_debut").first()
+    if autre is not None:
+        raise RegleMetier(
+            f"Un autre contrat d'engagement en cours ({autre.get_statut_display().lower()}, du "
+            f"{autre.date_debut:%d/%m/%Y} au {autre.date_fin:%d/%m/%Y}) couvre déjà une partie de cette période : "
+            "terminez-le ou choisissez d'autres dates."
+        )
+
+
+def _check_signature_apres_orientation(contrat, date_signature):
+    """A contrat d'engagement follows the orientation decision: it cannot be signed before it."""
+    if contrat.type != TypeContrat.CONTRAT_ENGAGEMENT:
+        return
+    decision = orientation_du_carnet(contrat.carnet).orientation
+    if decision is None or decision.decidee_le is None:
+        return
+    decidee_le = timezone.localdate(decision.decidee_le)
+    if date_signature < decidee_le:
+        raise RegleMetier(
+            f"Le contrat d'engagement ne peut pas être signé avant la décision d'orientation du {decidee_le:%d/%m/%Y}."
+        )
+
+
 @transaction.atomic
 def contrat_create(*, carnet, data, objectifs, auteur, structure, precedent=None) -> Contrat:
     """A draft contract; `data` holds CONTRAT_FIELDS, `objectifs` are objectives of this carnet."""
+    data = {"motif_reduction_heures": "", "precision_reduction_heures": "", **data}
     _check_dates(data)
     _check_objectifs(carnet, objectifs)
+    _check_engagement(carnet, data)
     contrat = Contrat.objects.create(
         departement_id=carnet.departement_id,
         carnet=carnet,
@@ -163,8 +229,10 @@ def contrat_update(*, contrat, data, objectifs, version, auteur, structure) -> C
     rules are then checked on `contrat`, which is the row as it stands since nobody wrote it in between."""
     save_versioned(contrat, version=version)
     _check(contrat, MODIFIER)
+    data = {"type": contrat.type, "motif_reduction_heures": "", "precision_reduction_heures": "", **data}
     _check_dates(data)
     _check_objectifs(contrat.carnet, objectifs)
+    _check_engagement(contrat.carnet, data, contrat=contrat)
     for name, value in data.items():
         setattr(contrat, name, value)
     contrat.save(update_fields=list(data))
@@ -180,6 +248,7 @@ def contrat_sign(*, contrat, date_signature, version, auteur, structure) -> Cont
     _check(contrat, SIGNER)
     if date_signature > timezone.localdate():
         raise RegleMetier("La date de signature ne peut pas être dans le futur.")
+    _check_signature_apres_orientation(contrat, date_signature)
     contrat.statut, contrat.date_signature = StatutContrat.SIGNE, date_signature
     contrat.save(update_fields=["statut", "date_signature"])
     _contrat_event(contrat, f"signé le {date_signature:%d/%m/%Y}", auteur, structure)

@@ -205,6 +205,8 @@ def contrat_detail(request, carnet, contrat_uid):
         historique=_historique(carnet, contrat),
         objectifs=objectifs,
         objectifs_masques=objectifs_masques,
+        # The reason for reduced hours is restricted data: the group only (like the protected themes).
+        voit_motif_reduction=can_read_sensitive_themes(request.acting, carnet),
         form=form,
         version_actuelle=version_actuelle,
         peut_signer=SIGNER in actions,

@@ -15,6 +15,7 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
+from carnet.models import Contrat
 from spie.models import Role
 from tests.security.test_routes import iter_routes
 from tests.security.world import build_world
@@ -268,6 +269,7 @@ def test_carnet_route_answers_each_relation_as_the_matrix_says(route, matrix_wor
 SENTINEL_RESTRICTED = "SENTINELLE-RESTREINTE-7f3a"
 SENTINEL_PRIVATE = "SENTINELLE-PRIVEE-9c1e"
 SENTINEL_GENERAL = "SENTINELLE-GENERALE-5d0b"
+SENTINEL_REDUCTION = "SENTINELLE-REDUCTION-HEURES-3b8d"  # the reason of a contrat d'engagement's reduced hours
 
 
 def _body(response):
@@ -277,9 +279,10 @@ def _body(response):
 
 
 def test_restricted_and_private_content_never_reaches_those_who_may_not_see_it(matrix_world, unscoped):
-    """Sentinels in a general note, a restricted note, a private note and a restricted document's name, then every
-    readable carnet page, the portfolio and the search rendered for each relation; then the same for the admins and
-    orientation staff after an exceptional access (the general note only)."""
+    """Sentinels in a general note, a restricted note, a private note, a restricted document's name and the reason
+    of a contrat d'engagement's reduced hours, then every readable carnet page, the portfolio and the search
+    rendered for each relation; then the same for the admins and orientation staff after an exceptional access
+    (the general note only: the reduction's reason is the group's)."""
     from tests.carnet.factories import DocumentFactory, NoteFactory
     from tests.security.registry import OBJECT_ROUTES
 
@@ -294,16 +297,22 @@ def test_restricted_and_private_content_never_reaches_those_who_may_not_see_it(m
     DocumentFactory(
         carnet=world.carnet, auteur=author, structure=structure, sensibilite="restreinte", nom=SENTINEL_RESTRICTED
     )
+    Contrat.unscoped_objects.filter(pk=world.contrat.pk).update(
+        type="contrat_engagement",
+        heures_hebdomadaires=8,
+        motif_reduction_heures="handicap",
+        precision_reduction_heures=SENTINEL_REDUCTION,
+    )
     readable = [name for name, (get_category, _) in ROUTES.items() if get_category in ("lecture", "fiche", "contenu")]
     urls = [reverse(f"carnet:{name}", kwargs=OBJECT_ROUTES[f"carnet:{name}"](world)) for name in readable]
     urls += [
         reverse("carnet:portefeuille"),
         reverse("carnet:recherche") + "?nom=" + world.carnet.beneficiaire.nom_usage,
     ]
-    sentinels = (SENTINEL_GENERAL, SENTINEL_RESTRICTED, SENTINEL_PRIVATE)
+    sentinels = (SENTINEL_GENERAL, SENTINEL_RESTRICTED, SENTINEL_PRIVATE, SENTINEL_REDUCTION)
     may_see = {
-        "referent": {SENTINEL_GENERAL, SENTINEL_RESTRICTED},
-        "membre": {SENTINEL_GENERAL, SENTINEL_RESTRICTED, SENTINEL_PRIVATE},  # the author
+        "referent": {SENTINEL_GENERAL, SENTINEL_RESTRICTED, SENTINEL_REDUCTION},
+        "membre": {SENTINEL_GENERAL, SENTINEL_RESTRICTED, SENTINEL_PRIVATE, SENTINEL_REDUCTION},  # the author
     }
 
     def seen_by(client):
@@ -321,6 +330,7 @@ def test_restricted_and_private_content_never_reaches_those_who_may_not_see_it(m
         assert seen <= allowed, f"{relation} voit {seen - allowed}"
         if relation in may_see:
             assert SENTINEL_RESTRICTED in seen, f"{relation} devrait voir la note restreinte"
+            assert SENTINEL_REDUCTION in seen, f"{relation} devrait voir le motif de réduction des heures"
     for relation in ("admin", "orientation", "validateur"):
         client = Client()
         client.force_login(users[relation])

@@ -341,7 +341,8 @@ def test_conflit_sur_action_garde_la_saisie(carnet, agent_a, collegue, structure
 def test_conflit_sur_contrat_brouillon_garde_la_saisie(carnet, agent_a, collegue, structure_a, scope_a):
     contrat = ContratFactory(carnet=carnet, structure=structure_a)
     target = url("contrat_detail", carnet, contrat_uid=contrat.uid)
-    logged_client(collegue).post(target, contrat_post(structure_a, heures_hebdomadaires="12", version=1))
+    reduit = {"heures_hebdomadaires": "12", "motif_reduction_heures": "sante", "version": 1}
+    logged_client(collegue).post(target, contrat_post(structure_a, **reduit))
     response = logged_client(agent_a).post(target, contrat_post(structure_a, heures_hebdomadaires="20", version=1))
     assert response.status_code == 200
     assert response.context["form"].conflict

@@ -12,7 +12,13 @@ from django.utils import timezone
 from carnet.models import Beneficiaire, Evenement, RendezVous, Situation, SituationConstatee, TypeEvenement
 from partenaires.models import AppelApi, JetonApi, Scope, hash_token
 from spie.models import AccessLog
-from tests.carnet.factories import CarnetFactory, MembreGroupeFactory, NoteFactory, RendezVousFactory
+from tests.carnet.factories import (
+    CarnetFactory,
+    ContratFactory,
+    MembreGroupeFactory,
+    NoteFactory,
+    RendezVousFactory,
+)
 from tests.conftest import logged_client
 from tests.spie.factories import MembershipFactory, StructureFactory
 
@@ -241,6 +247,16 @@ def test_carnet_summary_never_carries_nir_notes_or_sensitive_themes(ft, carnet_s
     referent = carnet_suivi.membres.get().user
     NoteFactory(carnet=carnet_suivi, auteur=referent, structure=ft, sensibilite="restreinte", texte="SENTINELLE-NOTE")
     NoteFactory(carnet=carnet_suivi, auteur=referent, structure=ft, texte="SENTINELLE-GENERALE")
+    # The reason of a contrat d'engagement's reduced hours is restricted: the hours go out, never the reason.
+    ContratFactory(
+        carnet=carnet_suivi,
+        structure=ft,
+        type="contrat_engagement",
+        statut="signe",
+        heures_hebdomadaires=9,
+        motif_reduction_heures="invalidite",
+        precision_reduction_heures="SENTINELLE-REDUCTION",
+    )
     common = {"departement": dep_a, "carnet": carnet_suivi, "auteur": referent, "structure": ft}
     for libelle in (
         "Reconnaissance de travailleur handicapé (RQTH)",
@@ -253,6 +269,8 @@ def test_carnet_summary_never_carries_nir_notes_or_sensitive_themes(ft, carnet_s
     body = api(value).get(reverse("api:carnet", kwargs={"uid": carnet_suivi.uid})).json()
     text = json.dumps(body, ensure_ascii=False)
     assert NIR not in text and "SENTINELLE" not in text and "RQTH" not in text
+    assert body["contrat_en_cours"]["heures_hebdomadaires"] == 9
+    assert "invalidit" not in text.lower() and "motif" not in text and "reduction" not in text
     # France Travail reads the professional themes only: mobility yes, housing no.
     assert [s["libelle"] for s in body["situations"]] == ["Sans permis de conduire"]
     assert body["groupe_de_suivi"][0]["referent"] is True

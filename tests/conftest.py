@@ -10,6 +10,8 @@ import os
 import pytest
 import time_machine
 from django.core.cache import cache
+from django.db.backends.signals import connection_created
+from django.dispatch import receiver
 from django.test import Client
 
 from spie.tenancy import all_departements, departement_scope
@@ -24,6 +26,15 @@ from tests.spie.factories import DepartementFactory, MembershipFactory, Structur
 # @pytest.mark.clock("2026-12-07T09:30:00+01:00"): it runs there whatever SPIE_TEST_NOW says.
 # The browser journeys (marker e2e) drive servers in other processes, on the machine's clock: not frozen.
 TEST_NOW = datetime.datetime.fromisoformat(os.environ.get("SPIE_TEST_NOW") or "2026-12-07T09:30:00+01:00")
+
+
+@receiver(connection_created)
+def _allow_the_flush_of_append_only_tables(sender, connection, **kwargs):
+    """Transactional tests end with a flush (TRUNCATE of every table): the append-only tables refuse it unless the
+    session allows it (`spie_refuse_truncate`). Only the suite's sessions do; the test of the refusal turns it off."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SET spie.vidage_autorise = 'on'")
 
 
 @pytest.fixture(autouse=True)

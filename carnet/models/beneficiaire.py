@@ -1,14 +1,13 @@
 """The person accompanied and their carnet."""
 
 import uuid
-from datetime import timedelta
 
 from django.contrib.postgres.fields import ArrayField
 from django.contrib.postgres.indexes import GinIndex
 from django.db import models
 from django.db.models import Q
-from django.utils import timezone
 
+from carnet.models.filtres import filtre_portefeuille
 from carnet.models.groupe import MembreGroupe
 from spie.models import TypeStructure
 from spie.tenancy import TenantManager, TenantModel, TenantQuerySet
@@ -146,36 +145,6 @@ class Beneficiaire(TenantModel):
 
 # The département's own services follow every carnet of their département (they run the RSA programme).
 STRUCTURES_INSTITUTIONNELLES = frozenset({TypeStructure.DEPARTEMENT})
-
-# The portfolio's filters ("Mes bénéficiaires", the structure's portfolio, the weekly digest).
-FILTRES_PORTEFEUILLE = ("sans_rdv", "fin_contrat", "sans_contrat", "nouveaux")
-
-
-def filtre_portefeuille(filtre, jours=None, prefix=""):
-    """The condition of a portfolio filter on carnets (`prefix` "carnet__" from a related row), or None for no filter.
-
-    It reads the carnet's denormalised dates (kept by the services), so that every page costs the same few
-    queries whatever the size of the portfolio."""
-    now = timezone.now()
-    today = timezone.localdate()
-    field = lambda name: f"{prefix}{name}"  # noqa: E731
-    if filtre == "sans_rdv":
-        limite = now - timedelta(days=jours or 60)
-        return (Q(**{field("dernier_rendez_vous__lt"): limite}) | Q(**{field("dernier_rendez_vous"): None})) & Q(
-            **{field("prochain_rendez_vous"): None}
-        )
-    if filtre == "fin_contrat":
-        return Q(
-            **{
-                field("fin_contrat_en_cours__gte"): today,
-                field("fin_contrat_en_cours__lte"): today + timedelta(days=30),
-            }
-        )
-    if filtre == "sans_contrat":
-        return Q(**{field("fin_contrat_en_cours"): None})
-    if filtre == "nouveaux":
-        return Q(**{field("created_at__gte"): now.replace(day=1, hour=0, minute=0, second=0)})
-    return None
 
 
 class CarnetQuerySet(TenantQuerySet):

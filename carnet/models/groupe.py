@@ -6,6 +6,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
+from carnet.models.filtres import filtre_portefeuille
 from spie.tenancy import TenantManager, TenantModel, TenantQuerySet
 
 
@@ -20,8 +21,6 @@ class MembreGroupeQuerySet(TenantQuerySet):
 
     def portefeuille(self, filtre, jours=None):
         """Group rows whose carnet matches a portfolio filter (`Carnet.objects.portefeuille`)."""
-        from carnet.models.beneficiaire import filtre_portefeuille
-
         condition = filtre_portefeuille(filtre, jours, prefix="carnet__")
         return self if condition is None else self.filter(condition)
 

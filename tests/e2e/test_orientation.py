@@ -67,7 +67,7 @@ def test_new_entrant_is_convoked_diagnosed_and_oriented_then_the_decision_letter
     # The interview: steps saved one by one.
     tick(charge.get_by_role("radio", name="Présente : l'entretien commence"))
     follow(charge.get_by_role("button", name="Enregistrer la présence"))
-    expect(charge.get_by_role("heading", level=2, name=re.compile("^Logement"))).to_contain_text("Étape 1 sur 15")
+    expect(charge.get_by_role("heading", level=2, name=re.compile("^Logement"))).to_contain_text("Étape 1 sur 17")
     check_keyboard(charge.get_by_role("main").locator("form"))
     tick(charge.get_by_role("checkbox", name="Locataire du parc social"))
     follow(charge.get_by_role("button", name="Enregistrer et continuer"))
@@ -101,6 +101,20 @@ def test_new_entrant_is_convoked_diagnosed_and_oriented_then_the_decision_letter
     follow(charge.get_by_role("button", name="Enregistrer et continuer"))
     tick(charge.get_by_role("radio", name="Trouver un emploi rapidement"))
     charge.get_by_role("textbox", name="Ce que la personne souhaite, avec ses mots").fill("Conduire des chariots.")
+    follow(charge.get_by_role("button", name="Enregistrer et continuer"))
+    # The national criteria (arrêté du 21/11/2024): they make the proposal the path the chargé then chooses.
+    expect(charge.get_by_role("heading", level=2, name=re.compile("^Critères nationaux"))).to_be_visible()
+    criteres = (
+        ("La personne travaillait à son inscription ou a travaillé dans les deux dernières années", "Oui"),
+        ("Durée sans activité", "Moins d'un an"),
+        ("Niveau de qualification", "CAP, BEP (niveau 3)"),
+        ("Ce que la personne vise", "Retourner rapidement à l'emploi"),
+    )
+    for groupe, choix in criteres:
+        tick(charge.get_by_role("group", name=groupe).get_by_role("radio", name=choix, exact=True))
+    follow(charge.get_by_role("button", name="Enregistrer et continuer"))
+    # The RQTH/OETH step (restricted): left blank.
+    expect(charge.get_by_role("heading", level=2, name=re.compile("^Obligation d'emploi"))).to_be_visible()
     follow(charge.get_by_role("button", name="Enregistrer et continuer"))
     summary = charge.get_by_role("main")
     for text in ("Locataire du parc social", "En recherche d'emploi", "Cariste (N1101)", "difficulté légère"):

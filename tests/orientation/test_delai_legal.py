@@ -21,6 +21,9 @@ pytestmark = pytest.mark.django_db
 
 PARIS = zoneinfo.ZoneInfo("Europe/Paris")
 D0 = datetime.date(2026, 10, 5)
+# The fixtures (logins included) run after every day these tests move to: moving the clock back never ends a
+# session, whatever SPIE_TEST_NOW says.
+pytestmark = pytest.mark.clock("2026-12-07T09:30:00+01:00")
 
 
 def _at(clock, day, hour=9):

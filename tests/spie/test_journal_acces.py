@@ -5,6 +5,7 @@ from django.core.exceptions import ImproperlyConfigured
 from django.db import DatabaseError, connection, transaction
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import timezone
 
 from spie.audit import log_access, purger_journal
 from spie.models import AccessLog, Action, Canal, MotifAcces
@@ -15,13 +16,15 @@ from tests.offre.factories import PrescriptionFactory, ServiceFactory
 from tests.spie.factories import MembershipFactory, StructureFactory
 
 
-def _row_aged(days):
+def _row_aged(days, *, database_clock=False):
+    """A log row `days` old by the suite's clock (or by the database server's, which its triggers read)."""
     with connection.cursor() as cursor:
         cursor.execute(
             "INSERT INTO spie_accesslog (created_at, action, canal, object_type, details, object_uids, motif) "
-            "VALUES (now() - make_interval(days => %s), 'consultation', 'web', 'carnet.carnet', '{}', '{}', '') "
+            "VALUES (COALESCE(%s::timestamptz, now()) - make_interval(days => %s), 'consultation', 'web', 'carnet.carnet', '{}', "
+            "'{}', '') "
             "RETURNING id",
-            [days],
+            [timezone.now(), days] if not database_clock else [None, days],
         )
         return cursor.fetchone()[0]
 
@@ -47,7 +50,7 @@ def test_purge_refuses_a_retention_outside_the_legal_bounds(db, settings):
 
 
 def test_database_refuses_to_delete_rows_younger_than_the_floor(db):
-    recent = _row_aged(150)
+    recent = _row_aged(150, database_clock=True)
     with pytest.raises(DatabaseError, match="conservation"), transaction.atomic():
         AccessLog.objects.filter(pk=recent).delete()
     assert AccessLog.objects.filter(pk=recent).exists()

@@ -63,6 +63,9 @@ def test_admin_uploads_a_caf_flux_and_watches_the_worker_process_it(login_as, tm
     row = admin.get_by_role("table", name="Flux déposés").get_by_role("row", name="flux-rsa-08.xml")
     expect(row).to_contain_text("Terminé")
 
+    # Then a later file with another person under a known number and role (same département, after this run).
+    _resolves_an_identity_conflict_set_aside_by_the_flux(login_as, tmp_path)
+
 
 def _deposer_et_attendre(admin, path):
     follow(admin.get_by_role("navigation", name="Ardennes").get_by_role("link", name="Flux CAF/MSA"))
@@ -73,9 +76,9 @@ def _deposer_et_attendre(admin, path):
     admin.get_by_role("table", name="Résultat du traitement").wait_for(timeout=120_000)
 
 
-def test_admin_resolves_an_identity_conflict_set_aside_by_the_flux(login_as, tmp_path):
-    """Journey 5b: a later file brings another person under a known CAF number and role: never merged, the
-    household waits on the conflicts page until the admin says "personne différente"."""
+def _resolves_an_identity_conflict_set_aside_by_the_flux(login_as, tmp_path):
+    """A later file brings another person under a known CAF number and role: never merged, the household waits on
+    the conflicts page until the admin says "personne différente"."""
     import dataclasses
     import datetime
 

@@ -21,8 +21,8 @@ def _row_aged(days, *, database_clock=False):
     with connection.cursor() as cursor:
         cursor.execute(
             "INSERT INTO spie_accesslog (created_at, action, canal, object_type, details, object_uids, motif) "
-            "VALUES (COALESCE(%s::timestamptz, now()) - make_interval(days => %s), 'consultation', 'web', 'carnet.carnet', '{}', "
-            "'{}', '') "
+            "VALUES (COALESCE(%s::timestamptz, now()) - make_interval(days => %s), "
+            "'consultation', 'web', 'carnet.carnet', '{}', '{}', '') "
             "RETURNING id",
             [timezone.now(), days] if not database_clock else [None, days],
         )

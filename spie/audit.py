@@ -4,6 +4,7 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
+from django.db import connection, transaction
 from django.utils import timezone
 
 from spie.models import AccessLog, Action, Canal
@@ -106,15 +107,26 @@ def retention_days():
     return days
 
 
-def purger_journal(*, dry_run=False):
-    """Delete the access-log rows older than the retention period; returns how many (would be) deleted.
+def preparer_partitions(mois=3):
+    """Create the access log's partitions of this month and the `mois` next ones; returns how many were created.
 
-    Idempotent: a second run deletes nothing. The database trigger still refuses any row younger than the legal
-    floor, so a wrong setting cannot empty the recent log.
+    Idempotent. The database function is SECURITY DEFINER: the application's role may run it without DDL rights.
+    """
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT spie_journal_partitions(%s)", [mois])
+        return cursor.fetchone()[0]
+
+
+def purger_journal(*, dry_run=False):
+    """Remove the access-log rows older than the retention period; returns how many (would be) removed.
+
+    Whole months go by dropping their partition, the rest of the month that straddles the limit row by row
+    (`spie_journal_purger`, migration spie.0011). Idempotent: a second run removes nothing. The database refuses any
+    limit younger than the legal floor, so a wrong setting cannot empty the recent log.
     """
     limite = timezone.now() - timedelta(days=retention_days())
-    old = AccessLog.objects.filter(created_at__lt=limite)
     if dry_run:
-        return old.count()
-    deleted, _ = old.delete()
-    return deleted
+        return AccessLog.objects.filter(created_at__lt=limite).count()
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("SELECT spie_journal_purger(%s)", [limite])
+        return cursor.fetchone()[0]

@@ -38,7 +38,9 @@ def purger_sessions():
 
 @shared_task(acks_late=True)
 def purger_journal_acces():
-    """Beat: access-log rows past the retention period are deleted (a second run finds nothing)."""
-    from spie.audit import purger_journal
+    """Beat: the next months' partitions of the access log are prepared, and the rows past the retention period
+    are removed (a second run finds nothing)."""
+    from spie.audit import preparer_partitions, purger_journal
 
+    preparer_partitions()
     return purger_journal()

@@ -2,8 +2,10 @@
 
 Rows are only ever inserted: PostgreSQL triggers (migrations `spie.0002_accesslog_append_only` and
 `spie.0009_journal_motif_purge`) refuse UPDATE, TRUNCATE, and DELETE of rows younger than the legal minimum
-retention (`ACCESS_LOG_MIN_RETENTION_DAYS`), whatever the code does; the daily purge (`spie.audit.purger_journal`)
-deletes what is older than `SPIE_ACCESS_LOG_RETENTION_DAYS`.
+retention (`ACCESS_LOG_MIN_RETENTION_DAYS`), whatever the code does. The table is partitioned by month
+(`spie.0011_journal_partitionne`, primary key (id, created_at) in the database); the daily purge
+(`spie.audit.purger_journal`) drops the partitions older than `SPIE_ACCESS_LOG_RETENTION_DAYS` and deletes the
+older rows left in the others. The application's database role may only SELECT and INSERT here (`configurer_roles`).
 Foreign keys use `DO_NOTHING` so that no cascade or SET NULL ever tries to rewrite a row.
 """
 

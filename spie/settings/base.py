@@ -421,7 +421,8 @@ CELERY_BEAT_SCHEDULE = {
         "task": "partenaires.tasks.reprendre_traitements",
         "schedule": 5 * 60,
     },
-    # Access log: rows older than SPIE_ACCESS_LOG_RETENTION_DAYS are deleted (idempotent).
+    # Access log: the next months' partitions are created, rows older than SPIE_ACCESS_LOG_RETENTION_DAYS removed
+    # (whole partitions dropped; idempotent).
     "purger-journal-acces": {
         "task": "spie.tasks.purger_journal_acces",
         "schedule": crontab(hour=3, minute=10),

@@ -8,4 +8,9 @@ class SpieConfig(AppConfig):
 
     def ready(self):
         # Connects the task_prerun receiver that marks outbox rows started.
+        from django.contrib.auth.signals import user_logged_in
+
         from spie import outbox  # noqa: F401
+        from spie.middleware import stamp_session_start
+
+        user_logged_in.connect(stamp_session_start, dispatch_uid="spie_session_debut")

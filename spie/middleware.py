@@ -1,8 +1,11 @@
-"""Request context: the acting membership, the tenant scope, MFA enforcement, no-store caching."""
+"""Request context: the acting membership, the tenant scope, MFA enforcement, no-store caching, session lifetime."""
 
+import time
 from dataclasses import dataclass, field
 
 from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.models import AnonymousUser
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils.cache import patch_cache_control
@@ -136,4 +139,38 @@ class NoStoreMiddleware:
         response = self.get_response(request)
         if request.user.is_authenticated:
             patch_cache_control(response, no_store=True, no_cache=True, private=True, max_age=0)
+        return response
+
+
+SESSION_START_KEY = "_spie_debut"
+MESSAGE_DUREE_MAX = "Votre session a atteint sa durée maximale de {heures} heures : reconnectez-vous pour continuer."
+
+
+def stamp_session_start(sender, request, user, **kwargs):
+    """Signal `user_logged_in`: the absolute lifetime counts from the login, not from the anonymous session."""
+    request.session[SESSION_START_KEY] = time.time()
+
+
+class SessionLifetimeMiddleware:
+    """An absolute lifetime for every session (SPIE_SESSION_DUREE_MAX_HEURES, 12 h), whatever the activity.
+
+    The idle timeout (SESSION_COOKIE_AGE) ends a session nobody uses; this one ends a session kept alive by use or
+    left open on a shared computer. A session is stamped when it starts holding anything (a login, the person's
+    space); past the lifetime it is flushed and the request goes on as anonymous, so that the page asks to log in.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        session = request.session
+        started = session.get(SESSION_START_KEY)
+        hours = settings.SPIE_SESSION_DUREE_MAX_HEURES
+        if started is not None and time.time() - started > hours * 3600:
+            session.flush()
+            request.user = AnonymousUser()
+            messages.info(request, MESSAGE_DUREE_MAX.format(heures=hours))
+        response = self.get_response(request)
+        if SESSION_START_KEY not in session and len(session.keys()) > 0:
+            session[SESSION_START_KEY] = time.time()
         return response

@@ -43,4 +43,4 @@ def purger_journal_acces():
     from spie.audit import preparer_partitions, purger_journal
 
     preparer_partitions()
-    return purger_journal()
+    return purger_journal()._asdict()

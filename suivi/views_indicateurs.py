@@ -15,6 +15,7 @@ from django.views.decorators.http import require_GET
 from spie.audit import log_access
 from spie.decorators import require_perm
 from spie.models import Action
+from spie.replica import sur_replique
 from spie.spreadsheet import csv_bytes
 from suivi import services
 from suivi.forms import RapportForm, TableauDeBordForm
@@ -48,6 +49,7 @@ def _periode(form):
 
 @require_perm(can_view_indicateurs)
 @require_GET
+@sur_replique
 def tableau_de_bord(request):
     tout_voir = can_view_all_indicateurs(request.acting)
     form = TableauDeBordForm(request.GET or None, tout_voir=tout_voir)
@@ -123,6 +125,7 @@ def tableau_de_bord(request):
 
 @require_perm(can_view_indicateurs)
 @require_GET
+@sur_replique
 def indicateurs_csv(request):
     """Every figure of the dashboard's period and perimeter (or one indicator with ?indicateur=), as CSV."""
     tout_voir = can_view_all_indicateurs(request.acting)

@@ -6,6 +6,9 @@ with limited rights, an agent of another département B.
 
 import datetime
 import os
+import shutil
+import tempfile
+from pathlib import Path
 
 import pytest
 import time_machine
@@ -141,3 +144,13 @@ def client_agent_a(agent_a):
 @pytest.fixture
 def client_admin_b(admin_b):
     return logged_client(admin_b)
+
+
+@pytest.fixture
+def pg_dir():
+    """A directory for an embedded PostgreSQL, outside pytest's tmp_path: as root, the server runs as the user
+    "pgserver", which must traverse the path, and pytest resets its base temp directory to 0700 when a worker starts.
+    """
+    path = Path(tempfile.mkdtemp(prefix="spie-devservices-"))
+    yield path
+    shutil.rmtree(path, ignore_errors=True)

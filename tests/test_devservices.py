@@ -1,12 +1,9 @@
 """The embedded servers that `tasks.py` starts when DATABASE_URL / REDIS_URL are not set."""
 
 import os
-import shutil
 import signal
 import socket
-import tempfile
 import time
-from pathlib import Path
 
 import dj_database_url
 import psycopg
@@ -14,16 +11,6 @@ import pytest
 import redis
 
 from spie.devservices import start_postgres, start_redis
-
-
-@pytest.fixture
-def pg_dir():
-    """A directory outside pytest's tmp_path: as root, the server runs as the user "pgserver", which
-    must traverse the path, and pytest resets its base temp directory to 0700 when a worker starts.
-    """
-    path = Path(tempfile.mkdtemp(prefix="spie-devservices-"))
-    yield path
-    shutil.rmtree(path, ignore_errors=True)
 
 
 def test_start_redis_answers_and_stops(tmp_path):

@@ -18,6 +18,7 @@ from offre.services.lecture import LIBELLES
 from spie.audit import log_access
 from spie.decorators import require_perm
 from spie.models import Action
+from spie.replica import sur_replique
 from spie.spreadsheet import csv_bytes
 
 admin_required = require_perm(can_moderate_catalogue)
@@ -191,6 +192,7 @@ def export(request):
 
 @admin_required
 @require_safe
+@sur_replique
 def export_fichier(request, fichier):
     if fichier not in FICHIERS_EXPORT:
         raise Http404("Fichier d'export inconnu.")

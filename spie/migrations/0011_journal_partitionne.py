@@ -5,8 +5,9 @@
   when the next month's partition is late. The primary key becomes (id, created_at), as PostgreSQL requires the
   partition key in it; the identity sequence goes on from the old table's highest id.
 - `spie_journal_partitions(mois)` creates the partitions of the current month and the `mois` next ones
-  (idempotent); `spie_journal_purger(limite)` drops the partitions wholly older than `limite`, deletes the older
-  rows left in the others, and refuses a limit younger than the legal floor (183 days). Both are SECURITY DEFINER:
+  (idempotent); `spie_journal_purger(limite)` drops the partitions wholly older than `limite` (constant time),
+  deletes the older rows left in the others, returns (partitions dropped, rows deleted), and refuses a limit younger
+  than the legal floor (183 days). Both are SECURITY DEFINER:
   the application's role (no DDL, see `configurer_roles`) may call them and nothing else of the kind.
 - The append-only triggers (row: no UPDATE, no DELETE younger than the floor; statement: no TRUNCATE) are set on
   the partitioned table; PostgreSQL clones the row trigger onto every partition, present and future, and the
@@ -49,17 +50,17 @@ BEGIN
 END;
 $$;
 
-CREATE OR REPLACE FUNCTION spie_journal_purger(limite timestamptz) RETURNS bigint
+CREATE OR REPLACE FUNCTION spie_journal_purger(limite timestamptz, OUT partitions integer, OUT lignes bigint)
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp AS $$
 DECLARE
     partition record;
-    lignes bigint;
-    total bigint := 0;
 BEGIN
     IF limite > now() - interval '183 days' THEN
         RAISE EXCEPTION 'journal des accès : suppression interdite avant la fin de la durée de conservation'
             USING ERRCODE = 'insufficient_privilege';
     END IF;
+    partitions := 0;
+    -- Whole months: DROP, in constant time whatever their size (their rows are not counted, which would not be).
     FOR partition IN
         SELECT c.relname AS nom,
                to_date(substr(c.relname, 17), 'YYYYMM')::timestamp AT TIME ZONE 'UTC' + interval '1 month' AS fin
@@ -67,15 +68,13 @@ BEGIN
         WHERE i.inhparent = 'spie_accesslog'::regclass AND c.relname ~ '^spie_accesslog_p[0-9]{6}$'
     LOOP
         IF partition.fin <= limite THEN
-            EXECUTE format('SELECT count(*) FROM %I', partition.nom) INTO lignes;
             EXECUTE format('DROP TABLE %I', partition.nom);
-            total := total + lignes;
+            partitions := partitions + 1;
         END IF;
     END LOOP;
-    -- What is left: the month that straddles the limit, and the default partition.
+    -- What is left: the month that straddles the limit, and the default partition, row by row.
     DELETE FROM spie_accesslog WHERE created_at < limite;
     GET DIAGNOSTICS lignes = ROW_COUNT;
-    RETURN total + lignes;
 END;
 $$;
 """

@@ -92,6 +92,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "spie.middleware.SessionLifetimeMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
@@ -131,6 +132,14 @@ DATABASES = {
     )
 }
 DATABASES["default"]["ATOMIC_REQUESTS"] = True
+# Optional streaming replica (hot standby): reports, exports and indicators read there (spie/replica.py).
+if env("DATABASE_REPLICA_URL", ""):
+    DATABASES["replica"] = dj_database_url.parse(
+        env("DATABASE_REPLICA_URL"), conn_max_age=env_int("DATABASE_CONN_MAX_AGE", 60), conn_health_checks=True
+    )
+    # Tests never create a second database: the alias reads the default one.
+    DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
+DATABASE_ROUTERS = ["spie.replica.ReplicaRouter"]
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REDIS_URL = env("REDIS_URL", required=True)
@@ -190,6 +199,8 @@ STORAGES = {
 # Idle timeout: the cookie age is renewed on every request, so it expires after this many
 # seconds without activity.
 SESSION_COOKIE_AGE = env_int("SESSION_IDLE_TIMEOUT", 30 * 60)
+# Absolute lifetime of a session, however active (spie.middleware.SessionLifetimeMiddleware): then log in again.
+SPIE_SESSION_DUREE_MAX_HEURES = env_int("SPIE_SESSION_DUREE_MAX_HEURES", 12)
 # Sessions live in PostgreSQL, so that nobody is logged out when Redis restarts. Not `cached_db`: a logout or a
 # change written while Redis is down would leave the older copy in Redis, read again once it is back (a logged-out
 # session alive again). Cost measured by `manage.py mesurer_sessions` (README, "Pannes et sauvegardes").

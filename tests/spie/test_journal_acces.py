@@ -32,12 +32,12 @@ def _row_aged(days, *, database_clock=False):
 def test_purge_deletes_rows_past_the_retention_setting_only(db, settings):
     settings.SPIE_ACCESS_LOG_RETENTION_DAYS = 200
     old, kept = _row_aged(210), _row_aged(190)
-    assert purger_journal(dry_run=True) == 1
+    assert purger_journal(dry_run=True).lignes == 1
     assert AccessLog.objects.filter(pk=old).exists()
-    assert purger_journal_acces() == 1
+    assert purger_journal_acces() == {"partitions": 0, "lignes": 1}
     assert list(AccessLog.objects.filter(pk__in=[old, kept]).values_list("pk", flat=True)) == [kept]
     # Idempotent: the second run finds nothing.
-    assert purger_journal_acces() == 0
+    assert purger_journal_acces() == {"partitions": 0, "lignes": 0}
 
 
 def test_purge_refuses_a_retention_outside_the_legal_bounds(db, settings):

@@ -3,6 +3,7 @@
 ProConnect runs against a real local OpenID Connect server (tests/spie/fake_oidc.py).
 """
 
+import datetime
 import os
 import re
 import time
@@ -484,6 +485,35 @@ def test_session_inactive_expiree_deconnecte(client_agent_a):
 
     assertTemplateUsed(response, "spie/accueil_public.html")
     assert response.context["user"].is_anonymous
+
+
+def test_session_active_fermee_apres_sa_duree_maximale(client_agent_a, _clock, settings):
+    # Used every 29 minutes (never idle long enough to expire), the session still ends after 12 hours.
+    assert settings.SPIE_SESSION_DUREE_MAX_HEURES == 12
+    for _ in range(24):  # 11 h 36
+        _clock.shift(datetime.timedelta(minutes=29))
+        assert client_agent_a.get("/").context["user"].is_authenticated
+    _clock.shift(datetime.timedelta(minutes=25))  # 12 h 01 after the login
+
+    response = client_agent_a.get("/")
+
+    assertTemplateUsed(response, "spie/accueil_public.html")
+    assert response.context["user"].is_anonymous
+    assert "durée maximale de 12 heures" in response.content.decode()
+    assert client_agent_a.get("/").context["user"].is_anonymous  # the session is gone, not only this request
+
+
+def test_duree_maximale_comptee_depuis_la_connexion(agent_a, client, _clock, settings):
+    settings.SPIE_SESSION_DUREE_MAX_HEURES = 1
+    client.get(reverse("account_login"))  # an anonymous session first: its age does not count
+    _clock.shift(datetime.timedelta(minutes=50))
+    client.force_login(agent_a)
+    _clock.shift(datetime.timedelta(minutes=20))
+    assert client.get("/").context["user"].is_authenticated
+    _clock.shift(datetime.timedelta(minutes=29))
+    assert client.get("/").context["user"].is_authenticated
+    _clock.shift(datetime.timedelta(minutes=15))
+    assert client.get("/").context["user"].is_anonymous
 
 
 def test_page_authentifiee_non_stockee(client_agent_a):

@@ -109,7 +109,8 @@ def _path_allowed_without_mfa(path):
 
 
 class MfaRequiredMiddleware:
-    """Département admins and national superadmins must have a TOTP authenticator before anything else."""
+    """Every professional and national superadmin must have a second factor before anything else: a TOTP
+    authenticator (asked at each password login by allauth), or a ProConnect login whose `amr` showed one."""
 
     def __init__(self, get_response):
         self.get_response = get_response
@@ -118,9 +119,25 @@ class MfaRequiredMiddleware:
         user = request.user
         if user.is_authenticated and not _path_allowed_without_mfa(request.path):
             needs_mfa = user.is_superuser or any(m.role in ROLES_MFA_OBLIGATOIRE for m in request.acting.memberships)
-            if needs_mfa and not _has_totp(user):
+            if needs_mfa and not request.session.get(SESSION_MFA_FOURNISSEUR) and not _has_totp(user):
                 return redirect("mfa_activate_totp")
         return self.get_response(request)
+
+
+SESSION_MFA_FOURNISSEUR = "spie_mfa_fournisseur"
+# RFC 8176 methods that are a factor beyond the password: "mfa" itself, one-time codes, keys, biometrics, smart cards.
+AMR_SECOND_FACTEUR = frozenset({"mfa", "otp", "sms", "hwk", "swk", "pop", "sc", "fpt", "face", "iris", "retina"})
+
+
+def note_provider_second_factor(sender, request, user, sociallogin=None, **kwargs):
+    """allauth's `user_logged_in`: a ProConnect login whose ID token's `amr` shows a second factor stands for TOTP."""
+    from spie.adapters import PROCONNECT_PROVIDER_ID
+
+    if sociallogin is None or sociallogin.account.provider != PROCONNECT_PROVIDER_ID:
+        return
+    amr = ((sociallogin.account.extra_data or {}).get("id_token") or {}).get("amr") or []
+    if isinstance(amr, list) and AMR_SECOND_FACTEUR.intersection(amr):
+        request.session[SESSION_MFA_FOURNISSEUR] = True
 
 
 def _has_totp(user):

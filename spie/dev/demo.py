@@ -11,7 +11,7 @@ from spie.tenancy import departement_scope
 from spie.text import normalise
 
 DEMO_PASSWORD = "demo-spie-2026"
-# Base32 secret of the demo TOTP (admins must use MFA). `manage.py code_totp_demo` prints the code.
+# Base32 secret of the demo TOTP (every professional must use MFA). `manage.py code_totp_demo` prints the code.
 DEMO_TOTP_SECRET = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
 NATIONAL_SUPERADMIN = "national@demo.spie.fr"
 
@@ -177,10 +177,10 @@ def load():
                     is_active=True,
                     defaults={"departement": departement},
                 )
-                if role == Role.ADMIN_DEPARTEMENT:
-                    _ensure_totp(user)
+                _ensure_totp(user)  # every professional must use a second factor
     # One person, several roles in two départements: an account is a person, never a role.
     multi = _user(demo_email("multi", "76-08"), "Morgane", "Multirôle")
+    _ensure_totp(multi)
     for code, structure_index, role in (("76", 2, Role.PROFESSIONNEL), ("08", 0, Role.CHARGE_ORIENTATION)):
         departement = Departement.objects.get(code=code)
         with departement_scope(departement):
@@ -216,7 +216,7 @@ def logins_table():
     lines.append(f"  Administrateur national : {NATIONAL_SUPERADMIN}")
     lines.append("")
     lines.append(
-        "  Les administrateurs doivent saisir un code à usage unique (TOTP) : clé "
+        "  Tous les comptes doivent saisir un code à usage unique (TOTP) : clé "
         f"{DEMO_TOTP_SECRET}, ou « python manage.py code_totp_demo » pour afficher le code courant."
     )
     return "\n".join(lines)

@@ -75,8 +75,9 @@ class Role(models.TextChoices):
     RESPONSABLE_STRUCTURE = "responsable_structure", "Responsable de structure"
 
 
-# Roles that give access to the département's administration and so must use MFA.
-ROLES_MFA_OBLIGATOIRE = frozenset({Role.ADMIN_DEPARTEMENT})
+# Every professional reads people's files: every role must use a second factor (TOTP, or ProConnect when its `amr`
+# claim shows one), before any page (spie.middleware.MfaRequiredMiddleware).
+ROLES_MFA_OBLIGATOIRE = frozenset(Role)
 
 
 class MembershipQuerySet(TenantQuerySet):

@@ -246,6 +246,19 @@ def totp_code(email, secret=DEMO_TOTP_SECRET):
     return format_hotp_value(hotp_value(secret, counter))
 
 
+def activate_totp(page, email, password):
+    """A professional's first page without a second factor: confirm the password, read the secret that the page
+    shows (as an authenticator app scans it), enter the app's code. Returns the secret."""
+    expect(page.get_by_role("heading", level=1)).to_have_text("Confirmer l'accès")
+    page.get_by_role("textbox", name="Mot de passe").fill(password)
+    follow(page.get_by_role("main").get_by_role("button", name="Confirmer"))
+    check_page(page)
+    secret = page.locator("#authenticator_secret").input_value()
+    page.get_by_role("textbox", name="Code de l'authentificateur").fill(totp_code(email, secret))
+    follow(page.get_by_role("button", name="Activer"))
+    return secret
+
+
 def login(page, email, *, password=DEMO_PASSWORD, totp_secret=None, keyboard=False):
     """Log in through the login form (and the two-factor form when `totp_secret` is given); check each page,
     and with `keyboard`, check those forms with the keyboard too."""

@@ -134,10 +134,11 @@ def open_page(request, chromium, platform):
 
 @pytest.fixture
 def login_as(open_page):
-    """`login_as(email, totp=False)` → a new page where that demo account is logged in (`totp`: the account has
-    two-factor authentication, as the demo admins; `keyboard`: check the login forms with the keyboard)."""
+    """`login_as(email)` → a new page where that demo account is logged in, with its one-time code (every demo
+    professional has two-factor authentication; `totp=False` for an account without); `keyboard`: check the login
+    forms with the keyboard."""
 
-    def factory(email, *, totp=False, password=b.DEMO_PASSWORD, keyboard=False):
+    def factory(email, *, totp=True, password=b.DEMO_PASSWORD, keyboard=False):
         secret = b.DEMO_TOTP_SECRET if totp else None
         return b.login(open_page(), email, password=password, totp_secret=secret, keyboard=keyboard)
 

@@ -70,6 +70,12 @@ class UserFactory(factory.django.DjangoModelFactory):
     last_name = factory.Sequence(lambda n: f"Martin{n}")
     password = factory.django.Password("mot-de-passe-solide-123")
 
+    @factory.post_generation
+    def totp(user, create, extracted, **kwargs):
+        """Every professional must have a second factor: a TOTP authenticator (TOTP_SECRET) unless `totp=False`."""
+        if create and extracted is not False:
+            TotpFactory(user=user)
+
 
 class MembershipFactory(UnscopedFactory):
     class Meta:
@@ -104,8 +110,9 @@ class TotpFactory(factory.django.DjangoModelFactory):
 
     class Meta:
         model = Authenticator
+        django_get_or_create = ("user", "type")
 
-    user = factory.SubFactory(UserFactory)
+    user = factory.SubFactory(UserFactory, totp=False)
     type = Authenticator.Type.TOTP
     data = factory.LazyFunction(lambda: {"secret": crypto.encrypt(TOTP_SECRET)})
 

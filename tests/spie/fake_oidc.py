@@ -208,6 +208,8 @@ class FakeOIDCProvider:
         }
         if grant.get("acr"):
             claims["acr"] = grant["acr"]
+        if identity.get("amr"):
+            claims["amr"] = identity["amr"]  # the authentication methods the provider used (RFC 8176)
         return jwt.encode(claims, self.private_key, algorithm="RS256", headers={"kid": KEY_ID})
 
 

@@ -924,7 +924,7 @@ def test_les_parametres_d_un_departement_ne_touchent_pas_l_autre(client_admin_b,
 
 def test_un_utilisateur_sans_totp_ne_voit_pas_l_administration(structure_a):
     # Guard rail for the fixtures above: the admin pages are reached only by admins with MFA.
-    sans_mfa = MembershipFactory(structure=structure_a, role="admin_departement").user
+    sans_mfa = MembershipFactory(structure=structure_a, role="admin_departement", user__totp=False).user
     response = client_de(sans_mfa).get(reverse("spie:admin_tableau_de_bord"))
     assert response.status_code == 302
     assert response.url == reverse("mfa_activate_totp")

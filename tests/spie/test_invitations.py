@@ -16,7 +16,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from spie.models import AccessLog, Action, Invitation, Membership, User
-from tests.spie.factories import InvitationFactory, StructureFactory, UserFactory
+from tests.spie.factories import InvitationFactory, StructureFactory, TotpFactory, UserFactory
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("unscoped")]
 
@@ -208,6 +208,9 @@ def test_accepter_cree_le_compte_et_le_rattachement_et_connecte_la_personne(clie
     assert invitation_a.statut == "acceptee"
     # Logged in, acting for the structure of the invitation.
     assert client.session["_auth_user_id"] == str(user.pk)
+    # Every professional needs a second factor: the first page asks to set it up.
+    assert client.get(reverse("spie:accueil"))["Location"] == reverse("mfa_activate_totp")
+    TotpFactory(user=user)
     accueil = client.get(reverse("spie:accueil"))
     assert accueil.status_code == 200
     assert "Bonjour Sacha" in texte(accueil)

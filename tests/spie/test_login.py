@@ -33,8 +33,13 @@ def logged_in_user_id(client):
     return client.session.get("_auth_user_id")
 
 
-def password_login(client, email, password=PASSWORD):
-    return client.post(reverse("account_login"), {"login": email, "password": password})
+def password_login(client, email, password=PASSWORD, *, code=True):
+    """The login form; then, when allauth asks for it (the account has a TOTP authenticator), the one-time code
+    (`code=False`: stop at that step)."""
+    response = client.post(reverse("account_login"), {"login": email, "password": password})
+    if code and response.status_code == 302 and response["Location"] == reverse("mfa_authenticate"):
+        response = client.post(reverse("mfa_authenticate"), {"code": totp_code(TOTP_SECRET)})
+    return response
 
 
 # --- ProConnect -----------------------------------------------------------------------------
@@ -53,17 +58,31 @@ def proconnect_flow(client, provider, *, process=None):
 
 
 @pytest.fixture
-def agent_proconnect(agent_a, fake_oidc):
-    """A professional whose ProConnect identity (sub) is linked to their account."""
-    SocialAccount.objects.create(user=agent_a, provider="proconnect", uid="sub-agent-a")
+def agent_proconnect(structure_a, fake_oidc):
+    """A professional who logs in with ProConnect only (no TOTP of ours): ProConnect's `amr` shows a second factor."""
+    agent = MembershipFactory(structure=structure_a, role="professionnel", user__totp=False).user
+    SocialAccount.objects.create(user=agent, provider="proconnect", uid="sub-agent-a")
     fake_oidc.identity = {
         "sub": "sub-agent-a",
-        "email": agent_a.email,
+        "email": agent.email,
         "email_verified": True,
-        "given_name": agent_a.first_name,
-        "usual_name": agent_a.last_name,
+        "given_name": agent.first_name,
+        "usual_name": agent.last_name,
+        "amr": ["pwd", "mfa"],
     }
-    return agent_a
+    return agent
+
+
+def test_proconnect_sans_second_facteur_demande_le_totp(client, fake_oidc, agent_proconnect):
+    # The identity provider says it used a password alone: our own second factor is required.
+    fake_oidc.identity = {**fake_oidc.identity, "amr": ["pwd"]}
+
+    proconnect_flow(client, fake_oidc)
+
+    assert logged_in_user_id(client) == str(agent_proconnect.pk)
+    response = client.get("/")
+    assert response.status_code == 302
+    assert response["Location"] == reverse("mfa_activate_totp")
 
 
 def test_proconnect_connecte_le_compte_lie_par_issuer_et_sub(client, fake_oidc, agent_proconnect):
@@ -148,7 +167,7 @@ def test_proconnect_code_rejoue_refuse(client, fake_oidc, agent_proconnect):
     assert logged_in_user_id(client) is None
 
 
-def test_agent_connecte_par_mot_de_passe_peut_lier_proconnect(client, fake_oidc, agent_a):
+def test_agent_connecte_par_mot_de_passe_peut_lier_proconnect(client, fake_oidc, agent_a, _clock):
     password_login(client, agent_a.email)
     assert logged_in_user_id(client) == str(agent_a.pk)
     connections = client.get(reverse("socialaccount_connections"))
@@ -162,10 +181,12 @@ def test_agent_connecte_par_mot_de_passe_peut_lier_proconnect(client, fake_oidc,
     assert response["Location"] == reverse("socialaccount_connections")
     account = SocialAccount.objects.get(provider="proconnect")
     assert (account.user, account.uid) == (agent_a, "sub-lie-par-l-agent")
-    # From now on ProConnect alone logs the agent in.
+    # From now on ProConnect logs the agent in, then the agent's TOTP (a new code: the first is spent).
     client.post(reverse("account_logout"))
     assert logged_in_user_id(client) is None
-    proconnect_flow(client, fake_oidc)
+    assert proconnect_flow(client, fake_oidc)["Location"] == reverse("mfa_authenticate")
+    _clock.shift(datetime.timedelta(seconds=mfa_settings.TOTP_PERIOD))
+    client.post(reverse("mfa_authenticate"), {"code": totp_code(TOTP_SECRET)})
     assert logged_in_user_id(client) == str(agent_a.pk)
 
 
@@ -238,11 +259,11 @@ def wrong_totp_code(secret):
 
 @pytest.fixture
 def admin_sans_totp(structure_a):
-    return MembershipFactory(structure=structure_a, role="admin_departement").user
+    return MembershipFactory(structure=structure_a, role="admin_departement", user__totp=False).user
 
 
 def test_admin_doit_saisir_son_code_totp_apres_le_mot_de_passe(client, admin_a, totp_tolerance):
-    response = password_login(client, admin_a.email)
+    response = password_login(client, admin_a.email, code=False)
 
     assert response.status_code == 302
     assert response["Location"] == reverse("mfa_authenticate")
@@ -257,7 +278,7 @@ def test_admin_doit_saisir_son_code_totp_apres_le_mot_de_passe(client, admin_a, 
 
 
 def test_admin_code_totp_faux_refuse(client, admin_a, totp_tolerance):
-    password_login(client, admin_a.email)
+    password_login(client, admin_a.email, code=False)
 
     response = client.post(reverse("mfa_authenticate"), {"code": wrong_totp_code(TOTP_SECRET)})
 
@@ -300,15 +321,18 @@ def test_admin_sans_totp_peut_se_deconnecter(client, admin_sans_totp):
     assert logged_in_user_id(client) is None
 
 
-def test_professionnel_sans_totp_n_est_pas_force(client_agent_a):
-    response = client_agent_a.get("/")
-
-    assert response.status_code == 200
-    assertTemplateUsed(response, "spie/accueil.html")
+def test_professionnel_sans_totp_est_force_aussi(client, structure_a):
+    # Every professional reads people's files: no page before a second factor, whatever the role.
+    for role in ("professionnel", "charge_orientation", "validateur_orientation", "responsable_structure"):
+        user = MembershipFactory(structure=structure_a, role=role, user__totp=False).user
+        client.force_login(user)
+        response = client.get("/")
+        assert response.status_code == 302, role
+        assert response["Location"] == reverse("mfa_activate_totp"), role
 
 
 def test_superadmin_sans_totp_est_force_aussi(client, db):
-    superadmin = UserFactory(is_superuser=True, is_staff=True)
+    superadmin = UserFactory(is_superuser=True, is_staff=True, totp=False)
     client.force_login(superadmin)
 
     for url in ["/", "/admin-nationale/"]:
@@ -334,7 +358,7 @@ def test_activation_totp_puis_connexion_par_code_de_recuperation(client, admin_s
     assert len(codes) == 10
 
     client.post(reverse("account_logout"))
-    assert password_login(client, admin_sans_totp.email)["Location"] == reverse("mfa_authenticate")
+    assert password_login(client, admin_sans_totp.email, code=False)["Location"] == reverse("mfa_authenticate")
     client.post(reverse("mfa_authenticate"), {"code": codes[0]})
 
     assert logged_in_user_id(client) == str(admin_sans_totp.pk)
@@ -342,7 +366,7 @@ def test_activation_totp_puis_connexion_par_code_de_recuperation(client, admin_s
     assert codes[0] not in RecoveryCodes(recovery).get_unused_codes()
     # A recovery code works once.
     client.post(reverse("account_logout"))
-    password_login(client, admin_sans_totp.email)
+    password_login(client, admin_sans_totp.email, code=False)
     response = client.post(reverse("mfa_authenticate"), {"code": codes[0]})
     assert "Code incorrect." in response.content.decode()
     assert logged_in_user_id(client) is None

@@ -66,3 +66,5 @@ urlpatterns = [
 
 # A database or Redis outage answers a clean 503 page (spie/resilience.py), other errors the usual 500.
 handler500 = "spie.resilience.server_error"
+# Under /api/ a 404 is a problem+json body like every other API error (partenaires/api/errors.py).
+handler404 = "partenaires.api.errors.not_found"

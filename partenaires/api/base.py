@@ -7,6 +7,7 @@ of the views are the ordinary scoped managers: another département's object is 
 from drf_spectacular.utils import OpenApiParameter
 from rest_framework import exceptions, permissions, status
 from rest_framework.authentication import BaseAuthentication
+from rest_framework.metadata import SimpleMetadata
 from rest_framework.throttling import SimpleRateThrottle
 
 from partenaires.auth import TokenProblem
@@ -87,12 +88,25 @@ IDEMPOTENCY_KEY = OpenApiParameter(
 )
 
 
+class PartnerMetadata(SimpleMetadata):
+    """OPTIONS: the resource's name, formats and the address of the documentation. DRF's default would describe
+    the fields of a serializer, which not every view has (the offer is described by the data·inclusion package's
+    models): the published schema is where fields are documented."""
+
+    def determine_metadata(self, request, view):
+        return {**super().determine_metadata(request, view), "documentation": "/api/v1/docs/"}
+
+    def determine_actions(self, request, view):
+        return {}
+
+
 class PartnerAPIMixin:
     """Shared behaviour of every partner view. `scopes` maps HTTP methods to the scope they need."""
 
     authentication_classes = [JetonAuthentication]
     permission_classes = [permissions.IsAuthenticated, HasScope]
     throttle_classes = [JetonRateThrottle]
+    metadata_class = PartnerMetadata
     scopes: dict = {}
 
     def required_scope(self, request):

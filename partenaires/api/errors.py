@@ -1,9 +1,17 @@
-"""Errors as application/problem+json (RFC 9457), in French."""
+"""Errors as application/problem+json (RFC 9457), in French: the one place that writes the API's error format.
 
-from django.http import Http404
+`problem_exception_handler` (DRF's EXCEPTION_HANDLER) writes the errors of the views; `not_found` (Django's
+handler404, spie/urls.py) writes the 404 of a path under /api/ that no view answers (an unknown route, a malformed
+identifier that the `<uuid:…>` converter does not match), so that a partner never receives an HTML page.
+"""
+
+from django.http import Http404, JsonResponse
+from django.views.defaults import page_not_found
 from rest_framework import exceptions, status
 from rest_framework.renderers import JSONRenderer
 from rest_framework.views import exception_handler
+
+from partenaires.auth import API_PREFIX
 
 TITLES = {
     400: "Requête invalide",
@@ -26,6 +34,39 @@ class ProblemJSONRenderer(JSONRenderer):
     format = "problem"
 
 
+PROBLEM_CONTENT_TYPE = "application/problem+json"
+
+
+def problem_body(status_code, detail, *, instance=None, errors=None):
+    body = {
+        "type": "about:blank",
+        "title": TITLES.get(status_code, "Erreur"),
+        "status": status_code,
+        "instance": instance,
+        "detail": detail,
+    }
+    if errors is not None:
+        body["errors"] = errors
+    return body
+
+
+def problem_response(request, status_code, detail, *, errors=None):
+    """A problem+json answer written outside DRF (Django's error handlers)."""
+    return JsonResponse(
+        problem_body(status_code, detail, instance=request.path, errors=errors),
+        status=status_code,
+        content_type=PROBLEM_CONTENT_TYPE,
+        json_dumps_params={"ensure_ascii": False},
+    )
+
+
+def not_found(request, exception=None):
+    """handler404: a problem+json 404 under /api/, Django's page elsewhere."""
+    if request.path.startswith(API_PREFIX):
+        return problem_response(request, 404, "Aucune ressource ne correspond à cette adresse.")
+    return page_not_found(request, exception)
+
+
 def problem_exception_handler(exc, context):
     if isinstance(exc, Http404):
         exc = exceptions.NotFound("Aucune ressource ne correspond à cet identifiant.")
@@ -33,22 +74,18 @@ def problem_exception_handler(exc, context):
     if response is None:
         return None
     code = response.status_code
-    body = {
-        "type": "about:blank",
-        "title": TITLES.get(code, "Erreur"),
-        "status": code,
-        "instance": context["request"].path if context.get("request") else None,
-    }
+    instance = context["request"].path if context.get("request") else None
     data = response.data
     if isinstance(data, dict) and set(data) == {"detail"}:
-        body["detail"] = str(data["detail"])
+        body = problem_body(code, str(data["detail"]), instance=instance)
     else:
-        body["detail"] = "Certaines données sont invalides : voir « errors »."
-        body["errors"] = data
+        body = problem_body(
+            code, "Certaines données sont invalides : voir « errors ».", instance=instance, errors=data
+        )
     if code == status.HTTP_429_TOO_MANY_REQUESTS:
         body["detail"] = (
             f"Limite de requêtes atteinte pour ce jeton. Réessayez dans {response.get('Retry-After', '?')} s."
         )
     response.data = body
-    response.content_type = "application/problem+json"
+    response.content_type = PROBLEM_CONTENT_TYPE
     return response

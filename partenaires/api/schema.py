@@ -60,4 +60,86 @@ class DataInclusionModelScheme(OpenApiSerializerExtension):
                 name=name, type=ResolvedComponent.SCHEMA, object=name, schema=_openapi_30(sub_schema)
             )
             auto_schema.registry.register_on_missing(component)
-        return _openapi_30(schema)
+        schema = _openapi_30(schema)
+        if direction == "request":
+            _column_lengths(
+                schema, getattr(self.target, "stored_as", None), getattr(self.target, "set_by_platform", ())
+            )
+        return schema
+
+
+def _column_lengths(schema, model, set_by_platform):
+    """A written record is stored in `model` (the class's `stored_as`): a text longer than its column is refused,
+    so the request schema says so (`maxLength`), where the package allows more (2083 for a URL, 500 stored). The
+    fields the platform sets itself (their value sent is ignored) keep the package's schema."""
+    if model is None:
+        return
+    for name, prop in schema.get("properties", {}).items():
+        if name in set_by_platform:
+            continue
+        field = next((f for f in model._meta.fields if f.name == name), None)
+        limit = getattr(field, "max_length", None)
+        if limit is None:
+            continue
+        for node in [prop, *prop.get("anyOf", []), *prop.get("allOf", [])]:
+            if node.get("type") == "string" and node.get("maxLength", limit) >= limit:
+                node["maxLength"] = limit
+
+
+# --- The errors and the limits every operation shares, written once (SPECTACULAR_SETTINGS POSTPROCESSING_HOOKS) --
+
+PROBLEME = {"$ref": "#/components/schemas/Probleme"}
+SANS_NUL = "^[^\\x00]*$"
+# Every operation: the token (401), its rights (403), an unknown object, route, format or cursor (404), a
+# representation the client's Accept header refuses (406), the rate limit (429).
+TOUJOURS = {
+    "401": "Jeton absent, inconnu, expiré ou révoqué.",
+    "403": "Le jeton n'a pas le droit nécessaire, ou l'objet ne concerne pas votre structure.",
+    "404": "Aucun objet de votre département ne porte cet identifiant (un objet d'un autre département répond "
+    "toujours 404), adresse inconnue ou curseur de pagination invalide.",
+    "406": "Aucune représentation ne convient à l'en-tête Accept : demandez application/json.",
+    "429": "Limite de requêtes du jeton atteinte : réessayez après le délai de l'en-tête Retry-After.",
+}
+REQUETE_INVALIDE = "Paramètres ou corps invalides : messages par champ dans « errors »."
+TYPE_NON_PRIS_EN_CHARGE = "Type de contenu du corps non pris en charge (voir ceux de la requête)."
+
+
+def postprocess_contract(result, generator, request, public):
+    """What the server enforces on every operation, said in the schema in one place:
+
+    - every error (4xx) is an `application/problem+json` body (`Probleme`), whatever the view documented;
+    - 401, 403, 404, 406 and 429 on every operation, 400 on every operation with query parameters or a body,
+      415 on every operation with a body;
+    - a query parameter that is free text never holds a NUL character (PostgreSQL cannot store it: refused, 400);
+    - a multipart form has its documented fields only.
+    """
+    schemas = result.get("components", {}).get("schemas", {})
+    for operations in result.get("paths", {}).values():
+        for operation in operations.values():
+            if not isinstance(operation, dict) or "responses" not in operation:
+                continue
+            responses = operation["responses"]
+            parameters = [p for p in operation.get("parameters", []) if p.get("in") == "query"]
+            for parameter in parameters:
+                schema = parameter.get("schema", {})
+                if schema.get("type") == "string" and not {"pattern", "enum", "format"} & schema.keys():
+                    schema["pattern"] = SANS_NUL
+            expected = dict(TOUJOURS)
+            if "requestBody" in operation or any(p["name"] != "format" for p in parameters):
+                expected["400"] = REQUETE_INVALIDE
+            if "requestBody" in operation:
+                expected["415"] = TYPE_NON_PRIS_EN_CHARGE
+            # A form's fields are the documented ones: other parts are not read (and a part with a strange name can
+            # keep the form from being read at all).
+            form = operation.get("requestBody", {}).get("content", {}).get("multipart/form-data", {}).get("schema", {})
+            if "$ref" in form:
+                schemas[form["$ref"].rsplit("/", 1)[-1]]["additionalProperties"] = False
+            for status, description in expected.items():
+                responses.setdefault(status, {"description": description})
+            for status, response in responses.items():
+                if status.startswith("4"):
+                    documented = (response.get("content") or {}).values()
+                    examples = next((media["examples"] for media in documented if media.get("examples")), None)
+                    media = {"schema": PROBLEME, **({"examples": examples} if examples else {})}
+                    response["content"] = {"application/problem+json": media}
+    return result

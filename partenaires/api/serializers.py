@@ -11,6 +11,7 @@ from carnet.models import (
     StatutRendezVous,
 )
 from carnet.nir import normalise_nir
+from partenaires.api.fields import PartnerModelSerializer
 from partenaires.api.filtrage import themes_visibles
 from spie.models import Commune
 
@@ -20,7 +21,7 @@ class CommuneField(serializers.SlugRelatedField):
         super().__init__(slug_field="code_insee", queryset=Commune.objects.all(), **kwargs)
 
 
-class BeneficiaireSerializer(serializers.ModelSerializer):
+class BeneficiaireSerializer(PartnerModelSerializer):
     """Identity and rights of a person. The NIR is write-only: it is never returned."""
 
     id = serializers.UUIDField(source="uid", read_only=True, help_text="Identifiant de la personne (UUID).")
@@ -95,7 +96,7 @@ class BeneficiaireMinimalSerializer(serializers.ModelSerializer):
         }
 
 
-class RendezVousSerializer(serializers.ModelSerializer):
+class RendezVousSerializer(PartnerModelSerializer):
     id = serializers.UUIDField(source="uid", read_only=True)
     carnet_id = serializers.UUIDField(source="carnet.uid", read_only=True)
     mode = serializers.ChoiceField(choices=ModeRendezVous.choices, default=ModeRendezVous.SUR_PLACE)

@@ -57,13 +57,38 @@ def log_api_reads(request, objects, details=None):
 
 
 CRITERES = ("nom", "date_naissance", "numero_allocataire", "identifiant_france_travail", "identifiant_departement")
-FILTRES = [
-    OpenApiParameter("nom", str, description="Nom ou prénom (sans accents ni majuscules nécessaires)."),
-    OpenApiParameter("date_naissance", str, description="Date de naissance, AAAA-MM-JJ."),
-    OpenApiParameter("numero_allocataire", str, description="Numéro d'allocataire CAF/MSA."),
-    OpenApiParameter("identifiant_france_travail", str, description="Identifiant France Travail."),
-    OpenApiParameter("identifiant_departement", str, description="Identifiant interne du département."),
-]
+# A criterion given must say something: only these spaces count as blank (the schema's pattern says the same).
+BLANCS = " \t\n\r\f\v"
+NON_VIDE = r"[^\x00 \t\n\r\f\v]"
+
+
+def _critere(description, **schema):
+    return {"type": "string", "pattern": NON_VIDE, "description": description, **schema}
+
+
+# The criteria are one query object (OpenAPI `style: form, explode: true`: each criterion is its own query
+# parameter, `?nom=martin&date_naissance=1990-05-17`), so that the schema can say "at least one" (minProperties).
+CRITERES_RECHERCHE = OpenApiParameter(
+    "criteres",
+    {
+        "type": "object",
+        "properties": {
+            "nom": _critere("Nom ou prénom (sans accents ni majuscules nécessaires)."),
+            "date_naissance": {"type": "string", "format": "date", "description": "Date de naissance, AAAA-MM-JJ."},
+            "numero_allocataire": _critere("Numéro d'allocataire CAF/MSA."),
+            "identifiant_france_travail": _critere("Identifiant France Travail."),
+            "identifiant_departement": _critere("Identifiant interne du département."),
+        },
+        "minProperties": 1,
+    },
+    OpenApiParameter.QUERY,
+    required=True,
+    style="form",
+    explode=True,
+    description="Critères de recherche, chacun en paramètre de requête : au moins un, non vide ; les personnes "
+    "retenues correspondent à tous.",
+)
+FILTRES = [CRITERES_RECHERCHE]
 
 
 class BeneficiaireListCreate(PartnerAPIMixin, generics.GenericAPIView):
@@ -86,7 +111,12 @@ class BeneficiaireListCreate(PartnerAPIMixin, generics.GenericAPIView):
     )
     def get(self, request):
         params = request.query_params
-        criteria = {name: params.get(name, "").strip() for name in CRITERES}
+        vides = [name for name in CRITERES if name in params and not params[name].strip(BLANCS)]
+        if vides:
+            raise exceptions.ValidationError(
+                {name: ["Critère vide : donnez une valeur ou retirez-le."] for name in vides}
+            )
+        criteria = {name: params.get(name, "").strip(BLANCS) for name in CRITERES}
         if not any(criteria.values()):
             raise exceptions.ValidationError({"criteres": "Donnez au moins un critère de recherche."})
         queryset = self.get_queryset()

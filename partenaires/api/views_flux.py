@@ -21,8 +21,11 @@ ERRORS = {401: PROBLEM, 403: PROBLEM, 404: PROBLEM, 429: PROBLEM}
 
 
 class FluxDepotSerializer(serializers.Serializer):
+    # An empty file is a file (the schema's binary string may be empty): refused as not a flux (422) like any
+    # other content that is not one, rather than as a missing field.
     fichier = serializers.FileField(
-        help_text="Le fichier XML « bénéficiaires RSA » tel que transmis par la CAF ou la MSA (windows-1252)."
+        allow_empty_file=True,
+        help_text="Le fichier XML « bénéficiaires RSA » tel que transmis par la CAF ou la MSA (windows-1252).",
     )
 
 

@@ -7,12 +7,13 @@ beside them, with their version, so that a figure can always be read with the ru
 
 import datetime
 
-from drf_spectacular.utils import OpenApiExample, extend_schema
+from drf_spectacular.utils import OpenApiExample, extend_schema, extend_schema_field
 from rest_framework import generics, serializers
 from rest_framework.response import Response
 
 from partenaires.api.base import PartnerAPIMixin
 from partenaires.api.docs import erreurs_communes, requete_invalide
+from partenaires.api.fields import ParametresRequete
 from partenaires.api.pagination import CursorPaginationSPIE
 from partenaires.models import Scope
 from suivi.indicateurs.calcul import PeriodeInvalide, mois_precedent, periode
@@ -21,12 +22,13 @@ from suivi.indicateurs.lecture import versions_courantes
 from suivi.models import Perimetre, ValeurIndicateur
 
 
+@extend_schema_field({"type": "string", "pattern": r"^\d{4}-(0[1-9]|1[0-2])$", "example": "2026-10"})
 class MoisField(serializers.DateField):
     def __init__(self, **kwargs):
         super().__init__(input_formats=["%Y-%m"], format="%Y-%m", **kwargs)
 
 
-class FiltresIndicateurs(serializers.Serializer):
+class FiltresIndicateurs(ParametresRequete):
     depuis = MoisField(required=False, help_text="Premier mois, AAAA-MM (par défaut : 11 mois avant « jusqu_a »).")
     jusqu_a = MoisField(required=False, help_text="Dernier mois, AAAA-MM (par défaut : le dernier mois complet).")
     indicateur = serializers.ChoiceField(

@@ -10,8 +10,9 @@ professionals on the platform. A token only writes its own structure's services.
 """
 
 import datetime
+import json
 import logging
-from typing import Annotated
+from typing import Annotated, ClassVar
 
 import pydantic
 from data_inclusion.schema import v1
@@ -37,6 +38,7 @@ from partenaires.api.docs import (
     erreurs_communes,
     requete_invalide,
 )
+from partenaires.api.fields import ParametresRequete
 from partenaires.api.pagination import CursorPaginationSPIE
 from partenaires.models import Scope
 from spie.models import Commune
@@ -51,6 +53,10 @@ CHAMPS_PLATEFORME = ("source", "id", "date_maj")
 class ServiceEcriture(v1.Service):
     """Un service au format data·inclusion v1, tel qu'un partenaire l'écrit : la plateforme fixe `source`,
     `id`, `structure_id` et `date_maj`."""
+
+    # Where the record is stored: its column lengths are limits of the request (partenaires/api/schema.py).
+    stored_as: ClassVar = Service
+    set_by_platform: ClassVar = ("source", "id", "date_maj")
 
     source: Annotated[str | None, pydantic.Field(description="Fixée par la plateforme (valeur envoyée ignorée).")] = (
         None
@@ -72,7 +78,7 @@ class ServiceEcriture(v1.Service):
     ] = None
 
 
-class FiltresOffre(serializers.Serializer):
+class FiltresOffre(ParametresRequete):
     thematique = serializers.ChoiceField(
         choices=[(c.value, c.label) for c in Categorie] + [(t.value, t.label) for t in Thematique],
         required=False,
@@ -89,12 +95,6 @@ class FiltresOffre(serializers.Serializer):
         required=False, help_text="Modifiés à cet instant ou après (ISO 8601, avec fuseau horaire)."
     )
 
-    def validate_code_commune(self, value):
-        commune = Commune.objects.filter(code_insee=value).first()
-        if commune is None:
-            raise serializers.ValidationError("Commune inconnue du Code officiel géographique.")
-        return commune
-
 
 class ParDateDeCreation(CursorPaginationSPIE):
     ordering = ("-created_at", "-pk")
@@ -103,7 +103,15 @@ class ParDateDeCreation(CursorPaginationSPIE):
 def _criteres(request):
     filtres = FiltresOffre(data=request.query_params)
     filtres.is_valid(raise_exception=True)
-    return filtres.validated_data
+    criteres = dict(filtres.validated_data)
+    if "code_commune" in criteres:
+        code = criteres["code_commune"]
+        criteres["code_commune"] = Commune.objects.filter(code_insee=code).first()
+        if criteres["code_commune"] is None:
+            # A well-formed code that names no commune: the commune asked for does not exist (404, as an unknown
+            # identifier in a path); the request itself is valid (the schema cannot list the communes).
+            raise exceptions.NotFound(f"Aucune commune du Code officiel géographique ne porte le code « {code} ».")
+    return criteres
 
 
 def _services_filtres(queryset, criteres):
@@ -189,7 +197,7 @@ EXEMPLE_STRUCTURE = {
     "accessibilite_lieu": None,
     "reseaux_porteurs": None,
 }
-FILTRE_INVALIDE = requete_invalide("code_commune", "Commune inconnue du Code officiel géographique.")
+FILTRE_INVALIDE = requete_invalide("thematique", "« bricolage » n'est pas un choix valide.")
 SERVICE_INVALIDE = requete_invalide(
     "thematiques",
     "Valeur inconnue du référentiel data·inclusion : « emploi--inconnu ».",
@@ -346,6 +354,38 @@ class ServiceDetail(PartnerAPIMixin, generics.GenericAPIView):
 # --- Writing ----------------------------------------------------------------------------------------------
 
 
+def _json_type_errors(data):
+    """[(field, message)] for the JSON values whose type is not the schema's, and the repeated values of its sets.
+    The package's validation coerces (lax mode: `"volume_horaire_hebdomadaire": "2"` would pass as 2.0), as it
+    must for file imports; a JSON body must have what the published schema declares, as JSON (dates are strings
+    there)."""
+    # `date_maj` is set by the platform (null is allowed): the package's own check of it must see a date.
+    checked = {**data}
+    if checked.get("date_maj") is None:
+        checked["date_maj"] = schema.today().isoformat()
+    try:
+        ServiceEcriture.model_validate_json(json.dumps(checked), strict=True)
+    except pydantic.ValidationError as exc:
+        errors = schema.translate_errors(
+            [e for e in exc.errors() if e["type"].endswith(("_type", "_parsing")) and e["loc"]]
+        )
+    else:
+        errors = []
+    # The sets of the record (`uniqueItems` in the schema): pydantic drops a repeated value without a word.
+    for name in _ENSEMBLES & data.keys():
+        values = data[name]
+        if isinstance(values, list) and len({json.dumps(v, sort_keys=True) for v in values}) < len(values):
+            errors.append((name, "Valeur en double dans la liste."))
+    return errors
+
+
+_ENSEMBLES = {
+    name
+    for name, field in ServiceEcriture.model_json_schema()["properties"].items()
+    if field.get("uniqueItems") or any(variant.get("uniqueItems") for variant in field.get("anyOf", []))
+}
+
+
 def _valeurs(data, *, source, di_id, structure):
     """The model values of a partner's record, the platform's fields set; 400 with French messages otherwise."""
     if not isinstance(data, dict):
@@ -364,6 +404,7 @@ def _valeurs(data, *, source, di_id, structure):
         "date_maj": schema.today().isoformat(),
     }
     values, errors = services.service_values(record)
+    errors = list(dict.fromkeys(_json_type_errors(data) + errors))
     if errors:
         messages = {}
         for champ, message in errors:

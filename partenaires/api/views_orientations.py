@@ -21,6 +21,7 @@ from carnet.models.beneficiaire import STRUCTURES_INSTITUTIONNELLES
 from orientation.models import Orientation, StatutOrientation, TypeOrientation
 from partenaires.api.base import PartnerAPIMixin
 from partenaires.api.docs import erreurs_communes, requete_invalide
+from partenaires.api.fields import ParametresRequete
 from partenaires.api.pagination import CursorPaginationSPIE
 from partenaires.api.views import log_api_read, log_api_reads
 from partenaires.models import Scope
@@ -105,7 +106,7 @@ class OrientationSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class FiltresOrientations(serializers.Serializer):
+class FiltresOrientations(ParametresRequete):
     carnet = serializers.UUIDField(required=False, help_text="Identifiant d'un carnet : ses orientations seulement.")
     statut = serializers.ChoiceField(
         choices=[(s.value, s.label) for s in STATUTS_PARTAGES],

@@ -17,6 +17,7 @@ from offre import services
 from offre.models import MotifRefus, Prescription, StatutPrescription
 from partenaires.api.base import IDEMPOTENCY_KEY, PartnerAPIMixin
 from partenaires.api.docs import CLE_REUTILISEE, REJEU, erreurs_communes, probleme, requete_invalide
+from partenaires.api.fields import ParametresRequete, PartnerSerializer
 from partenaires.api.pagination import CursorPaginationSPIE
 from partenaires.api.views import Conflict, log_api_read, log_api_reads
 from partenaires.models import Scope
@@ -110,7 +111,7 @@ class PrescriptionSerializer(serializers.ModelSerializer):
         return prescription.motif_refus or None
 
 
-class FiltresPrescriptions(serializers.Serializer):
+class FiltresPrescriptions(ParametresRequete):
     statut = serializers.ChoiceField(
         choices=StatutPrescription.choices, required=False, help_text="Statut (par défaut : tous)."
     )
@@ -128,11 +129,11 @@ PRECISION = serializers.CharField(
 )
 
 
-class AcceptationSerializer(serializers.Serializer):
+class AcceptationSerializer(PartnerSerializer):
     precision = PRECISION
 
 
-class RefusSerializer(serializers.Serializer):
+class RefusSerializer(PartnerSerializer):
     motif = serializers.ChoiceField(choices=MotifRefus.choices, help_text="Motif du refus (obligatoire).")
     precision = PRECISION
 

@@ -3,11 +3,12 @@
 import secrets
 
 from django.shortcuts import get_object_or_404
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import exceptions, generics, serializers, status
 from rest_framework.response import Response
 
 from partenaires.api.base import IDEMPOTENCY_KEY, PartnerAPIMixin
+from partenaires.api.fields import PartnerModelSerializer
 from partenaires.api.pagination import CursorPaginationSPIE
 from partenaires.api.views import ERRORS, PROBLEM
 from partenaires.models import AbonnementWebhook, LivraisonWebhook, Scope
@@ -26,10 +27,22 @@ SCOPE_OF_EVENT = {
 }
 
 
-class AbonnementSerializer(serializers.ModelSerializer):
+@extend_schema_field({"type": "string", "format": "uri", "pattern": "^https://", "maxLength": 500})
+class AdresseWebhookField(serializers.URLField):
+    """An https address whose name resolves to public addresses only (checked by `url_refusal`)."""
+
+
+class AbonnementSerializer(PartnerModelSerializer):
     id = serializers.UUIDField(source="uid", read_only=True)
+    url = AdresseWebhookField(
+        max_length=500,
+        help_text="Adresse https qui reçoit les événements ; son nom doit se résoudre en adresses publiques.",
+    )
     evenements = serializers.ListField(
-        child=serializers.ChoiceField(choices=sorted(EVENTS)), allow_empty=False, help_text="Types d'événements."
+        child=serializers.ChoiceField(choices=sorted(EVENTS)),
+        allow_empty=False,
+        min_length=1,
+        help_text="Types d'événements.",
     )
 
     class Meta:

@@ -392,6 +392,11 @@ SPECTACULAR_SETTINGS = {
     "SCHEMA_PATH_PREFIX": "/api/v1",
     # One name for a choice set used by several fields (the refusal's input and the prescription's answer).
     "ENUM_NAME_OVERRIDES": {"MotifRefusEnum": "offre.models.MotifRefus"},
+    # The errors and limits shared by every operation, documented in one place (partenaires/api/schema.py).
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "partenaires.api.schema.postprocess_contract",
+    ],
 }
 
 # --- Celery ---------------------------------------------------------------------------------

@@ -130,13 +130,19 @@ def test_filters_by_thematique_commune_and_modification_date(association, missio
     assert ids("offre_structures", code_commune=geo.dieppe.code_insee) == {mission_locale.di_id}
 
 
-def test_unknown_commune_or_thematique_is_a_400_problem_in_french(mission_locale, geo):
+def test_unknown_thematique_is_a_400_problem_in_french(mission_locale, geo):
     _, value = make_token(mission_locale, scopes=LECTURE)
     response = api(value).get(url("offre_services"), {"code_commune": "99999", "thematique": "bricolage"})
     assert response.status_code == 400 and response["Content-Type"] == "application/problem+json"
-    errors = response.json()["errors"]
-    assert errors["code_commune"] == ["Commune inconnue du Code officiel géographique."]
-    assert "thematique" in errors
+    assert "thematique" in response.json()["errors"]
+
+
+def test_a_well_formed_code_of_no_commune_is_a_404_problem_in_french(mission_locale, geo):
+    """The schema allows any 5-character code: a code that names no commune is not found, not a bad request."""
+    _, value = make_token(mission_locale, scopes=LECTURE)
+    response = api(value).get(url("offre_services"), {"code_commune": "99999"})
+    assert response.status_code == 404 and response["Content-Type"] == "application/problem+json"
+    assert response.json()["detail"] == "Aucune commune du Code officiel géographique ne porte le code « 99999 »."
 
 
 def test_list_query_count_does_not_grow_with_rows(association, mission_locale):

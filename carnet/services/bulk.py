@@ -42,6 +42,7 @@ CHAMPS = [
     "courriel",
     "adresse",
     "complement_adresse",
+    "sans_domicile_fixe",
     "code_postal",
     "commune_id",
     "organisme_payeur",

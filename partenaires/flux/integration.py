@@ -39,7 +39,7 @@ from partenaires.models import EmpreinteFlux
 from spie.bulk import TableTexte, raw_connection
 
 # Bump when the mapping below changes: every person is then re-applied once.
-VERSION_CORRESPONDANCE = "2"
+VERSION_CORRESPONDANCE = "3"
 ROLES = {"DEM": RoleFoyer.DEMANDEUR, "CJT": RoleFoyer.CONJOINT}
 LIBELLES_ROLES = {"DEM": "demandeur", "CJT": "conjoint"}
 ETATS = {choice.value for choice in EtatDroitRsa}
@@ -67,6 +67,7 @@ CHAMPS_ADMINISTRATIFS = [
     "complement_adresse",
     "code_postal",
     "commune_id",
+    "sans_domicile_fixe",
     "date_fin_rattachement",
 ]
 # Overwritten by the flux when it brings a new value.
@@ -85,6 +86,7 @@ LIBELLES_CHAMPS = {
     "civilite": "civilité",
     "nom_naissance": "nom de naissance",
     "lieu_naissance": "lieu de naissance",
+    "sans_domicile_fixe": "sans domicile fixe",
     "nir": "NIR",
     "date_fin_rattachement": "rattachement au foyer",
 }
@@ -199,6 +201,7 @@ def cibles_du_foyer(foyer) -> list[Cible]:
             adresse.get("COMPLIDEADR", ""), adresse.get("COMPLADR", ""), adresse.get("LIEUDIST", "")
         )[:255],
         "code_postal": code_postal.zfill(5) if code_postal.isdigit() else "",
+        "sans_domicile_fixe": foyer.sans_domicile_fixe.lower() in VRAI,
         # As sent; codes missing from the national referential are set aside in the batch (`Communes`).
         "commune_id": commune or None,
     }

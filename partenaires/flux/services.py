@@ -290,7 +290,12 @@ def flux_run(*, import_id):
                 handle.close()
         _save_progress(row, integration)
         merge_pending_entries()
-        _finish(row, StatutTraitement.TERMINE, _rapport(integration, avertissements))
+        rapport = _rapport(integration, avertissements)
+        absents = integration.absents(controle.organisme)
+        if absents:
+            rapport["absents"] = len(absents)
+            rapport["avertissements"].insert(0, message_absents(absents))
+        _finish(row, StatutTraitement.TERMINE, rapport)
     _log_run(row)
     return row
 
@@ -325,6 +330,20 @@ def analyser_si_perime(crees):
         if reltuples < 0 or crees > reltuples:
             quote = connection.ops.quote_name
             cursor.execute(f"ANALYZE carnet_beneficiaire ({', '.join(quote(c) for c in COLONNES_ANALYSEES)})")
+
+
+MAX_ABSENTS_NOMMES = 50
+
+
+def message_absents(numeros):
+    """The report's warning on the households of open rights missing from the file (`Integration.absents`)."""
+    cites = ", ".join(numeros[:MAX_ABSENTS_NOMMES]) + ("…" if len(numeros) > MAX_ABSENTS_NOMMES else "")
+    return (
+        f"{len(numeros)} foyer(s) au droit ouvert ou en attente d'après les flux précédents n'apparaissent pas dans "
+        f"ce fichier (numéros d'allocataire : {cites}). Le flux transmet chaque mois tous les dossiers non radiés, "
+        "et un dossier clos une seule fois : leur absence n'est pas normale. Leurs droits ne sont pas modifiés (ni "
+        "clos, ni confirmés) ; vérifiez ces dossiers auprès de l'organisme."
+    )
 
 
 def _rapport(integration, avertissements, message=""):

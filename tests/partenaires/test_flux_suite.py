@@ -5,16 +5,20 @@ import datetime
 import html
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from carnet.models import Beneficiaire, Evenement, TypeEvenement
+from carnet.services import RegleMetier
+from carnet.services.beneficiaires import beneficiaire_update
 from partenaires.dev.generation_flux import flux_bytes
 from partenaires.models import ImportFlux, Scope
 from spie.models import AccessLog
 from spie.tenancy import departement_scope
-from tests.carnet.factories import MembreGroupeFactory
+from tests.carnet.factories import BeneficiaireFactory, CarnetFactory, MembreGroupeFactory
 from tests.partenaires.test_api import api, make_token
-from tests.partenaires.test_flux import foyer, upload
+from tests.partenaires.test_flux import foyer, upload, writes
 
 NOVEMBRE = datetime.date(2026, 11, 30)
 OCTOBRE = datetime.date(2026, 10, 31)
@@ -154,3 +158,129 @@ def test_the_replay_field_is_in_the_openapi_schema(db, client):
     schema = client.get(reverse("api:schema"), {"format": "json"}).json()
     depot = schema["components"]["schemas"]["FluxDepotRequest"]["properties"]
     assert depot["rejeu"]["type"] == "boolean" and "flux:rejeu" in depot["rejeu"]["description"]
+
+
+# --- The CAF/MSA number + role rule through the web form and the API ----------------------------------------------
+
+
+@pytest.fixture
+def allocataire_connu(dep_a):
+    """Claire Martin, known as the applicant of CAF household 4242424 (as the flux created her)."""
+    with departement_scope(dep_a):
+        return BeneficiaireFactory(
+            departement=dep_a,
+            nom_usage="Martin",
+            nom_naissance="Durand",
+            prenoms="Claire",
+            date_naissance=datetime.date(1985, 3, 14),
+            numero_allocataire="4242424",
+            role_foyer="dem",
+        )
+
+
+def _formulaire(**values):
+    data = {"civilite": "mme", "nom_usage": "Leroy", "prenoms": "Sophie", "date_naissance": "1990-01-01"}
+    data.update({"organisme_payeur": "caf", "numero_allocataire": "4242424", "role_foyer": "dem"})
+    data.update(values)
+    return data
+
+
+def test_web_form_refuses_a_caf_number_and_role_held_by_another_identity(dep_a, client_agent_a, allocataire_connu):
+    response = client_agent_a.post(reverse("carnet:beneficiaire_creer"), _formulaire())
+    assert response.status_code == 200
+    page = html.unescape(response.content.decode())
+    assert "est déjà celui d'une autre personne du département" in page and "jamais fusionnées" in page
+    with departement_scope(dep_a):
+        assert list(Beneficiaire.objects.values_list("nom_usage", flat=True)) == ["Martin"]
+        allocataire_connu.refresh_from_db()
+        assert allocataire_connu.prenoms == "Claire"  # untouched, nothing merged
+
+
+def test_web_form_refuses_a_second_carnet_for_the_same_identity_under_the_same_number(
+    dep_a, client_agent_a, allocataire_connu
+):
+    # Birth name typed as usage name, accents and case aside: the same person.
+    data = _formulaire(nom_usage="DURAND", prenoms="claire", date_naissance="1985-03-14")
+    response = client_agent_a.post(reverse("carnet:beneficiaire_creer"), data)
+    assert response.status_code == 200 and "Cette personne est déjà connue" in html.unescape(response.content.decode())
+    # Another role in the same household (the spouse) is another person: accepted.
+    response = client_agent_a.post(reverse("carnet:beneficiaire_creer"), _formulaire(role_foyer="cjt"))
+    assert response.status_code == 302
+    with departement_scope(dep_a):
+        assert Beneficiaire.objects.filter(numero_allocataire="4242424").count() == 2
+
+
+def test_an_edit_refuses_taking_the_caf_number_and_role_of_another_person(
+    dep_a, client_agent_a, agent_a, structure_a, allocataire_connu
+):
+    with departement_scope(dep_a):
+        other = CarnetFactory(
+            departement=dep_a, beneficiaire__nom_usage="Leroy", beneficiaire__prenoms="Sophie"
+        ).beneficiaire
+        MembreGroupeFactory(carnet=other.carnet, user=agent_a, structure=structure_a, est_referent=True)
+    numero = other.numero_allocataire
+    with pytest.raises(RegleMetier, match="déjà celui d'une autre personne"):
+        with departement_scope(dep_a):
+            beneficiaire_update(
+                beneficiaire=other,
+                data={"numero_allocataire": "4242424", "role_foyer": "dem"},
+                version=other.version,
+            )
+    with departement_scope(dep_a):
+        other.refresh_from_db()
+        assert other.numero_allocataire == numero != "4242424"
+
+
+def test_api_create_refuses_a_caf_number_and_role_held_by_another_identity(dep_a, structure_a, allocataire_connu):
+    _, value = make_token(structure_a, scopes=[Scope.BENEFICIAIRES_WRITE])
+    body = {
+        "nom_usage": "Leroy",
+        "prenoms": "Sophie",
+        "date_naissance": "1990-01-01",
+        "numero_allocataire": "4242424",
+        "role_foyer": "dem",
+    }
+    response = api(value).post(reverse("api:beneficiaires"), body, content_type="application/json")
+    assert response.status_code == 409, response.content
+    assert "est déjà celui d'une autre personne du département" in response.json()["detail"]
+    with departement_scope(dep_a):
+        assert Beneficiaire.objects.count() == 1
+        allocataire_connu.refresh_from_db()
+        assert allocataire_connu.nom_usage == "Martin"
+
+
+# --- A household absent from a month's file ------------------------------------------------------------------------
+
+
+def test_a_closed_household_sent_once_then_absent_stays_closed_and_nothing_is_written(dep_a, deposer):
+    open_household, closing = foyer(0), foyer(1)
+    assert deposer(flux_bytes([open_household, closing], date_reference=OCTOBRE)).crees == 2
+    closing.etat, closing.motif_cloture, closing.date_cloture = "6", "PCG", NOVEMBRE - datetime.timedelta(days=5)
+    november = deposer(flux_bytes([open_household, closing], date_reference=NOVEMBRE))
+    assert november.mis_a_jour == 1 and not november.rapport.get("absents")
+    # December: the closed dossier is no longer sent (it was, once); the open one is.
+    with CaptureQueriesContext(connection) as queries:
+        december = deposer(flux_bytes([open_household], date_reference=DECEMBRE))
+    assert december.statut == "termine" and december.inchanges == 1 and december.mis_a_jour == 0
+    assert not december.rapport.get("absents") and december.rapport["avertissements"] == []
+    assert writes(queries.captured_queries) == []
+    with departement_scope(dep_a):
+        closed = Beneficiaire.objects.get(numero_allocataire=closing.matricule)
+        assert closed.etat_droit_rsa == "6" and closed.motif_cloture == "PCG"  # not reopened
+
+
+def test_an_open_household_absent_from_the_file_is_reported_not_closed_nor_silently_kept(dep_a, deposer):
+    staying, missing = foyer(0), foyer(1)
+    msa = foyer(2, organisme="MSA", numero_organisme="762")
+    assert deposer(flux_bytes([staying, missing], date_reference=NOVEMBRE)).crees == 2
+    assert deposer(flux_bytes([msa], date_reference=NOVEMBRE)).crees == 1
+    with CaptureQueriesContext(connection) as queries:
+        december = deposer(flux_bytes([staying], date_reference=DECEMBRE))
+    assert december.statut == "termine" and december.rapport["absents"] == 1
+    warning = december.rapport["avertissements"][0]
+    # The MSA household is not in a CAF file: not absent.
+    assert f"numéros d'allocataire : {missing.matricule})" in warning and msa.matricule not in warning
+    assert "dossier clos une seule fois" in warning and "ne sont pas modifiés" in warning
+    assert writes(queries.captured_queries) == []
+    with departement_scope(dep_a):
+        assert Beneficiaire.objects.get(numero_allocataire=missing.matricule).etat_droit_rsa == "2"

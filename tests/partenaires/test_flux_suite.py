@@ -13,12 +13,14 @@ from carnet.models import Beneficiaire, Evenement, TypeEvenement
 from carnet.services import RegleMetier
 from carnet.services.beneficiaires import beneficiaire_update
 from partenaires.dev.generation_flux import flux_bytes
-from partenaires.models import ImportFlux, Scope
+from partenaires.models import ImportFlux, LivraisonWebhook, Scope
 from spie.models import AccessLog
 from spie.tenancy import departement_scope
 from tests.carnet.factories import BeneficiaireFactory, CarnetFactory, MembreGroupeFactory
 from tests.partenaires.test_api import api, make_token
 from tests.partenaires.test_flux import foyer, upload, writes
+from tests.partenaires.test_webhooks import Receiver, subscribe
+from tests.spie.factories import MembershipFactory, StructureFactory
 
 NOVEMBRE = datetime.date(2026, 11, 30)
 OCTOBRE = datetime.date(2026, 10, 31)
@@ -284,3 +286,33 @@ def test_an_open_household_absent_from_the_file_is_reported_not_closed_nor_silen
     assert writes(queries.captured_queries) == []
     with departement_scope(dep_a):
         assert Beneficiaire.objects.get(numero_allocataire=missing.matricule).etat_droit_rsa == "2"
+
+
+# --- Timeline events written in bulk still reach the webhooks ------------------------------------------------------
+
+
+@pytest.fixture
+def receiver():
+    endpoint = Receiver()
+    yield endpoint
+    endpoint.close()
+
+
+def test_flux_updates_written_in_bulk_are_announced_to_the_followers_webhooks_only(dep_a, deposer, receiver):
+    followed, other = foyer(0), foyer(1)
+    assert deposer(flux_bytes([followed, other], date_reference=NOVEMBRE)).crees == 2
+    ft = StructureFactory(departement=dep_a, type="france_travail")
+    with departement_scope(dep_a):
+        carnet = Beneficiaire.objects.get(numero_allocataire=followed.matricule).carnet
+        MembreGroupeFactory(carnet=carnet, user=MembershipFactory(structure=ft).user, structure=ft)
+    _, value = make_token(ft)
+    subscribe(value, receiver.url, ["carnet.modifie"])
+    for household in (followed, other):
+        household.etat, household.motif_suspension, household.date_suspension = "4", "06", NOVEMBRE
+    run = deposer(flux_bytes([followed, other], date_reference=DECEMBRE))
+    assert run.mis_a_jour == 2
+    with departement_scope(dep_a):
+        livraisons = list(LivraisonWebhook.objects.all())
+        assert Evenement.objects.filter(type=TypeEvenement.DROITS).count() == 2
+    assert [liv.payload["donnees"]["carnet_id"] for liv in livraisons] == [str(carnet.uid)]
+    assert livraisons[0].payload["donnees"]["type"] == TypeEvenement.DROITS

@@ -21,6 +21,7 @@ class Scope(models.TextChoices):
     OFFRE_READ = "offre:read", "Lire l'offre d'insertion"
     OFFRE_WRITE = "offre:write", "Publier l'offre d'insertion de la structure"
     IMPORTS_WRITE = "imports:write", "Déposer des fichiers (flux CAF/MSA)"
+    FLUX_REJEU = "flux:rejeu", "Rejouer un flux CAF/MSA plus ancien que le dernier importé (administrateur)"
     INDICATEURS_READ = "indicateurs:read", "Lire les indicateurs agrégés"
 
 
@@ -240,6 +241,11 @@ class ImportFlux(SuiviTraitementMixin, TenantModel):
         default=False,
         help_text="L'administrateur a confirmé l'import d'un fichier antérieur au dernier fichier importé.",
     )
+    # Who confirmed the replay and when: the administrator (web page), or the deposit's token (API, `rejeu=true`).
+    rejeu_confirme_par = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    rejeu_confirme_le = models.DateTimeField("rejeu confirmé le", null=True, blank=True)
     # First load of a département: people whose entry into the RSA is older stay out of the orientation queue.
     date_limite_file = models.DateField("date de début de la file des nouveaux entrants", null=True, blank=True)
     depose_par = models.ForeignKey(

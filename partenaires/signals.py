@@ -1,10 +1,14 @@
 """Turn business writes into webhook events (after commit, through partenaires.webhooks.emit)."""
 
+from collections import defaultdict
+
 from django.db.models.signals import post_save
 
 from carnet.models import Evenement, RendezVous, Sensibilite
+from carnet.services.bulk import evenements_enregistres
 from offre.models import Prescription, StatutPrescription
 from orientation.models import Orientation, StatutOrientation
+from spie.tenancy import departement_scope
 
 
 def _carnet_event(sender, instance, created, **kwargs):
@@ -23,6 +27,23 @@ def _carnet_event(sender, instance, created, **kwargs):
             "date": instance.created_at.isoformat(),
         },
     )
+
+
+def _carnet_events(sender, evenements, **kwargs):
+    """Events written in bulk (`carnet.services.bulk.evenements_enregistres`): one query per département tells
+    whether anyone listens to `carnet.modifie` (usually nobody: nothing more); if so, each event as above."""
+    from partenaires.models import AbonnementWebhook
+
+    generaux = defaultdict(list)
+    for evenement in evenements:
+        if evenement.sensibilite == Sensibilite.GENERALE:
+            generaux[evenement.departement_id].append(evenement)
+    for departement_id, events in generaux.items():
+        with departement_scope(departement_id):
+            abonnes = AbonnementWebhook.objects.filter(actif=True, evenements__contains=["carnet.modifie"]).exists()
+        if abonnes:
+            for evenement in events:
+                _carnet_event(sender, evenement, created=True)
 
 
 def _rendez_vous_event(sender, instance, created, **kwargs):
@@ -77,6 +98,7 @@ def _prescription_event(sender, instance, created, **kwargs):
 
 def connect():
     post_save.connect(_carnet_event, sender=Evenement, dispatch_uid="webhook_carnet")
+    evenements_enregistres.connect(_carnet_events, sender=Evenement, dispatch_uid="webhook_carnet_lot")
     post_save.connect(_rendez_vous_event, sender=RendezVous, dispatch_uid="webhook_rdv")
     post_save.connect(_orientation_event, sender=Orientation, dispatch_uid="webhook_orientation.Orientation")
     post_save.connect(_prescription_event, sender=Prescription, dispatch_uid="webhook_offre.Prescription")

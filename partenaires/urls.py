@@ -19,6 +19,7 @@ urlpatterns += [
     path("flux-caf/<uuid:uid>/", flux_views.flux_detail, name="flux_detail"),
     path("flux-caf/<uuid:uid>/statut/", flux_views.flux_statut, name="flux_statut"),
     path("flux-caf/<uuid:uid>/relancer/", flux_views.flux_relancer, name="flux_relancer"),
+    path("flux-caf/<uuid:uid>/rejouer/", flux_views.flux_rejouer, name="flux_rejouer"),
     path("flux-caf/<uuid:uid>/rapport.csv", flux_views.flux_rapport, name="flux_rapport"),
     path("imports/", imports_views.imports_liste, name="imports_liste"),
     path("imports/<uuid:uid>/", imports_views.import_detail, name="import_detail"),

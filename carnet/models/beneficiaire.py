@@ -63,6 +63,12 @@ class Beneficiaire(TenantModel):
     courriel = models.EmailField("courriel", blank=True)
     adresse = models.CharField("adresse", max_length=255, blank=True)
     complement_adresse = models.CharField("complément d'adresse", max_length=255, blank=True)
+    # TOPSANSDOMFIXE of the CAF/MSA flux (household level): no fixed abode, the address is a domiciliation.
+    sans_domicile_fixe = models.BooleanField(
+        "sans domicile fixe",
+        default=False,
+        help_text="Foyer sans domicile stable selon la CAF ou la MSA : l'adresse est celle d'une domiciliation.",
+    )
     code_postal = models.CharField("code postal", max_length=5, blank=True)
     commune = models.ForeignKey(
         "spie.Commune", null=True, blank=True, on_delete=models.PROTECT, related_name="+", verbose_name="commune"

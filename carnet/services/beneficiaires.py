@@ -3,11 +3,11 @@ once: `carnet.services.bulk`."""
 
 from django.db import transaction
 
-from carnet.models import Beneficiaire, Carnet, Sensibilite, TypeEvenement
+from carnet.models import Beneficiaire, Carnet, RoleFoyer, Sensibilite, TypeEvenement
 from carnet.nir import nir_hash
 from carnet.services.base import RegleMetier, evenement_record
 from carnet.services.bulk import colonnes_recherche
-from carnet.services.correspondance import Correspondance, beneficiaire_match
+from carnet.services.correspondance import Correspondance, allocataire_verifier, beneficiaire_match
 from spie.versioning import save_versioned
 
 __all__ = ["Correspondance", "beneficiaire_create", "beneficiaire_match", "beneficiaire_update"]
@@ -18,6 +18,7 @@ def beneficiaire_create(*, departement, data, nir="", auteur=None, structure=Non
     """Create the person and their carnet. `nir` must come from `carnet.nir.normalise_nir`."""
     if nir and Beneficiaire.objects.filter(departement=departement, nir_hash=nir_hash(nir)).exists():
         raise RegleMetier("Ce NIR est déjà utilisé par une autre personne du département.")
+    _verifier_allocataire(data, nir)
     beneficiaire = Beneficiaire(departement=departement, **data)
     beneficiaire.set_nir(nir)
     beneficiaire.save()
@@ -43,6 +44,9 @@ def beneficiaire_update(*, beneficiaire, data, version, nir=None, auteur=None, s
     anciennes = {name: getattr(beneficiaire, name) for name in data}
     for name, value in data.items():
         setattr(beneficiaire, name, value)
+    if any(name in data and anciennes[name] != data[name] for name in CHAMPS_RAPPROCHEMENT):
+        valeurs = {name: getattr(beneficiaire, name) for name in CHAMPS_RAPPROCHEMENT}
+        _verifier_allocataire(valeurs, nir or "", digest=beneficiaire.nir_hash, exclure=beneficiaire.pk)
     if nir is not None:
         clash = Beneficiaire.objects.filter(nir_hash=nir_hash(nir)).exclude(pk=beneficiaire.pk) if nir else None
         if clash is not None and clash.exists():
@@ -78,6 +82,29 @@ def beneficiaire_update(*, beneficiaire, data, version, nir=None, auteur=None, s
             sensibilite=Sensibilite.RESTREINTE,
         )
     return beneficiaire
+
+
+# What the CAF/MSA number + role rule compares (`correspondance.allocataire_verifier`).
+CHAMPS_RAPPROCHEMENT = ("numero_allocataire", "role_foyer", "nom_usage", "nom_naissance", "prenoms", "date_naissance")
+
+
+def _verifier_allocataire(valeurs, nir, digest="", exclure=None):
+    """The CAF/MSA number and role given must not be those of another person of the département (the flux would
+    then merge them): refused with a clear message, never merged."""
+    correspondance = allocataire_verifier(valeurs=valeurs, nir=nir, digest=digest, exclure=exclure)
+    if correspondance.beneficiaire is None:
+        return
+    numero, role = valeurs["numero_allocataire"].strip(), RoleFoyer(valeurs["role_foyer"]).label.lower()
+    if correspondance.conflit:
+        raise RegleMetier(
+            f"Le numéro d'allocataire {numero} avec le rôle « {role} » est déjà celui d'une autre personne du "
+            f"département. {correspondance.conflit} Vérifiez le numéro et le rôle : deux personnes différentes ne "
+            "peuvent pas le partager, et elles ne sont jamais fusionnées."
+        )
+    raise RegleMetier(
+        f"Cette personne est déjà connue : même numéro d'allocataire ({numero}), même rôle dans le foyer et même "
+        "identité. Retrouvez son carnet par la recherche plutôt que d'en créer un second."
+    )
 
 
 def _affiche(value):

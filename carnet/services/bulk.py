@@ -10,8 +10,9 @@ keyed hash, search columns, the carnet, the "carnet created" timeline row), and 
   (webhooks go to the group), hence no signal is sent. The caller has matched the people first
   (`carnet.services.correspondance`): no NIR of the batch already exists.
 - `beneficiaire_apply`: set values on a person read in full (in memory), returning the fields that changed;
-- `beneficiaires_update`: one bulk UPDATE for people changed in memory, then their timeline events one by one
-  (few per run: the timeline's receivers, webhooks to the group, must see them);
+- `beneficiaires_update`: one UPDATE … FROM (VALUES …) for people changed in memory, then their timeline events
+  in one INSERT, announced once by `evenements_enregistres` (the receivers, webhooks to the group, read what they
+  need once for the batch instead of once per event: a month-2 flux records tens of thousands of events);
 - `carnets_create_missing`: a carnet for people who have none;
 - `colonnes_recherche`, `derivees`: the derived columns, for writers of full rows (the generator).
 
@@ -20,13 +21,13 @@ Call inside the département's scope and a transaction.
 
 from dataclasses import dataclass, field
 
-from django.db.models import F
+from django.db import connection
+from django.dispatch import Signal
 from django.utils import timezone
 
 from carnet.models import Beneficiaire, Carnet, Evenement, TypeEvenement
 from carnet.nir import nir_hash
 from carnet.search import name_trigrams, search_text
-from carnet.services.base import evenement_record
 from spie.bulk import TableTexte, array_literal, raw_connection, reserve_ids
 from spie.crypto import encrypt
 
@@ -42,6 +43,7 @@ CHAMPS = [
     "courriel",
     "adresse",
     "complement_adresse",
+    "sans_domicile_fixe",
     "code_postal",
     "commune_id",
     "organisme_payeur",
@@ -59,6 +61,9 @@ CHAMPS = [
 ]
 _DEFAULTS = {name: Beneficiaire._meta.get_field(name).get_default() for name in CHAMPS}
 CHAMPS_NOMS = {"nom_usage", "nom_naissance", "prenoms"}
+# Sent once after timeline events were written in bulk (no post_save for each), with `evenements`: the saved
+# Evenement rows. Only events of the bénéficiaire's data are written so (rights, household, identity).
+evenements_enregistres = Signal()
 
 
 def colonnes_recherche(nom_usage, nom_naissance, prenoms):
@@ -137,13 +142,13 @@ class Modification:
 
 
 def beneficiaires_update(modifications, *, auteur=None):
-    """One bulk UPDATE of the people of `modifications` (their carnet loaded: `select_related("carnet")`), then
-    their events. Each person's version is bumped: a form open on them meets a version conflict instead of
+    """One UPDATE of the people of `modifications` (their carnet loaded: `select_related("carnet")`), then their
+    events in one INSERT. Each person's version is bumped: a form open on them meets a version conflict instead of
     overwriting the bulk write."""
     if not modifications:
         return
     now = timezone.now()
-    fields = {"version", "updated_at"}
+    fields = set()
     for modification in modifications:
         beneficiaire, changed = modification.beneficiaire, modification.changements
         names = {name for name in changed if name != "nir"}
@@ -155,12 +160,49 @@ def beneficiaires_update(modifications, *, auteur=None):
             )
             names |= {"nom_recherche", "trigrammes"}
         fields |= names
-        beneficiaire.version = F("version") + 1
         beneficiaire.updated_at = now
-    Beneficiaire.objects.bulk_update([m.beneficiaire for m in modifications], sorted(fields))
+    _update_rows([m.beneficiaire for m in modifications], sorted(fields), now)
     for modification in modifications:
-        for type_, resume in modification.evenements:
-            evenement_record(carnet=modification.beneficiaire.carnet, type=type_, resume=resume, auteur=auteur)
+        modification.beneficiaire.version += 1
+    evenements = [
+        Evenement(
+            departement_id=m.beneficiaire.departement_id,
+            carnet=m.beneficiaire.carnet,
+            type=type_,
+            resume=resume[:255],
+            auteur=auteur,
+        )
+        for m in modifications
+        for type_, resume in m.evenements
+    ]
+    if evenements:
+        Evenement.objects.bulk_create(evenements, batch_size=1000)
+        evenements_enregistres.send(sender=Evenement, evenements=evenements)
+
+
+def _update_rows(beneficiaires, names, now, chunk=1000):
+    """UPDATE carnet_beneficiaire SET <names> = the values in memory, version + 1, updated_at, FROM (VALUES …): one
+    statement per `chunk` people (Django's bulk_update builds a CASE per field and row, seconds per thousand)."""
+    fields = [Beneficiaire._meta.get_field(name) for name in names]
+    columns = [f.column for f in fields]
+    types = [f.db_type(connection) for f in fields]
+    quote = connection.ops.quote_name
+    assignments = ", ".join(f"{quote(c)} = v.{quote(c)}" for c in columns)
+    assignments = ", ".join(filter(None, [assignments, "version = b.version + 1", "updated_at = %s"]))
+    row_sql = "(" + ", ".join(["%s::bigint", *(f"%s::{t}" for t in types)]) + ")"
+    aliases = ", ".join(["id", *(quote(c) for c in columns)])
+    with connection.cursor() as cursor:
+        for start in range(0, len(beneficiaires), chunk):
+            part = beneficiaires[start : start + chunk]
+            params = [now]
+            for b in part:
+                params.append(b.pk)
+                params.extend(f.get_db_prep_save(getattr(b, f.attname), connection) for f in fields)
+            cursor.execute(
+                f"UPDATE {quote(Beneficiaire._meta.db_table)} AS b SET {assignments} "
+                f"FROM (VALUES {', '.join([row_sql] * len(part))}) AS v({aliases}) WHERE b.id = v.id",
+                params,
+            )
 
 
 def carnets_create_missing(departement_id, beneficiaires):

@@ -5,6 +5,8 @@ who already carries another NIR is never merged (`nir_en_conflit`). Each entry p
 rules that caller's data can feed:
 
 - `beneficiaire_match`: one person (web form, API), one query per rule;
+- `allocataire_verifier`: one person created or edited (web form, API): the CAF/MSA number + role they would carry
+  is checked against the person already known under it (same rule as the flux's);
 - `rapprocher_lignes`: a batch of a spreadsheet import, a few queries per batch whatever its size; after the
   identifiers, the identity (usage name, first name, birth date);
 - `candidats_allocataires` and `IndexAllocataires`: a batch of the CAF/MSA flux, which brings NIR and CAF/MSA
@@ -121,6 +123,28 @@ def beneficiaire_match(*, departement, nir="", identifiant_departement="", courr
                 return Correspondance(None, regle, conflit=CONFLIT_NIR)
             return Correspondance(found, regle)
     return Correspondance(None)
+
+
+def allocataire_verifier(*, valeurs, nir="", digest="", exclure=None):
+    """The person already known under the CAF/MSA number and role of `valeurs` (a dict of Beneficiaire fields: the
+    person about to be created, or edited, then `exclure` is their pk). `Correspondance(None)` when nobody (or no
+    number and role); the candidate with `regle="allocataire"` when the identity confirms it is the same person
+    (a duplicate to avoid); with `conflit` set when the identity or the NIR (`nir` clear, or its hash `digest`)
+    differs: another person, never merged."""
+    numero, role = (valeurs.get("numero_allocataire") or "").strip(), valeurs.get("role_foyer") or ""
+    if not numero or not role:
+        return Correspondance(None)
+    candidates = Beneficiaire.objects.filter(numero_allocataire=numero, role_foyer=role).order_by("pk")
+    if exclure is not None:
+        candidates = candidates.exclude(pk=exclure)
+    candidate = candidates.first()
+    if candidate is None:
+        return Correspondance(None)
+    if not identite_confirmee(candidate, valeurs):
+        return Correspondance(candidate, "allocataire", conflit=CONFLIT_IDENTITE)
+    if nir_en_conflit(candidate.nir_hash, nir_hash(nir) if nir else digest):
+        return Correspondance(candidate, "allocataire", conflit=CONFLIT_NIR)
+    return Correspondance(candidate, "allocataire")
 
 
 # --- A batch of a spreadsheet import --------------------------------------------------------------------------------

@@ -27,6 +27,13 @@ class FluxDepotSerializer(serializers.Serializer):
         allow_empty_file=True,
         help_text="Le fichier XML « bénéficiaires RSA » tel que transmis par la CAF ou la MSA (windows-1252).",
     )
+    rejeu = serializers.BooleanField(
+        required=False,
+        default=False,
+        help_text="Rejeu confirmé d'un fichier plus ancien que le dernier fichier importé du même organisme (DTREF) : "
+        "sans lui, un tel fichier est refusé en entier. Réservé aux jetons ayant le droit « flux:rejeu » (accordé "
+        "par un administrateur du département) ; le rejeu est enregistré avec le jeton et l'heure.",
+    )
 
 
 class RejetSerializer(serializers.Serializer):
@@ -69,6 +76,8 @@ class ImportFluxSerializer(serializers.ModelSerializer):
             "nom_fichier",
             "taille",
             "date_reference",
+            "rejeu",
+            "rejeu_confirme_le",
             "pourcentage",
             "foyers_total",
             "foyers_traites",
@@ -122,7 +131,9 @@ class FluxCafDepot(PartnerAPIMixin, generics.GenericAPIView):
         "correspond pas à sa déclaration est refusé tout de suite (422) ; un fichier endommagé plus loin est "
         "refusé en entier par le traitement (statut `echec`, motif dans `message`) sans qu'aucun foyer soit "
         "intégré. Un foyer non conforme au schéma est écarté (voir `rejets`), les autres sont intégrés. Déposer "
-        "deux fois le même fichier ne réécrit rien.",
+        "deux fois le même fichier ne réécrit rien. Un fichier dont la date de référence (DTREF) est antérieure à "
+        "celle du dernier fichier importé du même organisme est refusé (statut `echec`), sauf rejeu confirmé : champ "
+        "`rejeu` à `true`, avec le droit « flux:rejeu » (sinon 403).",
         parameters=[IDEMPOTENCY_KEY],
         request={"multipart/form-data": FluxDepotSerializer},
         responses={202: ImportFluxSerializer, 400: PROBLEM, 415: PROBLEM, 422: PROBLEM, **ERRORS},
@@ -130,18 +141,24 @@ class FluxCafDepot(PartnerAPIMixin, generics.GenericAPIView):
     def post(self, request):
         fichier = request.data.get("fichier")
         digest = _file_digest(fichier) if hasattr(fichier, "chunks") else ""
-        # A multipart body is not JSON: the file's content makes the fingerprint (two different files under the
-        # same name must not replay the same answer).
-        fingerprint = hashlib.sha256(f"{request.path}|{digest}".encode()).hexdigest()
+        # A multipart body is not JSON: the file's content and the replay flag make the fingerprint (two different
+        # files under the same name must not replay the same answer).
+        rejeu = str(request.data.get("rejeu", "")).lower()
+        fingerprint = hashlib.sha256(f"{request.path}|{digest}|{rejeu}".encode()).hexdigest()
         return self.idempotent_create(request, lambda: self._deposit(request), fingerprint=fingerprint)
 
     def _deposit(self, request):
         serializer = FluxDepotSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         token = request.auth
+        rejeu = serializer.validated_data["rejeu"]
+        if rejeu and not token.a_le_droit(Scope.FLUX_REJEU):
+            raise exceptions.PermissionDenied(
+                f"Ce jeton n'a pas le droit « {Scope.FLUX_REJEU} » nécessaire pour rejouer un fichier plus ancien."
+            )
         try:
             run = flux_deposer(
-                departement=token.departement, fichier=serializer.validated_data["fichier"], jeton=token
+                departement=token.departement, fichier=serializer.validated_data["fichier"], jeton=token, rejeu=rejeu
             )
         except FluxRefuse as exc:
             raise FichierRefuse(str(exc)) from exc
@@ -152,7 +169,7 @@ class FluxCafDepot(PartnerAPIMixin, generics.GenericAPIView):
             structure=token.structure,
             canal=Canal.API,
             api_token_id=token.pk,
-            details={"taille": run.taille},
+            details={"taille": run.taille, "rejeu": run.rejeu},
         )
         self.touched(run)
         data = ImportFluxSerializer(run, context={"request": request}).data

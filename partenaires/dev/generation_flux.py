@@ -85,6 +85,7 @@ class FoyerFlux:
     date_cloture: datetime.date | None = None
     adresse: tuple = ("12", "RUE", "DE LA RÉPUBLIQUE", "76540", "76000", "ROUEN")
     situation_famille: str = "CEL"
+    sans_domicile_fixe: bool = False
     extra: dict = field(default_factory=dict)
 
     @property
@@ -267,7 +268,8 @@ def foyer_xml(foyer: FoyerFlux):
             "</EtatDossierRSA>",
             suspension,
             cloture,
-            "</SituationDossierRSA><DetailDroitRSA><TroncCommunDroitRSA><TOPSANSDOMFIXE>0</TOPSANSDOMFIXE>",
+            "</SituationDossierRSA><DetailDroitRSA><TroncCommunDroitRSA>",
+            _el("TOPSANSDOMFIXE", foyer.sans_domicile_fixe),
             _el("NBENFAUTCHA", enfants),
             "<ORIDEMRSA>RSA</ORIDEMRSA>",
             _el("DTORIDEMRSA", foyer.date_demande),

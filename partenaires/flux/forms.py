@@ -9,12 +9,6 @@ class FluxDepotForm(forms.Form):
         label="Fichier du flux « bénéficiaires RSA » (XML)",
         help_text="Le fichier mensuel transmis par la CAF ou la MSA, tel quel (XML encodé en windows-1252).",
     )
-    rejeu = forms.BooleanField(
-        label="Rejouer un fichier plus ancien",
-        required=False,
-        help_text="À cocher seulement pour importer volontairement un fichier antérieur au dernier fichier importé "
-        "du même organisme : les droits des personnes reviendront à ceux de ce fichier. Le rejeu est enregistré.",
-    )
     debut_file = forms.DateField(
         label="Début de la file des nouveaux entrants",
         required=False,
@@ -41,3 +35,12 @@ class FluxDepotForm(forms.Form):
         except FluxRefuse as exc:
             raise forms.ValidationError(str(exc)) from exc
         return fichier
+
+
+class RejeuForm(forms.Form):
+    """The confirmation step of replaying a file older than the last one imported."""
+
+    confirmation = forms.BooleanField(
+        label="Je confirme rejouer ce fichier plus ancien : les droits des personnes reviendront à ceux de ce fichier",
+        error_messages={"required": "Cochez la case pour confirmer le rejeu du fichier."},
+    )

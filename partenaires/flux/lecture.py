@@ -393,6 +393,7 @@ class FoyerLu:
     suspension_droit: tuple | None = None  # (motif, date) of the right (SuspensionDroit)
     cloture: tuple | None = None  # (motif, date)
     adresse: dict | None = None
+    sans_domicile_fixe: str = ""  # TOPSANSDOMFIXE ("1"/"true": no fixed abode)
     personnes: list = field(default_factory=list)
     avertissements: list = field(default_factory=list)  # what was dropped from a household kept (French)
 
@@ -436,6 +437,7 @@ def extraire(element, position) -> FoyerLu:
         elif tag == "PrestationRSA":
             situation = block[0]  # SituationDossierRSA, DetailDroitRSA
             foyer.etat = _text(situation[0][0])  # EtatDossierRSA/ETATDOSRSA
+            foyer.sans_domicile_fixe = _text(block[1][0][0])  # DetailDroitRSA/TroncCommunDroitRSA/TOPSANSDOMFIXE
             if len(situation) > 1:  # suspensions, closure: rare blocks
                 foyer.suspension = _latest(situation.iterfind("SuspensionVersement"), "MOTISUSVERSRSA", "DDSUSVERSRSA")
                 foyer.suspension_droit = _latest(situation.iterfind("SuspensionDroit"), "MOTISUSDRORSA", "DDSUSDRORSA")

@@ -18,7 +18,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from carnet.search import merge_pending_entries
-from partenaires.flux.controles import verifier_fichier
+from partenaires.flux.controles import FluxPlusAncien, verifier_fichier
 from partenaires.flux.integration import Communes, Integration, preparer
 from partenaires.flux.lecture import FluxRefuse, controler, lire_foyers, verifier_entete
 from partenaires.models import CanalDepot, ImportFlux, StatutTraitement
@@ -65,6 +65,8 @@ def flux_deposer(*, departement, fichier, depose_par=None, jeton=None, rejeu=Fal
         depose_par=depose_par,
         jeton=jeton,
         rejeu=rejeu,
+        rejeu_confirme_par=depose_par if rejeu else None,
+        rejeu_confirme_le=timezone.now() if rejeu else None,
     )
     if departement.debut_file_orientation is None:
         row.date_limite_file = debut_file or debut_file_par_defaut()
@@ -73,6 +75,34 @@ def flux_deposer(*, departement, fichier, depose_par=None, jeton=None, rejeu=Fal
         spie_services.debut_file_orientation_fixer(departement=departement, debut=row.date_limite_file)
     enqueue(traiter_flux, row.pk, departement.pk)
     return row
+
+
+def rejeu_proposable(row) -> bool:
+    """The run was refused because its file is older than the last one imported (DTREF), and not yet replayed."""
+    return row.statut == StatutTraitement.ECHEC and bool((row.rapport or {}).get("rejeu_possible")) and not row.rejeu
+
+
+def flux_rejeu_confirmer(*, row, par) -> bool:
+    """The administrator `par` confirms replaying a file refused for being older than the last one imported: the
+    row records who and when, and the same stored file is run again (`rejeu`: the DTREF check then lets it
+    through, with a warning in the report). False when the run is no longer refused that way."""
+    from partenaires.tasks import traiter_flux
+
+    if not rejeu_proposable(row):
+        return False
+    now = timezone.now()
+    confirme = ImportFlux.objects.filter(pk=row.pk, statut=StatutTraitement.ECHEC, rejeu=False).update(
+        rejeu=True,
+        rejeu_confirme_par=par,
+        rejeu_confirme_le=now,
+        statut=StatutTraitement.EN_ATTENTE,
+        finished_at=None,
+        rapport={},
+        updated_at=now,
+    )
+    if confirme:
+        enqueue(traiter_flux, row.pk, row.departement_id)
+    return bool(confirme)
 
 
 # A run lost with its worker is taken up again this many times by the sweep, then marked failed.
@@ -237,7 +267,10 @@ def flux_run(*, import_id):
             raise
         except (FluxRefuse, FileNotFoundError) as exc:
             message = str(exc) if isinstance(exc, FluxRefuse) else "Le fichier déposé est introuvable."
-            _finish(row, StatutTraitement.ECHEC, _rapport(integration, avertissements, message=message))
+            rapport = _rapport(integration, avertissements, message=message)
+            if isinstance(exc, FluxPlusAncien):
+                rapport["rejeu_possible"] = True
+            _finish(row, StatutTraitement.ECHEC, rapport)
             return row
         except Exception:
             _finish(
@@ -257,7 +290,12 @@ def flux_run(*, import_id):
                 handle.close()
         _save_progress(row, integration)
         merge_pending_entries()
-        _finish(row, StatutTraitement.TERMINE, _rapport(integration, avertissements))
+        rapport = _rapport(integration, avertissements)
+        absents = integration.absents(controle.organisme)
+        if absents:
+            rapport["absents"] = len(absents)
+            rapport["avertissements"].insert(0, message_absents(absents))
+        _finish(row, StatutTraitement.TERMINE, rapport)
     _log_run(row)
     return row
 
@@ -292,6 +330,20 @@ def analyser_si_perime(crees):
         if reltuples < 0 or crees > reltuples:
             quote = connection.ops.quote_name
             cursor.execute(f"ANALYZE carnet_beneficiaire ({', '.join(quote(c) for c in COLONNES_ANALYSEES)})")
+
+
+MAX_ABSENTS_NOMMES = 50
+
+
+def message_absents(numeros):
+    """The report's warning on the households of open rights missing from the file (`Integration.absents`)."""
+    cites = ", ".join(numeros[:MAX_ABSENTS_NOMMES]) + ("…" if len(numeros) > MAX_ABSENTS_NOMMES else "")
+    return (
+        f"{len(numeros)} foyer(s) au droit ouvert ou en attente d'après les flux précédents n'apparaissent pas dans "
+        f"ce fichier (numéros d'allocataire : {cites}). Le flux transmet chaque mois tous les dossiers non radiés, "
+        "et un dossier clos une seule fois : leur absence n'est pas normale. Leurs droits ne sont pas modifiés (ni "
+        "clos, ni confirmés) ; vérifiez ces dossiers auprès de l'organisme."
+    )
 
 
 def _rapport(integration, avertissements, message=""):

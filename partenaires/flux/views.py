@@ -6,9 +6,17 @@ from django.http import HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
-from partenaires.flux.forms import FluxDepotForm
+from partenaires.flux.forms import FluxDepotForm, RejeuForm
 from partenaires.flux.lecture import FluxRefuse
-from partenaires.flux.services import est_bloque, flux_deposer, peut_relancer, rapport_csv, traitement_relancer
+from partenaires.flux.services import (
+    est_bloque,
+    flux_deposer,
+    flux_rejeu_confirmer,
+    peut_relancer,
+    rapport_csv,
+    rejeu_proposable,
+    traitement_relancer,
+)
 from partenaires.models import ImportFlux
 from spie.audit import log_access
 from spie.decorators import require_perm
@@ -19,7 +27,7 @@ MAX_REJETS_AFFICHES = 200
 
 
 def _runs():
-    return ImportFlux.objects.select_related("depose_par", "jeton")
+    return ImportFlux.objects.select_related("depose_par", "jeton", "rejeu_confirme_par")
 
 
 @require_perm(can_administer_departement)
@@ -31,15 +39,12 @@ def flux_liste(request):
                 departement=request.departement,
                 fichier=form.cleaned_data["fichier"],
                 depose_par=request.user,
-                rejeu=form.cleaned_data["rejeu"],
                 debut_file=form.cleaned_data.get("debut_file"),
             )
         except FluxRefuse as exc:
             form.add_error("fichier", str(exc))
         else:
-            log_access(
-                request=request, action=Action.CREATION, obj=run, details={"taille": run.taille, "rejeu": run.rejeu}
-            )
+            log_access(request=request, action=Action.CREATION, obj=run, details={"taille": run.taille})
             messages.success(request, "Le flux est déposé : son traitement commence.")
             return redirect("partenaires:flux_detail", uid=run.uid)
     page = Paginator(_runs().order_by("-created_at", "-pk"), 20).get_page(request.GET.get("page"))
@@ -81,7 +86,12 @@ def texte_avancement(run, unite="foyer"):
 
 @require_perm(can_administer_departement, model=_runs)
 def flux_detail(request, run):
+    return _detail(request, run)
+
+
+def _detail(request, run, rejeu_form=None):
     rejets = run.rejets
+    proposer_rejeu = rejeu_proposable(run)
     return render(
         request,
         "partenaires/flux_detail.html",
@@ -90,9 +100,31 @@ def flux_detail(request, run):
             "texte": texte_avancement(run),
             "rejets": rejets[:MAX_REJETS_AFFICHES],
             "nb_rejets_detailles": len(rejets),
-            "relancable": peut_relancer(run),
+            "relancable": peut_relancer(run) and not proposer_rejeu,
+            "rejeu_form": (rejeu_form or RejeuForm()) if proposer_rejeu else None,
         },
     )
+
+
+@require_perm(can_administer_departement, model=_runs)
+@require_POST
+def flux_rejouer(request, run):
+    """The confirmation step of a replay: the file, refused for being older than the last one imported (DTREF),
+    is run again on the administrator's explicit confirmation, recorded on the run (who, when) and in the log."""
+    form = RejeuForm(request.POST)
+    if not form.is_valid():
+        return _detail(request, run, rejeu_form=form)
+    if flux_rejeu_confirmer(row=run, par=request.user):
+        log_access(
+            request=request,
+            action=Action.MODIFICATION,
+            obj=run,
+            details={"rejeu": True, "fichier": run.nom_fichier, "date_reference": str(run.date_reference or "")},
+        )
+        messages.success(request, "Rejeu confirmé : le fichier est traité à nouveau.")
+    else:
+        messages.info(request, "Ce dépôt n'est pas à rejouer : il n'a pas été refusé pour sa date de référence.")
+    return redirect("partenaires:flux_detail", uid=run.uid)
 
 
 @require_perm(can_administer_departement, model=ImportFlux)

@@ -134,7 +134,7 @@ OBJECT_ROUTES = {
     # CAF/MSA flux and spreadsheet imports (partenaires.flux, partenaires.imports).
     **{
         f"partenaires:{name}": (lambda w: {"uid": w.import_flux.uid})
-        for name in ("flux_detail", "flux_statut", "flux_rapport", "flux_relancer")
+        for name in ("flux_detail", "flux_statut", "flux_rapport", "flux_relancer", "flux_rejouer")
     },
     **{
         f"partenaires:{name}": (lambda w: {"uid": w.import_tableur.uid})

@@ -92,6 +92,12 @@ OBJECT_ROUTES = {
         f"carnet:{name}": (lambda w: {"uid": w.carnet.uid, "contrat_uid": w.contrat.uid})
         for name in ("contrat_detail", "contrat_signer", "contrat_terminer", "contrat_renouveler", "contrat_pdf")
     },
+    "carnet:contrat_heures": lambda w: {"uid": w.carnet.uid, "contrat_uid": w.contrat_engagement.uid},
+    "carnet:contrat_activite_supprimer": lambda w: {
+        "uid": w.carnet.uid,
+        "contrat_uid": w.contrat_engagement.uid,
+        "activite_uid": w.activite.uid,
+    },
     "carnet:situation_basculer": lambda w: {"uid": w.situation_locale.uid},
     "carnet:objectif_basculer": lambda w: {"uid": w.objectif_local.uid},
     "partenaires:jeton_revoquer": lambda w: {"uid": w.jeton.uid},

@@ -473,6 +473,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "suivi.tasks.alertes_delai_legal",
         "schedule": crontab(hour=7, minute=35),
     },
+    # The contrat d'engagement's month after the orientation (D.5411-14-1 code du travail), in calendar days.
+    "suivi-alertes-contrat-engagement": {
+        "task": "suivi.tasks.alertes_contrat_engagement",
+        "schedule": crontab(hour=7, minute=40),
+    },
     "suivi-alertes-sans-referent": {
         "task": "suivi.tasks.alertes_sans_referent",
         "schedule": crontab(hour=7, minute=45, day_of_week="1-5"),

@@ -22,6 +22,8 @@ class Scope(models.TextChoices):
     OFFRE_WRITE = "offre:write", "Publier l'offre d'insertion de la structure"
     IMPORTS_WRITE = "imports:write", "Déposer des fichiers (flux CAF/MSA)"
     INDICATEURS_READ = "indicateurs:read", "Lire les indicateurs agrégés"
+    CONTRATS_READ = "contrats:read", "Lire les contrats d'engagement et leurs heures (sans motif de réduction)"
+    CONTRATS_WRITE = "contrats:write", "Enregistrer des heures d'activité des contrats d'engagement"
 
 
 TOKEN_PREFIX = "spie"

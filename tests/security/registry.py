@@ -108,6 +108,9 @@ OBJECT_ROUTES = {
     "api:carnet_rendez_vous": lambda w: {"uid": w.carnet.uid},
     "api:rendez_vous": lambda w: {"uid": w.rdv.uid},
     "api:webhook": lambda w: {"uid": w.webhook.uid},
+    "api:carnet_contrats_engagement": lambda w: {"uid": w.carnet.uid},
+    "api:contrat_engagement": lambda w: {"uid": w.contrat_engagement.uid},
+    "api:contrat_engagement_activites": lambda w: {"uid": w.contrat_engagement.uid},
     "carnet:document_telecharger": lambda w: {"uid": w.carnet.uid, "document_uid": w.document.uid},
     # Orientation: each route addresses its own object by uid (the carnet for a person of the queue).
     **{

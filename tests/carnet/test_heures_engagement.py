@@ -311,3 +311,33 @@ def test_removal_from_the_page(ce, carnet, client_agent_a, scope_a):
     # A second click says so, and changes nothing.
     response = client_agent_a.post(target, follow=True)
     assert "n&#x27;est plus dans le relevé" in response.content.decode()
+
+
+# --- The demo ----------------------------------------------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_demo_shows_a_contrat_d_engagement_with_its_hours():
+    """The run command loads the demo: the référent sees a CE with six weeks of hours, three under the target, a
+    partner's entry and a planned immersion."""
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    from carnet.models import Contrat
+    from spie.models import Departement, User
+    from tests.conftest import logged_client
+
+    call_command("charger_referentiels", stdout=StringIO())
+    call_command("charger_demo", "--quiet-logins", "--je-sais-ce-que-je-fais", stdout=StringIO())
+    departement = Departement.objects.get(code="76")
+    with departement_scope(departement):
+        ce = Contrat.objects.filter(type="contrat_engagement", statut="signe").select_related("carnet").first()
+        assert ActiviteEngagement.objects.filter(contrat=ce, source="partenaire").exists()
+        assert ActiviteEngagement.objects.filter(contrat=ce, etat="prevue").exists()
+        releve = releve_hebdomadaire(ce)
+    assert releve.semaines_sous_cible == 3
+    referent = User.objects.get(email="referent.76@demo.spie.fr")
+    response = logged_client(referent).get(url(ce.carnet, ce))
+    assert response.status_code == 200
+    assert "3 semaines terminées sous l'objectif d'heures." in response.content.decode()

@@ -313,6 +313,32 @@ def test_removal_from_the_page(ce, carnet, client_agent_a, scope_a):
     assert "n&#x27;est plus dans le relevé" in response.content.decode()
 
 
+def test_contract_pdf_shows_the_last_weeks(ce, carnet, client_agent_a, scope_a):
+    import io
+
+    import pypdf
+
+    activite(ce, D(2026, 11, 17), 600)
+    activite(ce, D(2026, 11, 24), 930)
+    response = client_agent_a.get(reverse("carnet:contrat_pdf", kwargs={"uid": carnet.uid, "contrat_uid": ce.uid}))
+    reader = pypdf.PdfReader(io.BytesIO(response.content))
+    texte = " ".join(" ".join((page.extract_text() or "").split()) for page in reader.pages)
+    assert "Vos heures d'activité des dernières semaines" in texte
+    assert "du 16/11/2026 au 22/11/2026 15 h 0 h 10 h (sous l'objectif)" in texte
+    assert "du 23/11/2026 au 29/11/2026 15 h 0 h 15 h 30" in texte
+
+
+def test_draft_pdf_has_no_hours(carnet, structure_a, client_agent_a, scope_a):
+    import io
+
+    import pypdf
+
+    brouillon = ContratFactory(carnet=carnet, structure=structure_a, type="contrat_engagement")
+    url_pdf = reverse("carnet:contrat_pdf", kwargs={"uid": carnet.uid, "contrat_uid": brouillon.uid})
+    reader = pypdf.PdfReader(io.BytesIO(client_agent_a.get(url_pdf).content))
+    assert "Vos heures" not in " ".join(page.extract_text() or "" for page in reader.pages)
+
+
 # --- The demo ----------------------------------------------------------------------------------------
 
 

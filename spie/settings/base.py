@@ -481,6 +481,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "suivi.tasks.alertes_contrat_engagement",
         "schedule": crontab(hour=7, minute=40),
     },
+    # People followed before 2025 have until 1 January 2027 to sign a contrat d'engagement: a weekly count.
+    "suivi-alertes-stock-contrat-engagement": {
+        "task": "suivi.tasks.alertes_stock_contrat_engagement",
+        "schedule": crontab(hour=7, minute=50, day_of_week="1"),
+    },
     "suivi-alertes-sans-referent": {
         "task": "suivi.tasks.alertes_sans_referent",
         "schedule": crontab(hour=7, minute=45, day_of_week="1-5"),

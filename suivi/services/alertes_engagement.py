@@ -12,13 +12,13 @@ import calendar
 import datetime
 from collections import defaultdict
 
-from django.db.models import OuterRef, Subquery
+from django.db.models import Exists, OuterRef, Subquery
 from django.utils import timezone
 
 from carnet.models import Carnet, Contrat, MembreGroupe, Sortie, StatutContrat, TypeContrat
 from spie.models import Membership, Role
 from suivi.models import TypeAlerte
-from suivi.services.alertes import DROITS_CLOS, _envoyer, _lien, _signaler_par_cle
+from suivi.services.alertes import DROITS_CLOS, _envoyer, _lien, _signaler, _signaler_par_cle
 from suivi.services.base import aujourd_hui
 
 # The loi pour le plein emploi applies to the orientations decided from this day on; the people followed before
@@ -99,4 +99,66 @@ def alertes_contrat_engagement_envoyer(*, departement, jour=None) -> int:
     )
 
 
-__all__ = ["alertes_contrat_engagement_envoyer", "ce_non_signes", "un_mois_avant"]
+# --- People followed before 2025: a contrat d'engagement by 1 January 2027 -------------------------------
+
+ECHEANCE_STOCK = datetime.date(2027, 1, 1)
+
+
+def stock_sans_ce():
+    """People in the RSA before 2025, followed today, with no contrat d'engagement ever signed: the law gives them
+    until 1 January 2027 (3 years overseas, a setting not modelled yet)."""
+    signe = Contrat.objects.filter(
+        carnet=OuterRef("pk"),
+        type=TypeContrat.CONTRAT_ENGAGEMENT,
+        statut__in=(StatutContrat.SIGNE, StatutContrat.TERMINE),
+    )
+    suivi = MembreGroupe.objects.actifs().filter(carnet=OuterRef("pk"))
+    return Carnet.objects.filter(
+        Exists(suivi), ~Exists(signe), beneficiaire__date_entree_rsa__lt=DEBUT_REGIME_2025
+    ).exclude(beneficiaire__etat_droit_rsa__in=DROITS_CLOS)
+
+
+def alertes_stock_ce_envoyer(*, departement, jour=None) -> int:
+    """Once a week, tell each structure's managers how many people their structure follows since before 2025
+    still have no contrat d'engagement, and the days left to 1 January 2027. Returns the messages sent."""
+    alertes = _signaler(departement=departement, type=TypeAlerte.STOCK_SANS_CE, carnets=stock_sans_ce(), jour=jour)
+    if not alertes:
+        return 0
+    carnet_ids = {a.carnet_id for a in alertes}
+    structures_par_carnet = defaultdict(set)
+    for carnet_id, structure_id in (
+        MembreGroupe.objects.actifs().filter(carnet_id__in=carnet_ids).values_list("carnet_id", "structure_id")
+    ):
+        structures_par_carnet[carnet_id].add(structure_id)
+    responsables = defaultdict(set)
+    for user_id, structure_id in (
+        Membership.objects.actifs().filter(role=Role.RESPONSABLE_STRUCTURE).values_list("user_id", "structure_id")
+    ):
+        responsables[structure_id].add(user_id)
+    par_destinataire = defaultdict(list)
+    for carnet_id in sorted(carnet_ids):
+        for user_id in set().union(*(responsables[s] for s in structures_par_carnet[carnet_id])):
+            par_destinataire[user_id].append(carnet_id)
+    restant = (ECHEANCE_STOCK - aujourd_hui(jour)).days
+    return _envoyer(
+        departement=departement,
+        type=TypeAlerte.STOCK_SANS_CE,
+        par_destinataire=dict(par_destinataire),
+        lot=min(a.pk for a in alertes),
+        titre=lambda n: (
+            f"{n} personne{'s' if n > 1 else ''} suivie{'s' if n > 1 else ''} depuis avant 2025 sans contrat "
+            "d'engagement (échéance : 1er janvier 2027)"
+        ),
+        template="alerte_stock_sans_ce",
+        lien=_lien("carnet:portefeuille_structure"),
+        extra={"restant": max(restant, 0), "echeance_depassee": restant < 0},
+    )
+
+
+__all__ = [
+    "alertes_contrat_engagement_envoyer",
+    "alertes_stock_ce_envoyer",
+    "ce_non_signes",
+    "stock_sans_ce",
+    "un_mois_avant",
+]

@@ -16,7 +16,7 @@ from suivi.models import Alerte, TypeAlerte
 from suivi.services.alertes_engagement import un_mois_avant
 from tests.carnet.factories import CarnetFactory, ContratFactory, MembreGroupeFactory
 from tests.orientation.factories import OrientationFactory
-from tests.spie.factories import MembershipFactory
+from tests.spie.factories import MembershipFactory, StructureFactory
 
 pytestmark = [pytest.mark.django_db, pytest.mark.clock("2026-12-07T09:30:00+01:00")]
 
@@ -134,3 +134,44 @@ def test_other_departement_never_told(dep_a, dep_b, structure_a, referent, admin
     run_twice(tasks.alertes_contrat_engagement)
     assert messages_of(admin_b) == []
     assert len(messages_of(referent)) == 1
+
+
+# --- People followed before 2025: a CE by 1 January 2027 ---------------------------------------------
+
+
+def test_structure_managers_told_weekly_of_their_people_without_ce_since_before_2025(
+    dep_a, structure_a, referent, run_twice, _clock, unscoped
+):
+    responsable = MembershipFactory(structure=structure_a, role="responsable_structure").user
+    autre_structure = StructureFactory(departement=dep_a, type="association")
+    autre_responsable = MembershipFactory(structure=autre_structure, role="responsable_structure").user
+
+    def suivie(nom, entree, structure=structure_a):
+        carnet = CarnetFactory(
+            departement=dep_a,
+            beneficiaire__nom_usage=nom,
+            beneficiaire__prenoms="Alex",
+            beneficiaire__date_entree_rsa=entree,
+        )
+        MembreGroupeFactory(carnet=carnet, user=referent, structure=structure, est_referent=True)
+        return carnet
+
+    suivie("Ancienne", D(2023, 5, 2))
+    ce_signe(suivie("Signee", D(2022, 1, 3)), D(2026, 3, 2))
+    suivie("Nouvelle", D(2025, 3, 1))  # under the 2025 regime: the month after the orientation applies instead
+    CarnetFactory(departement=dep_a, beneficiaire__nom_usage="Nonsuivie", beneficiaire__date_entree_rsa=D(2020, 1, 1))
+    suivie("Ailleurs", D(2024, 2, 1), structure=autre_structure)
+
+    run_twice(tasks.alertes_stock_contrat_engagement)
+
+    [(titre, message)] = messages_of(responsable)
+    assert titre == "1 personne suivie depuis avant 2025 sans contrat d'engagement (échéance : 1er janvier 2027)"
+    assert "Alex ANCIENNE" in message and "il reste 25 jours" in message
+    assert "SIGNEE" not in message and "NOUVELLE" not in message and "AILLEURS" not in message
+    [(_, message_autre)] = messages_of(autre_responsable)
+    assert "Alex AILLEURS" in message_autre and "ANCIENNE" not in message_autre
+    # The next week, told again (a weekly count); past the deadline, it says so.
+    _clock.move_to(at(D(2027, 1, 4), 8))
+    run_twice(tasks.alertes_stock_contrat_engagement)
+    titres_messages = messages_of(responsable)
+    assert len(titres_messages) == 2 and "échéance dépassée" in titres_messages[1][1]

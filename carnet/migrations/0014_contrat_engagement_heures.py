@@ -21,7 +21,7 @@ class Migration(migrations.Migration):
             fields=[
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
                 ('uid', models.UUIDField(default=uuid.uuid4, editable=False, unique=True)),
-                ('type', models.CharField(choices=[('atelier', 'Atelier collectif'), ('formation', 'Formation'), ('immersion', 'Immersion en entreprise'), ('recherche_emploi', "Démarches de recherche d'emploi"), ('accompagnement', "Entretien d'accompagnement"), ('action_sociale', 'Démarche sociale ou de santé'), ('benevolat', 'Activité bénévole ou citoyenne'), ('autre', 'Autre activité du plan')], max_length=20, verbose_name="type d'activité")),
+                ('type', models.CharField(choices=[('atelier', 'Atelier collectif'), ('formation', 'Formation'), ('immersion', 'Immersion en entreprise'), ('recherche_emploi', "Démarches de recherche d'emploi"), ('accompagnement', "Entretien d'accompagnement"), ('action_sociale', 'Démarche sociale ou administrative'), ('benevolat', 'Activité bénévole ou citoyenne'), ('autre', 'Autre activité du plan')], max_length=20, verbose_name="type d'activité")),
                 ('date', models.DateField(verbose_name='jour')),
                 ('duree_minutes', models.PositiveSmallIntegerField(verbose_name='durée (minutes)')),
                 ('etat', models.CharField(choices=[('prevue', 'Prévue'), ('realisee', 'Réalisée')], default='realisee', max_length=10, verbose_name='état')),

@@ -21,7 +21,7 @@ class TypeActivite(models.TextChoices):
     IMMERSION = "immersion", "Immersion en entreprise"
     RECHERCHE_EMPLOI = "recherche_emploi", "Démarches de recherche d'emploi"
     ACCOMPAGNEMENT = "accompagnement", "Entretien d'accompagnement"
-    ACTION_SOCIALE = "action_sociale", "Démarche sociale ou de santé"
+    ACTION_SOCIALE = "action_sociale", "Démarche sociale ou administrative"
     BENEVOLAT = "benevolat", "Activité bénévole ou citoyenne"
     AUTRE = "autre", "Autre activité du plan"
 

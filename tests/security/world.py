@@ -156,7 +156,9 @@ def build_contrat_engagement(carnet, structure, referent):
         auteur=referent,
         structure=structure,
     )
-    return {"contrat_engagement": contrat, "activite": activite}
+    # The world's one contract: every contract route reaches it (a second contract would change what the person's
+    # own export lists).
+    return {"contrat": contrat, "contrat_engagement": contrat, "activite": activite}
 
 
 def build_carnet(departement, structure, users_by_role):
@@ -168,7 +170,6 @@ def build_carnet(departement, structure, users_by_role):
         ActionFactory,
         AxeFactory,
         CarnetFactory,
-        ContratFactory,
         DocumentFactory,
         MembreGroupeFactory,
         ObjectifFactory,
@@ -199,7 +200,6 @@ def build_carnet(departement, structure, users_by_role):
         "objectif": objectif,
         "action": ActionFactory(objectif=objectif),
         "rdv": RendezVousFactory(carnet=carnet, professionnel=referent, structure=structure),
-        "contrat": ContratFactory(carnet=carnet, structure=structure, created_by=referent),
         "document": DocumentFactory(carnet=carnet, auteur=referent, structure=structure),
         **build_contrat_engagement(carnet, structure, referent),
         "situation_locale": Situation.objects.create(

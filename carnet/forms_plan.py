@@ -13,11 +13,15 @@ from django.utils import timezone
 
 from carnet.models import (
     Action,
+    ActiviteEngagement,
+    Analyse,
     Contrat,
+    Document,
     MembreGroupe,
     Objectif,
     ObjectifReference,
     RendezVous,
+    Sensibilite,
     Sortie,
     StatutObjectif,
     StatutRendezVous,
@@ -339,3 +343,46 @@ class SortieForm(forms.ModelForm):
         if date_sortie > timezone.localdate():
             raise forms.ValidationError("La date de sortie ne peut pas être dans le futur.")
         return date_sortie
+
+
+# --- Heures du contrat d'engagement -----------------------------------------------------------
+
+
+class ActiviteForm(forms.ModelForm):
+    """One activity of a contrat d'engagement, entered by a member of the group."""
+
+    justificatif = forms.ModelChoiceField(
+        label="Justificatif",
+        queryset=None,
+        required=False,
+        help_text="Facultatif : une attestation déjà déposée dans les documents du carnet.",
+    )
+    heures = forms.IntegerField(label="Heures", min_value=0, max_value=24, initial=0)
+    minutes = forms.IntegerField(label="Minutes", min_value=0, max_value=59, initial=0)
+
+    class Meta:
+        model = ActiviteEngagement
+        fields = ["type", "date", "etat", "precision", "justificatif"]
+        labels = {"date": "Jour de l'activité", "etat": "L'activité est"}
+        widgets = {"date": DateInput(), "etat": forms.RadioSelect}
+
+    def __init__(self, *args, carnet, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Only the general documents of this carnet that passed the antivirus scan.
+        self.fields["justificatif"].queryset = Document.objects.filter(
+            carnet=carnet, sensibilite=Sensibilite.GENERALE, analyse=Analyse.SAINE
+        ).order_by("-created_at")
+
+    def clean(self):
+        cleaned = super().clean()
+        minutes = (cleaned.get("heures") or 0) * 60 + (cleaned.get("minutes") or 0)
+        if "heures" in cleaned and "minutes" in cleaned and not 0 < minutes <= 24 * 60:
+            raise forms.ValidationError("Indiquez une durée entre 1 minute et 24 heures.")
+        cleaned["duree_minutes"] = minutes
+        return cleaned
+
+    def activite_data(self) -> dict:
+        return {
+            name: self.cleaned_data[name]
+            for name in ("type", "date", "etat", "precision", "justificatif", "duree_minutes")
+        }

@@ -2,6 +2,7 @@ from django.urls import path
 
 from carnet.views import (
     acces,
+    activites,
     conflits,
     documents,
     fiche,
@@ -66,6 +67,12 @@ urlpatterns = [
     path("<uuid:uid>/contrats/<uuid:contrat_uid>/terminer/", suivi.contrat_terminer, name="contrat_terminer"),
     path("<uuid:uid>/contrats/<uuid:contrat_uid>/renouveler/", suivi.contrat_renouveler, name="contrat_renouveler"),
     path("<uuid:uid>/contrats/<uuid:contrat_uid>/pdf/", suivi.contrat_pdf, name="contrat_pdf"),
+    path("<uuid:uid>/contrats/<uuid:contrat_uid>/heures/", activites.contrat_heures, name="contrat_heures"),
+    path(
+        "<uuid:uid>/contrats/<uuid:contrat_uid>/heures/<uuid:activite_uid>/supprimer/",
+        activites.contrat_activite_supprimer,
+        name="contrat_activite_supprimer",
+    ),
     # Sorties du parcours
     path("<uuid:uid>/sorties/", suivi.sorties, name="sorties"),
     # Documents, notes, timeline

@@ -23,6 +23,8 @@ class Scope(models.TextChoices):
     IMPORTS_WRITE = "imports:write", "Déposer des fichiers (flux CAF/MSA)"
     FLUX_REJEU = "flux:rejeu", "Rejouer un flux CAF/MSA plus ancien que le dernier importé (administrateur)"
     INDICATEURS_READ = "indicateurs:read", "Lire les indicateurs agrégés"
+    CONTRATS_READ = "contrats:read", "Lire les contrats d'engagement et leurs heures (sans motif de réduction)"
+    CONTRATS_WRITE = "contrats:write", "Enregistrer des heures d'activité des contrats d'engagement"
 
 
 TOKEN_PREFIX = "spie"

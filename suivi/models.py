@@ -173,6 +173,8 @@ class TypeAlerte(models.TextChoices):
     SANS_REFERENT = "sans_referent", "Personne suivie sans référent"
     DELAI_LEGAL_4_SEMAINES = "delai_legal_4s", "Quatre semaines du délai légal d'orientation écoulées"
     DELAI_LEGAL_5_SEMAINES = "delai_legal_5s", "Cinq semaines du délai légal d'orientation écoulées"
+    CE_NON_SIGNE = "ce_non_signe", "Contrat d'engagement non signé un mois après l'orientation"
+    STOCK_SANS_CE = "stock_sans_ce", "Personne suivie avant 2025 sans contrat d'engagement"
 
 
 class Alerte(TenantModel):

@@ -57,6 +57,18 @@ def alertes_delai_legal():
 
 
 @shared_task(acks_late=True)
+def alertes_contrat_engagement():
+    """Beat (daily): people without a signed contrat d'engagement a month after the orientation, to the référent."""
+    return _par_departement(services.alertes_contrat_engagement_envoyer)
+
+
+@shared_task(acks_late=True)
+def alertes_stock_contrat_engagement():
+    """Beat (weekly): people followed since before 2025 without a contrat d'engagement, to the structure managers."""
+    return _par_departement(services.alertes_stock_ce_envoyer)
+
+
+@shared_task(acks_late=True)
 def alertes_sans_referent():
     """Beat (working days): people followed without référent, to the structure managers."""
     return _par_departement(services.alertes_sans_referent_envoyer)

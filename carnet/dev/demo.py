@@ -242,12 +242,16 @@ def load(departement):
                 created_by=referent,
             )
         if contrat:
+            # A contrat d'engagement began six weeks ago on a Monday (its hours below); the others 150 days ago.
+            debut = today - datetime.timedelta(days=150)
+            if contrat == "contrat_engagement":
+                debut = today - datetime.timedelta(days=today.weekday(), weeks=6)
             signed = Contrat.objects.create(
                 **common,
                 type=contrat,
                 statut=StatutContrat.SIGNE,
-                date_signature=today - datetime.timedelta(days=150),
-                date_debut=today - datetime.timedelta(days=150),
+                date_signature=debut,
+                date_debut=debut,
                 date_fin=today + datetime.timedelta(days=20 if index == 0 else 180),
                 heures_hebdomadaires=15,
                 engagements_personne="Participer aux ateliers et aux rendez-vous fixés.",
@@ -259,6 +263,8 @@ def load(departement):
             services.evenement_record(
                 carnet=carnet, type=TypeEvenement.CONTRAT, resume=f"{signed} signé", auteur=referent
             )
+            if contrat == "contrat_engagement":
+                _heures_demo(signed, today, referent, referent_structure, ft_structure)
         services.note_add(
             carnet=carnet,
             texte="Premier entretien : la personne est motivée, disponible à temps plein à partir du mois prochain.",
@@ -268,3 +274,48 @@ def load(departement):
         )
         services.carnet_refresh_dates(carnet)
     return created
+
+
+# Six weeks of a contrat d'engagement's hours (minutes done per week, the latest first): three weeks under 15 hours.
+HEURES_DEMO = [
+    ("atelier", "Atelier CV et lettre de motivation", [600, 900, 720, 960, 900, 480]),
+    ("recherche_emploi", "Candidatures et relances", [240, 180, 120, 180, 120, 0]),
+]
+
+
+def _heures_demo(contrat, today, referent, structure, partenaire):
+    """Activities of the last six weeks (one by the partner's system, as through the API), and one planned."""
+    from carnet.models import SourceActivite
+
+    lundi = today - datetime.timedelta(days=today.weekday())
+    for type_activite, precision, minutes_par_semaine in HEURES_DEMO:
+        for semaines, minutes in enumerate(minutes_par_semaine, start=1):
+            if not minutes:
+                continue
+            jour = lundi - datetime.timedelta(weeks=semaines) + datetime.timedelta(days=1)
+            par_partenaire = type_activite == "atelier" and semaines % 3 == 0
+            services.activite_record(
+                contrat=contrat,
+                data={
+                    "type": type_activite,
+                    "date": jour,
+                    "duree_minutes": minutes,
+                    "etat": "realisee",
+                    "precision": precision,
+                },
+                auteur=None if par_partenaire else referent,
+                structure=partenaire if par_partenaire else structure,
+                source=SourceActivite.PARTENAIRE if par_partenaire else SourceActivite.GROUPE,
+            )
+    services.activite_record(
+        contrat=contrat,
+        data={
+            "type": "immersion",
+            "date": today + datetime.timedelta(days=3),
+            "duree_minutes": 420,
+            "etat": "prevue",
+            "precision": "Immersion en entreprise de propreté",
+        },
+        auteur=referent,
+        structure=structure,
+    )

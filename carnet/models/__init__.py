@@ -1,4 +1,5 @@
 from carnet.models.acces import AccesExceptionnel
+from carnet.models.activites import ActiviteEngagement, EtatActivite, SourceActivite, TypeActivite
 from carnet.models.beneficiaire import (
     Beneficiaire,
     Carnet,
@@ -32,6 +33,10 @@ from carnet.models.parcours import (
 from carnet.models.referentiels import ObjectifReference, Situation, Theme
 
 __all__ = [
+    "ActiviteEngagement",
+    "EtatActivite",
+    "SourceActivite",
+    "TypeActivite",
     "StatutConflit",
     "AccesExceptionnel",
     "Action",

@@ -80,3 +80,8 @@ __all__ += [
     "rendez_vous_update",
     "sortie_create",
 ]
+
+# The hours of a contrat d'engagement.
+from carnet.services.activites import activite_delete, activite_record, releve_hebdomadaire  # noqa: E402
+
+__all__ += ["activite_delete", "activite_record", "releve_hebdomadaire"]

@@ -21,7 +21,7 @@ from carnet.forms_plan import (
     RendezVousModifierForm,
     SortieForm,
 )
-from carnet.models import Contrat, MembreGroupe, RendezVous, Sortie
+from carnet.models import Contrat, MembreGroupe, RendezVous, Sortie, StatutContrat, TypeContrat
 from carnet.navigation import carnet_context
 from carnet.perms import can_edit_carnet, can_read_sensitive_themes, can_view_carnet
 from carnet.services.suivi import CONTRAT_FIELDS, MODIFIER, REFUS, RENOUVELER, SIGNER, TERMINER
@@ -304,6 +304,16 @@ def contrat_renouveler(request, carnet, contrat_uid):
     return render(request, "carnet/contrat_renouveler.html", context)
 
 
+SEMAINES_PDF = 8
+
+
+def _semaines_pdf(contrat):
+    """The last weeks of a signed contrat d'engagement's hours, for the person's copy (none on a draft)."""
+    if contrat.type != TypeContrat.CONTRAT_ENGAGEMENT or contrat.statut == StatutContrat.BROUILLON:
+        return []
+    return services.releve_hebdomadaire(contrat).semaines[:SEMAINES_PDF]
+
+
 @carnet_view(can_view_carnet)
 @require_GET
 def contrat_pdf(request, carnet, contrat_uid):
@@ -321,6 +331,7 @@ def contrat_pdf(request, carnet, contrat_uid):
             "objectifs": objectifs,
             "objectifs_masques": objectifs_masques,
             "edite_le": timezone.localdate(),
+            "semaines": _semaines_pdf(contrat),
         },
     )
     response = HttpResponse(pdf, content_type="application/pdf")

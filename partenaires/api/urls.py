@@ -53,3 +53,22 @@ urlpatterns += [
         name="indicateurs_definitions",
     ),
 ]
+
+# Contrats d'engagement and their hours.
+from partenaires.api import views_contrats  # noqa: E402
+
+urlpatterns += [
+    path(
+        "carnets/<uuid:uid>/contrats-engagement/",
+        views_contrats.CarnetContratsEngagement.as_view(),
+        name="carnet_contrats_engagement",
+    ),
+    path(
+        "contrats-engagement/<uuid:uid>/", views_contrats.ContratEngagementDetail.as_view(), name="contrat_engagement"
+    ),
+    path(
+        "contrats-engagement/<uuid:uid>/activites/",
+        views_contrats.ActiviteListCreate.as_view(),
+        name="contrat_engagement_activites",
+    ),
+]

@@ -391,7 +391,10 @@ SPECTACULAR_SETTINGS = {
     "COMPONENT_SPLIT_REQUEST": True,
     "SCHEMA_PATH_PREFIX": "/api/v1",
     # One name for a choice set used by several fields (the refusal's input and the prescription's answer).
-    "ENUM_NAME_OVERRIDES": {"MotifRefusEnum": "offre.models.MotifRefus"},
+    "ENUM_NAME_OVERRIDES": {
+        "MotifRefusEnum": "offre.models.MotifRefus",
+        "StatutContratEnum": "carnet.models.StatutContrat",
+    },
     # The errors and limits shared by every operation, documented in one place (partenaires/api/schema.py).
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
@@ -489,6 +492,16 @@ CELERY_BEAT_SCHEDULE = {
     "suivi-alertes-delai-legal": {
         "task": "suivi.tasks.alertes_delai_legal",
         "schedule": crontab(hour=7, minute=35),
+    },
+    # The contrat d'engagement's month after the orientation (D.5411-14-1 code du travail), in calendar days.
+    "suivi-alertes-contrat-engagement": {
+        "task": "suivi.tasks.alertes_contrat_engagement",
+        "schedule": crontab(hour=7, minute=40),
+    },
+    # People followed before 2025 have until 1 January 2027 to sign a contrat d'engagement: a weekly count.
+    "suivi-alertes-stock-contrat-engagement": {
+        "task": "suivi.tasks.alertes_stock_contrat_engagement",
+        "schedule": crontab(hour=7, minute=50, day_of_week="1"),
     },
     "suivi-alertes-sans-referent": {
         "task": "suivi.tasks.alertes_sans_referent",

@@ -57,3 +57,10 @@ def short_date(value):
 @register.filter(expects_localtime=True)
 def short_datetime(value):
     return value.strftime("%d/%m/%Y %H:%M") if value else ""
+
+
+@register.filter
+def duree(minutes):
+    """Minutes as a French duration: 900 → "15 h", 450 → "7 h 30"."""
+    heures, reste = divmod(int(minutes or 0), 60)
+    return f"{heures} h {reste:02d}" if reste else f"{heures} h"

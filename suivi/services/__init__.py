@@ -5,6 +5,7 @@ from suivi.services.alertes import (
     alertes_orientation_envoyer,
     alertes_sans_referent_envoyer,
 )
+from suivi.services.alertes_engagement import alertes_contrat_engagement_envoyer, alertes_stock_ce_envoyer
 from suivi.services.base import (
     regles_du_departement,
     regles_en_lecture,
@@ -37,7 +38,9 @@ __all__ = [
     "SEUIL_ANONYMAT",
     "QuestionnaireInvalide",
     "agregats_evaluations",
+    "alertes_contrat_engagement_envoyer",
     "alertes_delai_legal_envoyer",
+    "alertes_stock_ce_envoyer",
     "alertes_orientation_envoyer",
     "alertes_sans_referent_envoyer",
     "commentaires",

@@ -17,6 +17,7 @@ from django.utils import timezone
 
 from carnet.models import (
     Action,
+    ActiviteEngagement,
     AxeDeTravail,
     Beneficiaire,
     Carnet,
@@ -160,3 +161,20 @@ class DocumentFactory(UnscopedFactory):
     analyse = "saine"
     auteur = factory.SubFactory(UserFactory)
     structure = factory.SubFactory(StructureFactory, departement=factory.SelfAttribute("..carnet.departement"))
+
+
+class ActiviteEngagementFactory(UnscopedFactory):
+    """An activity of a contrat d'engagement, done, 3 hours, on the contract's first day:
+    `ActiviteEngagementFactory(contrat=ce, date=..., duree_minutes=..., etat="prevue")`."""
+
+    class Meta:
+        model = ActiviteEngagement
+
+    contrat = factory.SubFactory(ContratFactory, type="contrat_engagement", statut="signe")
+    carnet = factory.SelfAttribute("contrat.carnet")
+    departement = factory.SelfAttribute("contrat.departement")
+    type = "atelier"
+    date = factory.SelfAttribute("contrat.date_debut")
+    duree_minutes = 180
+    etat = "realisee"
+    structure = factory.SelfAttribute("contrat.structure")

@@ -161,6 +161,8 @@ ROUTES = {
     "contrat_terminer": (None, "ecriture"),
     "contrat_renouveler": ("ecriture", "ecriture"),
     "contrat_pdf": ("lecture", None),
+    "contrat_heures": ("lecture", "ecriture"),
+    "contrat_activite_supprimer": (None, "ecriture"),
     "documents": ("contenu", "ecriture"),
     "document_telecharger": ("contenu", None),
     "notes": ("contenu", "ecriture"),

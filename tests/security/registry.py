@@ -92,6 +92,12 @@ OBJECT_ROUTES = {
         f"carnet:{name}": (lambda w: {"uid": w.carnet.uid, "contrat_uid": w.contrat.uid})
         for name in ("contrat_detail", "contrat_signer", "contrat_terminer", "contrat_renouveler", "contrat_pdf")
     },
+    "carnet:contrat_heures": lambda w: {"uid": w.carnet.uid, "contrat_uid": w.contrat_engagement.uid},
+    "carnet:contrat_activite_supprimer": lambda w: {
+        "uid": w.carnet.uid,
+        "contrat_uid": w.contrat_engagement.uid,
+        "activite_uid": w.activite.uid,
+    },
     "carnet:situation_basculer": lambda w: {"uid": w.situation_locale.uid},
     "carnet:objectif_basculer": lambda w: {"uid": w.objectif_local.uid},
     "partenaires:jeton_revoquer": lambda w: {"uid": w.jeton.uid},
@@ -102,6 +108,9 @@ OBJECT_ROUTES = {
     "api:carnet_rendez_vous": lambda w: {"uid": w.carnet.uid},
     "api:rendez_vous": lambda w: {"uid": w.rdv.uid},
     "api:webhook": lambda w: {"uid": w.webhook.uid},
+    "api:carnet_contrats_engagement": lambda w: {"uid": w.carnet.uid},
+    "api:contrat_engagement": lambda w: {"uid": w.contrat_engagement.uid},
+    "api:contrat_engagement_activites": lambda w: {"uid": w.contrat_engagement.uid},
     "carnet:document_telecharger": lambda w: {"uid": w.carnet.uid, "document_uid": w.document.uid},
     # Orientation: each route addresses its own object by uid (the carnet for a person of the queue).
     **{

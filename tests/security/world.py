@@ -60,6 +60,9 @@ class World:
     rapport: object = None
     # An identity conflict set aside by the CAF/MSA flux.
     conflit_identite: object = None
+    # A signed contrat d'engagement and one activity of its hours.
+    contrat_engagement: object = None
+    activite: object = None
 
 
 def build_world(code, nom) -> World:
@@ -124,6 +127,40 @@ def build_rapport(departement):
     return RapportMensuel.unscoped_objects.get(uid=rapport.uid)
 
 
+def build_contrat_engagement(carnet, structure, referent):
+    """A contrat d'engagement signed a month ago, with one activity done last week."""
+    import datetime
+
+    from django.utils import timezone
+
+    from carnet.models import ActiviteEngagement
+    from tests.carnet.factories import ContratFactory
+
+    today = timezone.localdate()
+    contrat = ContratFactory(
+        carnet=carnet,
+        structure=structure,
+        created_by=referent,
+        type="contrat_engagement",
+        statut="signe",
+        date_debut=today - datetime.timedelta(days=30),
+        date_signature=today - datetime.timedelta(days=30),
+    )
+    activite = ActiviteEngagement.unscoped_objects.create(
+        departement_id=carnet.departement_id,
+        contrat=contrat,
+        carnet=carnet,
+        type="atelier",
+        date=today - datetime.timedelta(days=7),
+        duree_minutes=180,
+        auteur=referent,
+        structure=structure,
+    )
+    # The world's one contract: every contract route reaches it (a second contract would change what the person's
+    # own export lists).
+    return {"contrat": contrat, "contrat_engagement": contrat, "activite": activite}
+
+
 def build_carnet(departement, structure, users_by_role):
     """A carnet whose référent is the département's professional, with one object of each kind."""
     import datetime
@@ -133,7 +170,6 @@ def build_carnet(departement, structure, users_by_role):
         ActionFactory,
         AxeFactory,
         CarnetFactory,
-        ContratFactory,
         DocumentFactory,
         MembreGroupeFactory,
         ObjectifFactory,
@@ -164,8 +200,8 @@ def build_carnet(departement, structure, users_by_role):
         "objectif": objectif,
         "action": ActionFactory(objectif=objectif),
         "rdv": RendezVousFactory(carnet=carnet, professionnel=referent, structure=structure),
-        "contrat": ContratFactory(carnet=carnet, structure=structure, created_by=referent),
         "document": DocumentFactory(carnet=carnet, auteur=referent, structure=structure),
+        **build_contrat_engagement(carnet, structure, referent),
         "situation_locale": Situation.objects.create(
             theme=theme("logement"), libelle=f"Situation locale {departement.code}", departement=departement
         ),

@@ -4,16 +4,20 @@ Filters read the carnet's denormalised dates (kept by the services), so that eve
 same few queries whatever the size of the portfolio.
 """
 
+from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db.models import OuterRef, Subquery
-from django.shortcuts import render
+from django.shortcuts import get_object_or_404, redirect, render
 
-from carnet.forms import PortefeuilleFiltreForm
+from carnet.forms import PortefeuilleFiltreForm, TransmissionForm
 from carnet.models import Carnet, MembreGroupe
-from carnet.perms import can_see_structure_portfolio
+from carnet.perms import can_hand_over_portfolio, can_see_structure_portfolio
+from carnet.services import transmission
+from carnet.services.base import RegleMetier
 from spie.audit import log_list_view
 from spie.decorators import require_membership
+from spie.models import Structure
 
 PAGE_SIZE = 25
 # The columns the page shows (the rest of a person's row, e.g. the search columns, stays in the database).
@@ -80,5 +84,55 @@ def portefeuille_structure(request):
     return render(
         request,
         "carnet/portefeuille.html",
-        {"form": form, "page": page, "filtre": filtre, "jours": jours, "mode": "structure"},
+        {
+            "form": form,
+            "page": page,
+            "filtre": filtre,
+            "jours": jours,
+            "mode": "structure",
+            "peut_transmettre": can_hand_over_portfolio(request.acting, request.structure),
+        },
+    )
+
+
+def _structure_de_la_transmission(request):
+    """The acting structure; an administrator may name another structure of the département (`?structure=`)."""
+    uid = request.GET.get("structure") or request.POST.get("structure")
+    if uid and request.acting.is_admin_departement:
+        return get_object_or_404(Structure.objects.filter(actif=True), uid=uid)
+    return request.structure
+
+
+@require_membership
+def portefeuille_transmettre(request):
+    """Hand a leaving professional's carnets over to one or several colleagues, in one operation."""
+    structure = _structure_de_la_transmission(request)
+    if not can_hand_over_portfolio(request.acting, structure):
+        raise PermissionDenied
+    form = TransmissionForm(request.POST or None, structure=structure)
+    if request.method == "POST" and form.is_valid():
+        try:
+            resultat = transmission.portefeuille_transmettre(
+                ancien=form.cleaned_data["ancien"],
+                structure=structure,
+                destinataires=form.cleaned_data["destinataires"],
+                auteur=request.user,
+                auteur_structure=request.structure,
+            )
+        except RegleMetier as error:
+            form.add_error(None, str(error))
+        else:
+            pluriel = "s" if resultat.carnets > 1 else ""
+            messages.success(
+                request,
+                f"{resultat.carnets} personne{pluriel} suivie{pluriel} transmise{pluriel} "
+                f"à {len(resultat.par_destinataire)} collègue{'s' if len(resultat.par_destinataire) > 1 else ''}.",
+            )
+            return redirect("carnet:portefeuille_structure")
+    structures = Structure.objects.filter(actif=True).order_by("nom") if request.acting.is_admin_departement else []
+    return render(
+        request,
+        "carnet/transmission.html",
+        {"form": form, "structure": structure, "structures": structures},
+        status=400 if request.method == "POST" else 200,
     )

@@ -179,6 +179,8 @@ def test_every_carnet_route_is_in_the_matrix():
         not in {
             "portefeuille",
             "portefeuille_structure",
+            # Structure-level routes (permissions: tests/carnet/test_transmission.py).
+            "portefeuille_transmettre",
             "recherche",
             "beneficiaire_creer",
             "referentiels",

@@ -209,6 +209,7 @@ PLAIN_ROUTES = {
     "spie:notifications",
     "carnet:portefeuille",
     "carnet:portefeuille_structure",
+    "carnet:portefeuille_transmettre",
     "carnet:recherche",
     "carnet:beneficiaire_creer",
     "carnet:referentiels",

@@ -210,6 +210,7 @@ PLAIN_ROUTES = {
     "carnet:portefeuille",
     "carnet:portefeuille_structure",
     "carnet:portefeuille_transmettre",
+    "carnet:portefeuille_exporter",
     "carnet:recherche",
     "carnet:beneficiaire_creer",
     "carnet:referentiels",

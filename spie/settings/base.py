@@ -445,6 +445,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "offre.tasks.expirer_prescriptions",
         "schedule": 3600,
     },
+    # Accepted prescriptions whose outcome has not moved for 21 days: one reminder per step to both sides.
+    "offre-relancer-suivi-prescriptions": {
+        "task": "offre.tasks.relancer_suivi_prescriptions",
+        "schedule": 3600,
+    },
     "offre-recalculer-scores-qualite": {
         "task": "offre.tasks.recalculer_scores_qualite",
         "schedule": 24 * 3600,

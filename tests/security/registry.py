@@ -157,6 +157,7 @@ OBJECT_ROUTES = {
     "api:prescription": lambda w: {"uid": w.prescription.uid},
     "api:prescription_accepter": lambda w: {"uid": w.prescription.uid},
     "api:prescription_refuser": lambda w: {"uid": w.prescription.uid},
+    "api:prescription_etapes": lambda w: {"uid": w.prescription.uid},
     "api:offre_service": lambda w: {"uid": w.service.uid},
     # Offre: the catalogue, its sessions and imports, prescriptions (carnet side and receiving structure).
     "offre:service_detail": lambda w: {"uid": w.service.uid},
@@ -171,6 +172,8 @@ OBJECT_ROUTES = {
     "offre:import_rapport": lambda w: {"uid": w.import_catalogue.uid},
     "offre:prescription_recue": lambda w: {"uid": w.prescription.uid},
     "offre:prescription_repondre": lambda w: {"uid": w.prescription.uid},
+    "offre:prescription_etape": lambda w: {"uid": w.prescription.uid},
+    "offre:carnet_prescription_etape": lambda w: {"uid": w.carnet.uid, "prescription_uid": w.prescription.uid},
     "offre:carnet_prescriptions": lambda w: {"uid": w.carnet.uid},
     "offre:carnet_recherche": lambda w: {"uid": w.carnet.uid},
     "offre:prescrire": lambda w: {"uid": w.carnet.uid, "service_uid": w.service.uid},

@@ -291,3 +291,27 @@ def test_uptake_and_completion_by_service(acceptee, receveur, association, dep_a
     assert (ligne["acceptees"], ligne["entrees"], ligne["terminees"]) == (2, 1, 1)
     assert ligne["taux_entree"] == 50 and ligne["taux_achevement"] == 100
     assert par_structure["nom"] == "Association Tremplin"
+
+
+def test_dashboard_shows_uptake_and_completion(acceptee, receveur, association, client_admin_a):
+    for nom in ("presente", "retenue", "entree"):
+        etape(acceptee, nom, par=receveur, structure=association)
+    page = client_admin_a.get(reverse("suivi:tableau_de_bord")).content.decode()
+    assert "Prescriptions : entrée et achèvement" in page
+    assert "Chantier d&#x27;insertion" in page and "Association Tremplin" in page
+    assert "100 %" in page  # 1 entered of 1 accepted
+
+
+def test_a_structure_manager_sees_only_its_services_in_the_dashboard(acceptee, association, structure_a):
+    manager = MembershipFactory(structure=structure_a, role="responsable_structure").user
+    page = logged_client(manager).get(reverse("suivi:tableau_de_bord")).content.decode()
+    assert "Prescriptions : entrée et achèvement" in page and "Chantier d&#x27;insertion" not in page
+    responsable_assoc = MembershipFactory(structure=association, role="responsable_structure").user
+    page = logged_client(responsable_assoc).get(reverse("suivi:tableau_de_bord")).content.decode()
+    assert "Chantier d&#x27;insertion" in page
+
+
+def test_dashboard_counts_only_the_prescriptions_of_the_period(acceptee, client_admin_a, dep_a):
+    Prescription.unscoped_objects.filter(pk=acceptee.pk).update(created_at=timezone.now() - 400 * JOUR)
+    page = client_admin_a.get(reverse("suivi:tableau_de_bord")).content.decode()
+    assert "Aucune prescription sur la période." in page and "Chantier d&#x27;insertion" not in page

@@ -68,13 +68,23 @@ def en_accompagnement(carnets, *, now=None):
     return carnets.exclude(sortis_q(_jour(_maintenant(now))))
 
 
+def _par_identifiants(carnets, now):
+    """A professional's perimeter as a list of ids read once: every list then starts from these rows by their
+    primary key (with the `IN (subquery)` form, PostgreSQL hashes the subquery and scans every carnet of the
+    département for each list: 2.6 s instead of 0.3 s for the 9 lists of 100 people among 100,000)."""
+    ids = list(en_accompagnement(carnets, now=now).values_list("pk", flat=True))
+    return Carnet.objects.filter(pk__in=ids)
+
+
 def perimetre_professionnel(user, *, now=None):
     """The people a professional follows (active member of the group, whatever the structure), not exited."""
-    return en_accompagnement(Carnet.objects.suivis_par(user), now=now)
+    return _par_identifiants(Carnet.objects.suivis_par(user), now)
 
 
 def perimetre_structure(structure, *, now=None):
-    """The people a structure follows (one of its professionals is an active member of the group), not exited."""
+    """The people a structure follows (one of its professionals is an active member of the group), not exited.
+
+    Kept as a subquery: a list of tens of thousands of ids costs more to plan than the subquery to run."""
     return en_accompagnement(Carnet.objects.avec_membre_de(structure), now=now)
 
 

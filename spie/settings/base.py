@@ -380,7 +380,11 @@ SPECTACULAR_SETTINGS = {
     "COMPONENT_SPLIT_REQUEST": True,
     "SCHEMA_PATH_PREFIX": "/api/v1",
     # One name for a choice set used by several fields (the refusal's input and the prescription's answer).
-    "ENUM_NAME_OVERRIDES": {"MotifRefusEnum": "offre.models.MotifRefus"},
+    "ENUM_NAME_OVERRIDES": {
+        "MotifRefusEnum": "offre.models.MotifRefus",
+        "EtapeSuiviEnum": "offre.models.EtapeSuivi",
+        "MotifEtapeEnum": "offre.models.MotifEtape",
+    },
 }
 
 # --- Celery ---------------------------------------------------------------------------------

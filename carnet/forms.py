@@ -192,3 +192,42 @@ class AccesExceptionnelForm(forms.Form):
         help_text="Ce motif est conservé dans le journal des accès et consultable par le délégué à la protection "
         "des données. Ne mentionnez pas d'information de santé.",
     )
+
+
+class TransmissionForm(forms.Form):
+    """Who leaves (a professional with people followed for the structure, even if their account is already
+    deactivated) and which colleagues of the structure take over."""
+
+    ancien = forms.ModelChoiceField(
+        label="Professionnel qui quitte la structure", queryset=None, to_field_name="uid", empty_label="Choisir"
+    )
+    destinataires = forms.ModelMultipleChoiceField(
+        label="Collègues qui reprennent les personnes suivies",
+        queryset=None,
+        to_field_name="uid",
+        widget=forms.CheckboxSelectMultiple,
+        help_text="Les personnes sont réparties à tour de rôle entre les collègues choisis, par ordre alphabétique.",
+    )
+
+    def __init__(self, *args, structure, **kwargs):
+        from carnet.models import MembreGroupe
+        from spie.models import Membership, User
+
+        super().__init__(*args, **kwargs)
+        suivant = MembreGroupe.objects.actifs().filter(structure=structure).values("user_id")
+        self.fields["ancien"].queryset = User.objects.filter(pk__in=suivant).order_by("last_name", "first_name")
+        self.fields["ancien"].label_from_instance = lambda u: (
+            f"{u.get_full_name()} ({u.email})" + ("" if u.is_active else " — compte désactivé")
+        )
+        collegues = Membership.objects.actifs().filter(structure=structure).values("user_id")
+        self.fields["destinataires"].queryset = User.objects.filter(pk__in=collegues).order_by(
+            "last_name", "first_name"
+        )
+        self.fields["destinataires"].label_from_instance = lambda u: f"{u.get_full_name()} ({u.email})"
+
+    def clean(self):
+        data = super().clean()
+        ancien, destinataires = data.get("ancien"), data.get("destinataires") or []
+        if ancien and any(d.pk == ancien.pk for d in destinataires):
+            self.add_error("destinataires", "Le professionnel qui part ne peut pas reprendre son propre portefeuille.")
+        return data

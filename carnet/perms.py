@@ -88,6 +88,27 @@ def can_see_structure_portfolio(acting) -> bool:
     return acting.has_role(Role.RESPONSABLE_STRUCTURE, Role.ADMIN_DEPARTEMENT)
 
 
+def can_export_portfolio(acting, structure=False) -> bool:
+    """A référent (professional) or a manager exports the people they follow; only a structure's manager or an
+    administrator exports the whole structure's portfolio. Orientation staff, who follow nobody, export nothing."""
+    if acting.departement is None or acting.structure is None:
+        return False
+    if structure:
+        return can_see_structure_portfolio(acting)
+    return acting.has_role(Role.PROFESSIONNEL, Role.RESPONSABLE_STRUCTURE, Role.ADMIN_DEPARTEMENT)
+
+
+def can_hand_over_portfolio(acting, structure) -> bool:
+    """A leaving professional's carnets are handed over by the manager of the structure they act for, or by
+    an administrator of the département (for any structure of it)."""
+    if acting.departement is None or structure is None or structure.departement_id != acting.departement.pk:
+        return False
+    if acting.has_role(Role.ADMIN_DEPARTEMENT):
+        return True
+    est_la_sienne = acting.structure is not None and acting.structure.pk == structure.pk
+    return est_la_sienne and acting.has_role(Role.RESPONSABLE_STRUCTURE)
+
+
 def can_view_carnet(acting, carnet) -> bool:
     """The group's members, the département's admins and its chargés d'orientation read the carnet;
     every other professional of the département only sees the minimal card."""

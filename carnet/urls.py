@@ -21,6 +21,8 @@ urlpatterns = [
     # Portfolio, search, creation
     path("", portefeuille.portefeuille, name="portefeuille"),
     path("structure/", portefeuille.portefeuille_structure, name="portefeuille_structure"),
+    path("export/", portefeuille.portefeuille_exporter, name="portefeuille_exporter"),
+    path("structure/transmettre/", portefeuille.portefeuille_transmettre, name="portefeuille_transmettre"),
     path("recherche/", recherche.recherche, name="recherche"),
     path("nouveau/", fiche.beneficiaire_creer, name="beneficiaire_creer"),
     # The département's own referentials (admin)

@@ -10,7 +10,7 @@ from data_inclusion.schema import v1
 from django import forms
 
 from offre import schema
-from offre.models import MotifRefus, Service, SessionService
+from offre.models import EtapeSuivi, MotifEtape, MotifRefus, Service, SessionService
 from offre.referentiels import (
     Categorie,
     Frais,
@@ -508,3 +508,29 @@ class ReponseForm(forms.Form):
         if cleaned.get("decision") == "refuser" and not cleaned.get("motif"):
             self.add_error("motif", "Choisissez le motif du refus.")
         return cleaned
+
+
+class EtapeForm(forms.Form):
+    """The next outcome step of an accepted prescription (the choices are the steps allowed now)."""
+
+    etape = forms.ChoiceField(label="Étape", widget=forms.RadioSelect)
+    date = forms.DateField(label="Date", widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
+    motif = forms.ChoiceField(
+        label="Motif",
+        required=False,
+        choices=[("", "—")] + list(MotifEtape.choices),
+        help_text="Obligatoire pour une absence, une candidature non retenue ou un abandon.",
+    )
+    precision = forms.CharField(
+        label="Précision",
+        required=False,
+        max_length=255,
+        help_text="Facultative. Aucune information de santé, de justice ou de famille.",
+    )
+
+    def __init__(self, *args, etapes, **kwargs):
+        from django.utils import timezone
+
+        super().__init__(*args, **kwargs)
+        self.fields["etape"].choices = [(e, EtapeSuivi(e).label) for e in etapes]
+        self.fields["date"].initial = timezone.localdate()

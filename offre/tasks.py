@@ -34,6 +34,12 @@ def expirer_prescriptions():
 
 
 @shared_task(acks_late=True)
+def relancer_suivi_prescriptions():
+    """Beat: remind both sides of accepted prescriptions whose outcome has not moved for 21 days."""
+    return services.prescriptions_suivi_relancer()
+
+
+@shared_task(acks_late=True)
 def recalculer_scores_qualite():
     """Beat: the package's score decays with the age of `date_maj`; refresh the stored scores."""
     return services.scores_refresh()

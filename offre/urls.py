@@ -35,10 +35,16 @@ urlpatterns = [
     path("prescriptions/recues/", prescriptions.prescriptions_recues, name="prescriptions_recues"),
     path("prescriptions/<uuid:uid>/", prescriptions.prescription_recue, name="prescription_recue"),
     path("prescriptions/<uuid:uid>/repondre/", prescriptions.prescription_repondre, name="prescription_repondre"),
+    path("prescriptions/<uuid:uid>/suivi/", prescriptions.prescription_etape, name="prescription_etape"),
     # Prescriptions from a carnet (the carnet's tab "Prescriptions")
     path("carnets/<uuid:uid>/prescriptions/", prescriptions.carnet_prescriptions, name="carnet_prescriptions"),
     path("carnets/<uuid:uid>/recherche/", prescriptions.carnet_recherche, name="carnet_recherche"),
     path("carnets/<uuid:uid>/prescrire/<uuid:service_uid>/", prescriptions.prescrire, name="prescrire"),
+    path(
+        "carnets/<uuid:uid>/prescriptions/<uuid:prescription_uid>/suivi/",
+        prescriptions.carnet_prescription_etape,
+        name="carnet_prescription_etape",
+    ),
     path(
         "carnets/<uuid:uid>/prescriptions/<uuid:prescription_uid>/annuler/",
         prescriptions.prescription_annuler,

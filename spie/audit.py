@@ -78,6 +78,22 @@ def log_list_view(request, *, page, uids, object_type="carnet.carnet"):
     )
 
 
+def log_export(request, *, page, uids, format, object_type="carnet.carnet"):
+    """A file of a list left the platform: one row with the uids it holds, its format and its row count."""
+    user = request.user if request.user.is_authenticated else None
+    departement = getattr(request, "departement", None)
+    return AccessLog.objects.create(
+        user=user,
+        departement_id=getattr(departement, "pk", None),
+        structure=getattr(request, "structure", None),
+        action=Action.EXPORT,
+        canal=Canal.WEB,
+        object_type=object_type,
+        object_uids=[uid for uid in uids if uid is not None],
+        details={"page": page, "format": format, "lignes": len(uids)},
+    )
+
+
 def log_access_many(*, action, objects, departement, structure=None, canal, api_token_id=None, details=None):
     """`log_access` for every object of a list page, in one INSERT: one row per object, so that the log of
     a person's file shows the page that revealed it, and the query count of a list does not grow with it."""

@@ -1,9 +1,12 @@
-"""CSV files for spreadsheets: the one writer of the platform, with the formula-injection guard.
+"""CSV and XLSX files for spreadsheets: the one writer of the platform, with the formula-injection guard.
 
 A spreadsheet runs a cell that starts with `=`, `+`, `-`, `@`, a tab or a carriage return as a formula
 (OWASP "CSV injection"): a name typed by a partner as `=HYPERLINK(...)` would act on the computer of the
 agent who opens the report. Such a text cell gets a leading apostrophe, which spreadsheets show as text.
 Numbers (and texts that are only a number, like `-1,5`) are left as they are: they cannot hold a formula.
+
+In an XLSX file a text cell is also written with the string type, so that nothing in it is ever stored as a
+formula (openpyxl would otherwise store a text starting with `=` as one).
 
 French spreadsheets expect semicolons and, for accents to show in Excel, UTF-8 with a byte order mark:
 those are the defaults. Lines end with CRLF (RFC 4180).
@@ -49,3 +52,31 @@ def csv_bytes(
 ) -> bytes:
     """`csv_text` encoded; by default UTF-8 with a byte order mark, as Excel needs to show accents."""
     return csv_text(rows, delimiter=delimiter, formula_guard=formula_guard).encode(encoding)
+
+
+XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def xlsx_bytes(rows: Iterable[Iterable], *, sheet_title: str = "Export") -> bytes:
+    """The rows (the header first, in bold) as an XLSX workbook of one sheet, every text cell guarded."""
+    import openpyxl
+    from openpyxl.cell import WriteOnlyCell
+    from openpyxl.styles import Font
+
+    workbook = openpyxl.Workbook(write_only=True)
+    sheet = workbook.create_sheet(title=sheet_title[:31])
+    bold = Font(bold=True)
+    for index, row in enumerate(rows):
+        cells = []
+        for value in row:
+            value = safe_cell(value)
+            cell = WriteOnlyCell(sheet, value=value)
+            if isinstance(value, str):
+                cell.data_type = "s"
+            if index == 0:
+                cell.font = bold
+            cells.append(cell)
+        sheet.append(cells)
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()

@@ -4,6 +4,8 @@ Everything shown is read from the stored series (`suivi.indicateurs.lecture`): a
 indicator, so it stays fast whatever the size of the département.
 """
 
+import datetime
+
 from django.contrib import messages
 from django.db import transaction
 from django.http import FileResponse, Http404, HttpResponse, JsonResponse
@@ -119,8 +121,26 @@ def tableau_de_bord(request):
         ),
         "rapports": can_manage_rapports(request.acting),
         "calcule_le": max((v.calcule_le for v in valeurs.values()), default=None),
+        **_prescriptions(debut, fin, structure if perimetre == Perimetre.STRUCTURE else None),
     }
     return render(request, "suivi/tableau_de_bord.html", context)
+
+
+def _prescriptions(debut, fin, structure):
+    """Uptake and completion of the prescriptions sent in the period, by service and by receiving structure
+    (a structure's own services only on its perimeter). Aggregates: no person appears."""
+    from offre.models import Prescription
+    from offre.services import indicateurs_prescriptions
+
+    # `debut` and `fin` are the first days of the period's first and last months: the last month is included.
+    apres = (fin.replace(day=28) + datetime.timedelta(days=4)).replace(day=1)
+    prescriptions = Prescription.objects.filter(created_at__date__gte=debut, created_at__date__lt=apres)
+    if structure is not None:
+        prescriptions = prescriptions.filter(structure_destinataire=structure)
+    return {
+        "prescriptions_par_service": indicateurs_prescriptions(prescriptions),
+        "prescriptions_par_structure": [] if structure else indicateurs_prescriptions(prescriptions, par="structure"),
+    }
 
 
 @require_perm(can_view_indicateurs)

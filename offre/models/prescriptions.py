@@ -37,6 +37,76 @@ class MotifRefus(models.TextChoices):
     AUTRE = "autre", "Autre motif"
 
 
+class EtapeSuivi(models.TextChoices):
+    """The outcome steps of an accepted prescription, in the order they happen."""
+
+    PRESENTE = "presente", "La personne s'est présentée"
+    ABSENTE = "absente", "La personne ne s'est pas présentée"
+    RETENUE = "retenue", "Candidature retenue"
+    NON_RETENUE = "non_retenue", "Candidature non retenue"
+    ENTREE = "entree", "Entrée dans l'action"
+    TERMINEE = "terminee", "Action terminée"
+    ABANDONNEE = "abandonnee", "Action abandonnée"
+
+
+class MotifEtape(models.TextChoices):
+    """The reasons of an absence, a candidacy not retained or an abandonment (a list, never free health or
+    family details)."""
+
+    INJOIGNABLE = "injoignable", "La personne n'a pas pu être jointe"
+    EMPECHEMENT = "empechement", "Empêchement de la personne"
+    MOBILITE = "mobilite", "Difficulté de transport ou de garde"
+    RENONCE = "renonce", "La personne a renoncé"
+    PREREQUIS = "prerequis", "Les conditions d'accès ne sont pas remplies"
+    PROJET_INADAPTE = "projet_inadapte", "L'action ne correspond pas au projet"
+    PLUS_DE_PLACE = "plus_de_place", "Plus de place disponible"
+    EMPLOI = "emploi", "La personne a trouvé un emploi ou une formation"
+    DEMENAGEMENT = "demenagement", "Déménagement"
+    EXCLUSION = "exclusion", "Fin décidée par la structure"
+    AUTRE = "autre", "Autre motif"
+
+
+# The steps that may follow each step ("" : just accepted); a step with reasons requires one of its list.
+ETAPES_SUIVANTES = {
+    "": (EtapeSuivi.PRESENTE, EtapeSuivi.ABSENTE),
+    EtapeSuivi.ABSENTE: (EtapeSuivi.PRESENTE,),  # convened again, the person came
+    EtapeSuivi.PRESENTE: (EtapeSuivi.RETENUE, EtapeSuivi.NON_RETENUE),
+    EtapeSuivi.RETENUE: (EtapeSuivi.ENTREE,),
+    EtapeSuivi.ENTREE: (EtapeSuivi.TERMINEE, EtapeSuivi.ABANDONNEE),
+    EtapeSuivi.NON_RETENUE: (),
+    EtapeSuivi.TERMINEE: (),
+    EtapeSuivi.ABANDONNEE: (),
+}
+MOTIFS_PAR_ETAPE = {
+    EtapeSuivi.ABSENTE: (
+        MotifEtape.INJOIGNABLE,
+        MotifEtape.EMPECHEMENT,
+        MotifEtape.MOBILITE,
+        MotifEtape.RENONCE,
+        MotifEtape.AUTRE,
+    ),
+    EtapeSuivi.NON_RETENUE: (
+        MotifEtape.PREREQUIS,
+        MotifEtape.PROJET_INADAPTE,
+        MotifEtape.PLUS_DE_PLACE,
+        MotifEtape.RENONCE,
+        MotifEtape.AUTRE,
+    ),
+    EtapeSuivi.ABANDONNEE: (
+        MotifEtape.EMPLOI,
+        MotifEtape.EMPECHEMENT,
+        MotifEtape.MOBILITE,
+        MotifEtape.DEMENAGEMENT,
+        MotifEtape.PROJET_INADAPTE,
+        MotifEtape.EXCLUSION,
+        MotifEtape.RENONCE,
+        MotifEtape.AUTRE,
+    ),
+}
+# Without a new step for this long after acceptance or the last step, the outcome is overdue (a reminder).
+SUIVI_EN_RETARD_APRES = timedelta(days=21)
+
+
 class Prescription(TenantModel):
     uid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     carnet = models.ForeignKey("carnet.Carnet", on_delete=models.PROTECT, related_name="prescriptions")
@@ -75,6 +145,10 @@ class Prescription(TenantModel):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     cloturee_le = models.DateTimeField("close le", null=True, blank=True)
+    # The outcome after acceptance: the last step recorded (`EtapePrescription` keeps them all) and when.
+    etape = models.CharField("étape du suivi", max_length=12, choices=EtapeSuivi.choices, blank=True, db_default="")
+    etape_le = models.DateTimeField("étape enregistrée le", null=True, blank=True)
+    suivi_relance_le = models.DateTimeField("relance du suivi le", null=True, blank=True)
 
     class Meta:
         verbose_name = "prescription"
@@ -108,3 +182,32 @@ class Prescription(TenantModel):
     @property
     def expire_le(self):
         return self.created_at + EXPIRATION_APRES
+
+
+class EtapePrescription(TenantModel):
+    """One outcome step of an accepted prescription, recorded by the receiving structure or the référent.
+
+    Rows are only added: the last one is copied on the prescription (`etape`)."""
+
+    uid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    prescription = models.ForeignKey(Prescription, on_delete=models.CASCADE, related_name="etapes")
+    etape = models.CharField("étape", max_length=12, choices=EtapeSuivi.choices)
+    date = models.DateField("date")
+    motif = models.CharField("motif", max_length=20, choices=MotifEtape.choices, blank=True)
+    precision = models.CharField("précision", max_length=255, blank=True)
+    auteur = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    structure = models.ForeignKey("spie.Structure", on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = "étape du suivi d'une prescription"
+        verbose_name_plural = "étapes du suivi des prescriptions"
+        ordering = ["created_at", "pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["prescription", "etape"], name="etape_prescription_unique"),
+        ]
+
+    def __str__(self):
+        return f"{self.get_etape_display()} le {self.date:%d/%m/%Y}"

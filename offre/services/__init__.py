@@ -20,8 +20,18 @@ from offre.services.prescriptions import (
     prescriptions_expire,
     prescriptions_remind,
 )
+from offre.services.suivi_prescriptions import (
+    etapes_possibles,
+    indicateurs_prescriptions,
+    prescription_etape_enregistrer,
+    prescriptions_suivi_relancer,
+)
 
 __all__ = [
+    "etapes_possibles",
+    "indicateurs_prescriptions",
+    "prescription_etape_enregistrer",
+    "prescriptions_suivi_relancer",
     "FichierInvalide",
     "RegleMetier",
     "import_create",

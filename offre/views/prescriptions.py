@@ -7,6 +7,7 @@ the carnet.
 """
 
 from django.contrib import messages
+from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db.models import F
 from django.shortcuts import get_object_or_404, redirect, render
@@ -16,7 +17,7 @@ from carnet.decorators import carnet_child, carnet_view
 from carnet.navigation import carnet_context
 from carnet.perms import can_edit_carnet, can_view_carnet
 from offre import services
-from offre.forms import PrescriptionForm, RechercheForm, ReponseForm
+from offre.forms import EtapeForm, PrescriptionForm, RechercheForm, ReponseForm
 from offre.models import Prescription, Service, StatutPrescription
 from offre.perms import can_answer_prescription, can_receive_prescriptions
 from offre.views.recherche import search_context
@@ -37,11 +38,15 @@ def carnet_prescriptions(request, carnet):
         .select_related("service", "session", "structure_destinataire", "prescripteur", "structure_prescriptrice")
         .order_by("-created_at", "-pk")
     )
-    page = Paginator(prescriptions, PAR_PAGE).get_page(request.GET.get("page"))
+    page = Paginator(prescriptions.prefetch_related("etapes"), PAR_PAGE).get_page(request.GET.get("page"))
+    peut_prescrire = can_edit_carnet(request.acting, carnet)
+    for prescription in page.object_list:
+        etapes = services.etapes_possibles(prescription) if peut_prescrire else ()
+        prescription.form_etape = EtapeForm(etapes=etapes, prefix=str(prescription.uid)) if etapes else None
     return render(
         request,
         "offre/carnet/prescriptions.html",
-        carnet_context(request, carnet, page=page, peut_prescrire=can_edit_carnet(request.acting, carnet)),
+        carnet_context(request, carnet, page=page, peut_prescrire=peut_prescrire),
     )
 
 
@@ -97,6 +102,39 @@ def prescription_annuler(request, carnet, prescription_uid):
     return redirect("offre:carnet_prescriptions", uid=carnet.uid)
 
 
+def _etape_enregistrer(request, prescription, prefix=None):
+    """Record the step posted; the message says what happened. Returns nothing: the caller redirects."""
+    form = EtapeForm(request.POST, etapes=services.etapes_possibles(prescription), prefix=prefix)
+    if not form.is_valid():
+        erreurs = [e for errors in form.errors.values() for e in errors]
+        messages.error(request, "L'étape n'est pas enregistrée : " + " ".join(erreurs))
+        return
+    try:
+        services.prescription_etape_enregistrer(
+            prescription=prescription,
+            etape=form.cleaned_data["etape"],
+            date=form.cleaned_data["date"],
+            motif=form.cleaned_data["motif"],
+            precision=form.cleaned_data["precision"],
+            auteur=request.user,
+            structure=request.structure,
+        )
+    except services.RegleMetier as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, "L'étape du suivi est enregistrée.")
+
+
+@carnet_view(can_edit_carnet, log_reads=False)
+@require_POST
+def carnet_prescription_etape(request, carnet, prescription_uid):
+    """A member of the group records the next outcome step of an accepted prescription."""
+    prescription = carnet_child(carnet, Prescription.objects.select_related("service"), prescription_uid)
+    prescription.carnet = carnet
+    _etape_enregistrer(request, prescription, prefix=str(prescription.uid))
+    return redirect("offre:carnet_prescriptions", uid=carnet.uid)
+
+
 # --- Receiving structure ---------------------------------------------------------------------------------
 
 
@@ -130,7 +168,28 @@ def prescription_recue(request, uid):
     # The person's name and contact details are read here: logged like every read of a person's data.
     log_access(request=request, action=Action.CONSULTATION, obj=prescription, details={"page": "prescription_recue"})
     form = ReponseForm() if prescription.en_attente and can_answer_prescription(request.acting, prescription) else None
-    return render(request, "offre/prescription_recue.html", {"prescription": prescription, "form": form})
+    etapes = services.etapes_possibles(prescription) if can_answer_prescription(request.acting, prescription) else ()
+    return render(
+        request,
+        "offre/prescription_recue.html",
+        {
+            "prescription": prescription,
+            "form": form,
+            "form_etape": EtapeForm(etapes=etapes) if etapes else None,
+            "etapes": prescription.etapes.select_related("structure"),
+        },
+    )
+
+
+@require_perm(can_receive_prescriptions)
+@require_POST
+def prescription_etape(request, uid):
+    """The receiving structure records the next outcome step of a prescription it accepted."""
+    prescription = get_object_or_404(_recues(request).select_related("carnet"), uid=uid)
+    if not can_answer_prescription(request.acting, prescription):
+        raise PermissionDenied
+    _etape_enregistrer(request, prescription)
+    return redirect("offre:prescription_recue", uid=prescription.uid)
 
 
 @require_perm(can_receive_prescriptions)
@@ -154,4 +213,5 @@ def prescription_repondre(request, uid):
             messages.success(request, f"Votre réponse est transmise à {prescription.structure_prescriptrice.nom}.")
             return redirect("offre:prescriptions_recues")
         return redirect("offre:prescription_recue", uid=prescription.uid)
-    return render(request, "offre/prescription_recue.html", {"prescription": prescription, "form": form}, status=400)
+    context = {"prescription": prescription, "form": form, "form_etape": None, "etapes": prescription.etapes.all()}
+    return render(request, "offre/prescription_recue.html", context, status=400)

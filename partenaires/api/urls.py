@@ -72,3 +72,14 @@ urlpatterns += [
         name="contrat_engagement_activites",
     ),
 ]
+
+# Outcome steps of the prescriptions a structure accepted.
+from partenaires.api import views_prescriptions_suivi  # noqa: E402
+
+urlpatterns += [
+    path(
+        "prescriptions/<uuid:uid>/etapes/",
+        views_prescriptions_suivi.PrescriptionEtapes.as_view(),
+        name="prescription_etapes",
+    ),
+]

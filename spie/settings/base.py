@@ -394,6 +394,8 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "MotifRefusEnum": "offre.models.MotifRefus",
         "StatutContratEnum": "carnet.models.StatutContrat",
+        "EtapeSuiviEnum": "offre.models.EtapeSuivi",
+        "MotifEtapeEnum": "offre.models.MotifEtape",
     },
     # The errors and limits shared by every operation, documented in one place (partenaires/api/schema.py).
     "POSTPROCESSING_HOOKS": [
@@ -463,6 +465,11 @@ CELERY_BEAT_SCHEDULE = {
     },
     "offre-expirer-prescriptions": {
         "task": "offre.tasks.expirer_prescriptions",
+        "schedule": 3600,
+    },
+    # Accepted prescriptions whose outcome has not moved for 21 days: one reminder per step to both sides.
+    "offre-relancer-suivi-prescriptions": {
+        "task": "offre.tasks.relancer_suivi_prescriptions",
         "schedule": 3600,
     },
     "offre-recalculer-scores-qualite": {

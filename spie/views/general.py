@@ -18,7 +18,13 @@ def accueil(request):
         return render(request, "spie/accueil_public.html")
     if request.departement is None:
         return render(request, "spie/sans_rattachement.html", status=200 if request.user.is_superuser else 403)
-    return render(request, "spie/accueil.html")
+    context = {"journee": None}
+    if request.acting.structure is not None:
+        # "Ma journée": the appointments and the action lists, computed at each view (suivi owns them).
+        from suivi.journee import journee_contexte
+
+        context = journee_contexte(request)
+    return render(request, "spie/accueil.html", context)
 
 
 @require_GET

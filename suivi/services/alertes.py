@@ -26,6 +26,7 @@ from suivi.services.base import (
     semaine_iso,
     verrou,
 )
+from suivi.services.listes import en_accompagnement, sans_referent_actif
 
 DROITS_CLOS = [EtatDroitRsa.REFUSE, EtatDroitRsa.CLOS, EtatDroitRsa.CLOS_ANTERIEUR]
 
@@ -50,10 +51,10 @@ def nouveaux_entrants_en_retard(*, departement, jour=None):
 
 
 def carnets_sans_referent():
-    """Carnets followed by at least one professional but without an active référent."""
-    referent = MembreGroupe.objects.referents().filter(carnet=OuterRef("pk"))
+    """Carnets followed by at least one professional but without an active référent (a deactivated one counts
+    as none), people who exited left aside: the structure manager's list of "Ma journée"."""
     suivi = MembreGroupe.objects.actifs().filter(carnet=OuterRef("pk"))
-    return Carnet.objects.filter(Exists(suivi), ~Exists(referent))
+    return sans_referent_actif(en_accompagnement(Carnet.objects.filter(Exists(suivi))))
 
 
 def _signaler(*, departement, type, carnets, jour):

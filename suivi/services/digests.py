@@ -6,18 +6,24 @@ according to each user's preference: weekly on the same day, daily on working da
 
 import logging
 from dataclasses import dataclass, field
-from urllib.parse import urlencode
 
 from django.db import transaction
 from django.urls import reverse
 
-from carnet.models import Carnet, DemandeAdhesion, MembreGroupe, StatutDemande
-from offre.models import Prescription, StatutPrescription
+from carnet.models import MembreGroupe
 from spie.models import Membership, User
 from spie.notifications import notify
 from suivi import outbox
 from suivi.models import Canal, FrequenceCourriel
-from suivi.services.base import aujourd_hui, liste_noms, preferences_de, regles_du_departement, rendre, semaine_iso
+from suivi.services.base import (
+    NOMS_MAXIMUM,
+    aujourd_hui,
+    preferences_de,
+    regles_du_departement,
+    rendre,
+    semaine_iso,
+)
+from suivi.services.listes import listes_professionnel
 
 logger = logging.getLogger(__name__)
 
@@ -43,55 +49,20 @@ class Digest:
         return " ; ".join(f"{r.titre} : {r.nombre}" for r in self.rubriques if r.nombre)
 
 
-def _portefeuille(filtre, jours=None):
-    params = {"filtre": filtre, **({"jours": jours} if jours else {})}
-    return f"{reverse('carnet:portefeuille')}?{urlencode(params)}"
-
-
-def _rubrique_carnets(titre, carnets, lien):
-    noms, autres = liste_noms(carnets)
-    return Rubrique(titre=titre, nombre=len(noms) + autres, noms=noms, autres=autres, lien=lien)
-
-
-def digest_pour(*, user, regles) -> Digest:
-    """What a professional should look at: the people they follow in the active département."""
-    suivis = Carnet.objects.suivis_par(user).select_related("beneficiaire")
-    suivis = suivis.order_by("beneficiaire__nom_usage", "beneficiaire__prenoms", "pk")
-    jours = regles.digest_sans_rdv_jours
+def digest_pour(*, user, regles, now=None) -> Digest:
+    """What a professional should look at: the action lists of their "Ma journée" (the same functions), each
+    with a link to the list on the home page."""
+    accueil = reverse("spie:accueil")
     rubriques = [
-        _rubrique_carnets(
-            f"Personnes sans rendez-vous depuis {jours} jours",
-            suivis.portefeuille("sans_rdv", jours),
-            _portefeuille("sans_rdv", jours),
-        ),
-        _rubrique_carnets(
-            "Contrats se terminant dans les 30 jours",
-            suivis.portefeuille("fin_contrat"),
-            _portefeuille("fin_contrat"),
-        ),
-        _rubrique_carnets(
-            "Personnes sans contrat en cours",
-            suivis.portefeuille("sans_contrat"),
-            _portefeuille("sans_contrat"),
-        ),
+        Rubrique(
+            titre=liste.titre,
+            nombre=liste.nombre,
+            noms=[ligne.libelle for ligne in liste.lignes[:NOMS_MAXIMUM]],
+            autres=liste.nombre - min(len(liste.lignes), NOMS_MAXIMUM),
+            lien=f"{accueil}#liste-{liste.code}",
+        )
+        for liste in listes_professionnel(user=user, jours=regles.digest_sans_rdv_jours, now=now)
     ]
-    comme_referent = MembreGroupe.objects.referents().filter(user=user).values("carnet_id")
-    demandes = DemandeAdhesion.objects.filter(statut=StatutDemande.EN_ATTENTE, carnet_id__in=comme_referent)
-    rubriques.append(
-        Rubrique(
-            titre="Demandes d'adhésion à vos groupes de suivi en attente",
-            nombre=demandes.count(),
-            lien=reverse("carnet:portefeuille"),
-        )
-    )
-    prescriptions = Prescription.objects.filter(statut=StatutPrescription.EN_ATTENTE, carnet_id__in=comme_referent)
-    rubriques.append(
-        Rubrique(
-            titre="Prescriptions en attente de réponse",
-            nombre=prescriptions.count(),
-            lien=reverse("carnet:portefeuille"),
-        )
-    )
     return Digest(rubriques=rubriques)
 
 
@@ -140,7 +111,7 @@ def digests_envoyer(*, departement, jour=None) -> dict:
                     titre="Votre point hebdomadaire sur les personnes suivies",
                     message=digest.resume(),
                     cle=f"{base}:{semaine}",
-                    lien=reverse("carnet:portefeuille"),
+                    lien=reverse("spie:accueil"),
                     departement_id=departement.pk,
                 )
                 counts["notifications"] += not before

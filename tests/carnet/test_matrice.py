@@ -181,6 +181,9 @@ def test_every_carnet_route_is_in_the_matrix():
         not in {
             "portefeuille",
             "portefeuille_structure",
+            # Structure-level routes (permissions: tests/carnet/test_transmission.py).
+            "portefeuille_transmettre",
+            "portefeuille_exporter",  # tests/carnet/test_export_portefeuille.py
             "recherche",
             "beneficiaire_creer",
             "referentiels",

@@ -64,6 +64,7 @@ ROUTES = {
     # The receiving structure only: another structure of the département gets 404, like another département.
     "prescription_recue": (lambda w: {"uid": w.prescription.uid}, expect(tous=200, partenaire=404)),
     "prescription_repondre": (lambda w: {"uid": w.prescription.uid}, expect(tous=405)),
+    "prescription_etape": (lambda w: {"uid": w.prescription.uid}, expect(tous=405)),
     # Carnet side: reading for whoever reads the carnet, writing for the group's members.
     "carnet_prescriptions": (
         lambda w: {"uid": w.carnet.uid},
@@ -72,6 +73,10 @@ ROUTES = {
     "carnet_recherche": (lambda w: {"uid": w.carnet.uid}, ECRITURE_CARNET),
     "prescrire": (lambda w: {"uid": w.carnet.uid, "service_uid": w.service.uid}, ECRITURE_CARNET),
     "prescription_annuler": (
+        lambda w: {"uid": w.carnet.uid, "prescription_uid": w.prescription.uid},
+        expect(tous=403, professionnel=405),
+    ),
+    "carnet_prescription_etape": (
         lambda w: {"uid": w.carnet.uid, "prescription_uid": w.prescription.uid},
         expect(tous=403, professionnel=405),
     ),

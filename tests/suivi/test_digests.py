@@ -12,44 +12,39 @@ from spie.tenancy import all_departements, departement_scope
 from suivi import tasks
 from suivi.models import FrequenceCourriel, Message, PreferenceNotification
 from suivi.services import digests_envoyer
-from tests.carnet.factories import CarnetFactory, MembreGroupeFactory
+from tests.carnet.factories import CarnetFactory, ContratFactory, MembreGroupeFactory, RendezVousFactory
 from tests.spie.factories import MembershipFactory, UserFactory
 from tests.suivi.factories import regles
 
 pytestmark = pytest.mark.django_db
 
 
-def _carnet(dep, user, structure, *, referent=True, nom="Durand", **dates):
+def _carnet(dep, user, structure, *, referent=True, nom="Durand", rdv=(), contrat=None):
+    """A carnet followed by `user`, with its appointments `rdv` ((days from now, statut)...) and a signed
+    contract ending in `contrat` days: real rows, the lists read them (not the carnet's denormalised dates)."""
     carnet = CarnetFactory(departement=dep, beneficiaire__nom_usage=nom, beneficiaire__prenoms="Léa")
-    if dates:
-        Carnet.unscoped_objects.filter(pk=carnet.pk).update(**dates)
     MembreGroupeFactory(carnet=carnet, user=user, structure=structure, est_referent=referent)
+    for jours, statut in rdv:
+        RendezVousFactory(carnet=carnet, date_heure=timezone.now() + datetime.timedelta(days=jours), statut=statut)
+    if contrat is not None:
+        today = timezone.localdate()
+        ContratFactory(
+            carnet=carnet,
+            statut="signe",
+            date_debut=today - datetime.timedelta(days=100),
+            date_signature=today - datetime.timedelta(days=100),
+            date_fin=today + datetime.timedelta(days=contrat),
+        )
     return carnet
 
 
 @pytest.fixture
 def referent(dep_a, structure_a, agent_a):
-    """A référent with: one person without appointment for 90 days, one whose contract ends in 10 days,
-    one with a recent appointment and a long contract, and a pending join request."""
-    now, today = timezone.now(), timezone.localdate()
-    _carnet(dep_a, agent_a, structure_a, nom="Sansrdv", dernier_rendez_vous=now - datetime.timedelta(days=90))
-    fin = _carnet(
-        dep_a,
-        agent_a,
-        structure_a,
-        nom="Fincontrat",
-        dernier_rendez_vous=now - datetime.timedelta(days=5),
-        fin_contrat_en_cours=today + datetime.timedelta(days=10),
-    )
-    _carnet(
-        dep_a,
-        agent_a,
-        structure_a,
-        nom="Atour",
-        dernier_rendez_vous=now - datetime.timedelta(days=5),
-        prochain_rendez_vous=now + datetime.timedelta(days=5),
-        fin_contrat_en_cours=today + datetime.timedelta(days=100),
-    )
+    """A référent with: one person last seen 90 days ago, one whose contract ends in 10 days, one with a
+    planned appointment and a long contract, and a pending join request."""
+    _carnet(dep_a, agent_a, structure_a, nom="Sansrdv", rdv=[(-90, "present")])
+    fin = _carnet(dep_a, agent_a, structure_a, nom="Fincontrat", rdv=[(-5, "present")], contrat=10)
+    _carnet(dep_a, agent_a, structure_a, nom="Atour", rdv=[(5, "prevu")], contrat=100)
     DemandeAdhesion.unscoped_objects.create(
         departement=dep_a, carnet=fin, user=UserFactory(), structure=structure_a, motif="Suivi emploi"
     )
@@ -69,12 +64,14 @@ def test_digest_lists_the_people_who_need_attention(referent, dep_a, run_twice):
     run_twice(tasks.digests_referents)
     body = mail.outbox[0].body
     assert mail.outbox[0].to == [referent.email]
-    assert "Personnes sans rendez-vous depuis 60 jours : 1" in body and "Léa SANSRDV" in body
+    assert "Personnes sans rendez-vous à moins de 60 jours : 1" in body and "Léa SANSRDV" in body
     assert "Contrats se terminant dans les 30 jours : 1" in body and "Léa FINCONTRAT" in body
-    assert "Personnes sans contrat en cours : 1" in body
-    assert "Demandes d'adhésion à vos groupes de suivi en attente : 1" in body
+    assert "Personnes reçues sans contrat en cours : 1" in body
+    assert "Personnes reçues sans diagnostic : 2" in body
+    assert "Demandes d'adhésion en attente : 1" in body
     assert "Léa ATOUR" not in body
-    assert "/carnets/?filtre=sans_rdv&jours=60" in body
+    # Each heading leads to the same list on the home page ("Ma journée").
+    assert "/#liste-sans_rdv" in body
     notification = Notification.objects.get(user=referent)
     assert "Contrats se terminant dans les 30 jours : 1" in notification.message
     assert notification.departement_id == dep_a.pk
@@ -115,14 +112,7 @@ def test_daily_preference_gets_an_email_every_working_day(referent, dep_a, djang
 
 def test_nothing_to_report_sends_nothing(dep_a, structure_a, agent_a, run_twice):
     regles(dep_a, digest_jour_semaine=timezone.localdate().weekday())
-    now = timezone.now()
-    _carnet(
-        dep_a,
-        agent_a,
-        structure_a,
-        prochain_rendez_vous=now + datetime.timedelta(days=3),
-        fin_contrat_en_cours=timezone.localdate() + datetime.timedelta(days=200),
-    )
+    _carnet(dep_a, agent_a, structure_a, rdv=[(3, "prevu")], contrat=200)
     run_twice(tasks.digests_referents)
     assert mail.outbox == [] and not Notification.objects.exists()
 

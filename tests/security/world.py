@@ -60,6 +60,8 @@ class World:
     rapport: object = None
     # An identity conflict set aside by the CAF/MSA flux.
     conflit_identite: object = None
+    # An evaluation questionnaire waiting for the person's answer (answered from the person's space).
+    questionnaire: object = None
 
 
 def build_world(code, nom) -> World:
@@ -93,7 +95,14 @@ def build_world(code, nom) -> World:
         users_by_role=users_by_role,
         rapport=build_rapport(departement),
         conflit_identite=build_conflit_identite(carnet["carnet"]),
+        questionnaire=build_questionnaire(carnet["carnet"], structure),
     )
+
+
+def build_questionnaire(carnet, structure):
+    from tests.suivi.factories import QuestionnaireFactory
+
+    return QuestionnaireFactory(carnet=carnet, structure=structure)
 
 
 def build_conflit_identite(carnet):

@@ -189,6 +189,7 @@ def lien_emettre(*, beneficiaire, canal, emis_par) -> LienAcces:
         cle=f"usager-lien-{lien.uid}",
         sujet="Votre espace personnel",
     )
+    lien.url = url  # the clear link lives only here and in the message (erased once sent); never stored
     return lien
 
 

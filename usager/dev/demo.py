@@ -11,10 +11,11 @@ import datetime
 from carnet.models import Beneficiaire
 from usager.models import CompteUsager
 
-# (nom, prénoms, naissance, sexe for FranceConnect): persons of carnet.dev.demo with a référent and a plan.
+# (nom, prénoms, naissance, sexe for FranceConnect): a person of carnet.dev.demo with a référent, a plan and a
+# contract, and a person of orientation.dev.demo convoked to her orientation interview (a letter to acknowledge).
 PERSONNES = [
     ("Lefèvre", "Hélène Marie", (1986, 3, 14), "female"),
-    ("Benali", "Karim", (1992, 11, 2), "male"),
+    ("Martin", "Sophie", (1995, 5, 3), "female"),
 ]
 
 
@@ -49,7 +50,7 @@ def acces_table() -> str:
     lines = ["", "  Espaces personnels de démonstration (Seine-Maritime, personne accompagnée) :"]
     for nom, prenoms, naissance, sexe in PERSONNES:
         lines.append(
-            f"    {prenoms} {nom.upper()}, né(e) le {datetime.date(*naissance):%d/%m/%Y} ({sexe}) — "
+            f"    {prenoms} {nom.upper()}, née le {datetime.date(*naissance):%d/%m/%Y} ({sexe}) — "
             "FranceConnect avec cette identité, ou lien : python manage.py lien_usager_demo " + nom.lower()
         )
     lines.append("    Le code de confirmation est envoyé à l'adresse du carnet (la console en développement).")

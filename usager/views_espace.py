@@ -162,7 +162,12 @@ def documents(request):
     return render(
         request,
         "usager/documents.html",
-        {"documents": lecture.documents(request.carnet), "form": form, "accept": ",".join(EXTENSIONS_ACCEPTEES)},
+        {
+            "beneficiaire": request.usager.beneficiaire,
+            "documents": lecture.documents(request.carnet),
+            "form": form,
+            "accept": ",".join(EXTENSIONS_ACCEPTEES),
+        },
         status=status,
     )
 
@@ -255,6 +260,7 @@ def mes_donnees(request):
         request,
         "usager/mes_donnees.html",
         {
+            "beneficiaire": request.usager.beneficiaire,
             "form": form,
             "demandes": DemandeDroits.objects.filter(beneficiaire=request.usager.beneficiaire),
             "lectures": lecture.lectures_du_dossier(request.carnet)[:50],

@@ -156,3 +156,11 @@ def test_export_complet(world):
     assert any(c["titre"].startswith("Convocation") for c in data["courriers"])
     assert [row["structure"] for row in data["lectures_du_dossier"]] == [world.structure.nom]
     assert "nir" in data["identite"] and not any(ch.isdigit() for ch in data["identite"]["nir"])
+
+
+def test_chaque_page_a_le_menu_de_l_espace(world):
+    client = client_usager(world.carnet)
+    for url in _pages(world):
+        if url.endswith((".json", ".pdf")):
+            continue
+        assert 'aria-label="Menu de mon espace"' in client.get(url).content.decode(), url

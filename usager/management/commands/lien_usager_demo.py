@@ -6,13 +6,12 @@ from carnet.models import MembreGroupe
 from spie.models import Departement
 from spie.tenancy import departement_scope
 from usager import services
-from usager.dev import demo
 
 
 class Command(BaseCommand):
     help = (
         "Affiche un lien à usage unique vers l'espace personnel d'une personne de démonstration "
-        "(nom de famille : " + ", ".join(nom.lower() for nom, *_ in demo.PERSONNES) + "). "
+        "(nom de famille : lefèvre ou martin). "
         "Le code de confirmation part ensuite à l'adresse de son carnet (la console en développement)."
     )
 
@@ -21,6 +20,8 @@ class Command(BaseCommand):
 
     def handle(self, *args, nom, **options):
         from django.conf import settings
+
+        from usager.dev import demo
 
         if not getattr(settings, "SPIE_DEMO_DATA_ALLOWED", False):
             raise CommandError("Refusé : cette commande ne sert qu'avec les données de démonstration.")

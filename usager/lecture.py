@@ -15,9 +15,11 @@ from carnet.models import (
     Evenement,
     MembreGroupe,
     Objectif,
+    ObservationPersonne,
     RendezVous,
     Sensibilite,
     SituationConstatee,
+    StatutContrat,
 )
 from orientation.models import Convocation, Orientation, StatutOrientation
 from spie.audit import log_access
@@ -40,6 +42,35 @@ def nir_masque(beneficiaire):
 
 def groupe(carnet):
     return list(MembreGroupe.objects.actifs().filter(carnet=carnet).select_related("user", "structure"))
+
+
+def objectifs(carnet):
+    """The objectives of the plan, with their actions; never those of a protected theme (health, family): they
+    are restricted to the group, and are discussed with the référent in person."""
+    return (
+        Objectif.objects.filter(axe__carnet=carnet, axe__theme__sensible=False)
+        .select_related("axe__theme")
+        .prefetch_related(models_prefetch_actions())
+        .order_by("axe__theme__ordre", "created_at")
+    )
+
+
+def contrats(carnet):
+    """The contracts, the current ones first; the reason for reduced hours (restricted) is never read here."""
+    from django.db.models import Prefetch
+
+    rows = list(
+        Contrat.objects.filter(carnet=carnet)
+        .select_related("structure")
+        .prefetch_related(Prefetch("objectifs", queryset=objectifs(carnet), to_attr="objectifs_visibles"))
+        .defer("motif_reduction_heures", "precision_reduction_heures")
+    )
+    ordre = {StatutContrat.SIGNE: 0, StatutContrat.BROUILLON: 1, StatutContrat.TERMINE: 2}
+    return sorted(rows, key=lambda c: ordre.get(c.statut, 3))
+
+
+def observations(carnet):
+    return ObservationPersonne.objects.filter(carnet=carnet)
 
 
 def rendez_vous(carnet):
@@ -154,14 +185,15 @@ def export(carnet) -> dict:
                 "objectif": o.libelle,
                 "statut": o.get_statut_display(),
                 "accord": o.consentement,
+                "accord_le": iso(o.consentement_le),
+                "desaccord_le": iso(o.desaccord_le),
+                "ce_que_j_en_dis": o.desaccord_commentaire,
                 "actions": [
                     {"action": a.libelle, "statut": a.get_statut_display(), "debut": iso(a.date_debut)}
                     for a in o.actions.all()
                 ],
             }
-            for o in Objectif.objects.filter(axe__carnet=carnet)
-            .select_related("axe__theme")
-            .prefetch_related(models_prefetch_actions())
+            for o in objectifs(carnet)
         ],
         "contrats": [
             {
@@ -170,8 +202,11 @@ def export(carnet) -> dict:
                 "debut": iso(c.date_debut),
                 "fin": iso(c.date_fin),
                 "heures_hebdomadaires": c.heures_hebdomadaires,
+                "engagements_personne": c.engagements_personne,
+                "engagements_structure": c.engagements_structure,
+                "objectifs": [o.libelle for o in c.objectifs_visibles],
             }
-            for c in Contrat.objects.filter(carnet=carnet)
+            for c in contrats(carnet)
         ],
         "rendez_vous": [
             {
@@ -199,6 +234,15 @@ def export(carnet) -> dict:
         "historique": [
             {"date": iso(e.created_at), "evenement": e.get_type_display(), "resume": e.resume}
             for e in Evenement.objects.filter(carnet=carnet, sensibilite=Sensibilite.GENERALE)
+        ],
+        "mes_observations": [
+            {
+                "envoyee_le": iso(o.recue_le),
+                "texte": o.texte,
+                "demande_a_etre_recu": o.demande_audition,
+                "lue_le": iso(o.lue_le),
+            }
+            for o in observations(carnet)
         ],
         "mes_demandes": [
             {

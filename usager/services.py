@@ -9,6 +9,7 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 
+from carnet import services as carnet_services
 from carnet.models import MembreGroupe, StatutRendezVous
 from carnet.services import RegleMetier
 from spie.notifications import notify
@@ -188,6 +189,7 @@ def lien_emettre(*, beneficiaire, canal, emis_par) -> LienAcces:
         cle=f"usager-lien-{lien.uid}",
         sujet="Votre espace personnel",
     )
+    lien.url = url  # the clear link lives only here and in the message (erased once sent); never stored
     return lien
 
 
@@ -293,3 +295,36 @@ def demande_droits_repondre(*, demande, reponse) -> DemandeDroits:
         raise RegleMetier("Cette demande a déjà reçu une réponse.")
     demande.refresh_from_db()
     return demande
+
+
+def objectif_avis_donner(*, objectif, accord, commentaire="", version):
+    """The person's agreement or disagreement on an objective (written by the carnet); the référent is told."""
+    with transaction.atomic():
+        objectif = carnet_services.objectif_avis_personne(
+            objectif=objectif, accord=accord, commentaire=commentaire, version=version
+        )
+        carnet = objectif.axe.carnet
+        _notifier_groupe(
+            carnet=carnet,
+            titre="Accord sur un objectif" if accord else "Désaccord sur un objectif",
+            message=f"{carnet.beneficiaire.nom_complet} a donné son avis sur un objectif de son plan d'action.",
+            cle=f"usager-avis-{objectif.uid}-{objectif.version}",
+            lien=reverse("carnet:plan", kwargs={"uid": carnet.uid}),
+        )
+    return objectif
+
+
+def observation_envoyer(*, carnet, texte, demande_audition=False):
+    """The person's observations (written by the carnet, dated on receipt); the référent is told."""
+    with transaction.atomic():
+        observation = carnet_services.observation_envoyer(
+            carnet=carnet, texte=texte, demande_audition=demande_audition
+        )
+        _notifier_groupe(
+            carnet=carnet,
+            titre="Observations de la personne à lire",
+            message=f"{carnet.beneficiaire.nom_complet} vous a écrit depuis son espace. Lisez son message.",
+            cle=f"usager-observation-{observation.uid}",
+            lien=reverse("usager:pro_observations", kwargs={"uid": carnet.uid}),
+        )
+    return observation

@@ -12,6 +12,10 @@ urlpatterns = [
     path("deconnexion/", views_connexion.deconnexion, name="deconnexion"),
     path("", views_espace.accueil, name="accueil"),
     path("mon-suivi/", views_espace.mon_suivi, name="mon_suivi"),
+    path("mon-plan/", views_espace.mon_plan, name="mon_plan"),
+    path("mon-plan/objectifs/<uuid:uid>/avis/", views_espace.objectif_avis, name="objectif_avis"),
+    path("mes-messages/", views_espace.observations, name="observations"),
+    path("questionnaires/<uuid:uid>/", views_espace.questionnaire, name="questionnaire"),
     path("rendez-vous/", views_espace.rendez_vous, name="rendez_vous"),
     path("rendez-vous/<uuid:uid>/repondre/", views_espace.rendez_vous_repondre, name="rendez_vous_repondre"),
     path("documents/", views_espace.documents, name="documents"),
@@ -30,4 +34,5 @@ urlpatterns = [
         name="pro_document_partager",
     ),
     path("pro/carnets/<uuid:uid>/demandes/", views_pro.demandes, name="pro_demandes"),
+    path("pro/carnets/<uuid:uid>/observations/", views_pro.observations, name="pro_observations"),
 ]

@@ -8,6 +8,7 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
@@ -24,6 +25,10 @@ from carnet.uploads import (
 )
 from spie.models import Action
 from spie.pdf import render_pdf
+from spie.versioning import VersionConflict
+from suivi import services as suivi_services
+from suivi.forms import EvaluationForm
+from suivi.models import Questionnaire
 from usager import lecture, ratelimit, services
 from usager.models import ReponseRendezVous, TypeCourrier, TypeDemandeDroits
 from usager.session import espace_usager
@@ -45,7 +50,14 @@ def accueil(request):
     return _page(
         request,
         "usager/accueil.html",
-        {"prochain": prochain.first(), "courriers_a_lire": sum(1 for c in courriers if c["accuse"] is None)},
+        {
+            "prochain": prochain.first(),
+            "courriers_a_lire": sum(1 for c in courriers if c["accuse"] is None),
+            "avis_attendus": sum(
+                1 for o in lecture.objectifs(request.carnet) if o.statut == "en_cours" and not o.consentement
+            ),
+            "questionnaires": list(suivi_services.questionnaires_ouverts(request.carnet)),
+        },
         "accueil",
     )
 
@@ -150,7 +162,12 @@ def documents(request):
     return render(
         request,
         "usager/documents.html",
-        {"documents": lecture.documents(request.carnet), "form": form, "accept": ",".join(EXTENSIONS_ACCEPTEES)},
+        {
+            "beneficiaire": request.usager.beneficiaire,
+            "documents": lecture.documents(request.carnet),
+            "form": form,
+            "accept": ",".join(EXTENSIONS_ACCEPTEES),
+        },
         status=status,
     )
 
@@ -243,6 +260,7 @@ def mes_donnees(request):
         request,
         "usager/mes_donnees.html",
         {
+            "beneficiaire": request.usager.beneficiaire,
             "form": form,
             "demandes": DemandeDroits.objects.filter(beneficiaire=request.usager.beneficiaire),
             "lectures": lecture.lectures_du_dossier(request.carnet)[:50],
@@ -270,3 +288,140 @@ def export_pdf(request):
     response = HttpResponse(pdf, content_type="application/pdf")
     response["Content-Disposition"] = 'attachment; filename="mes-donnees.pdf"'
     return response
+
+
+# --- My plan and my contract ----------------------------------------------------------------
+
+
+class AvisObjectifForm(forms.Form):
+    accord = forms.TypedChoiceField(
+        choices=[("oui", "Je suis d'accord"), ("non", "Je ne suis pas d'accord")],
+        coerce=lambda value: value == "oui",
+        widget=forms.RadioSelect,
+        label="Êtes-vous d'accord avec cet objectif ?",
+    )
+    commentaire = forms.CharField(label="Si vous n'êtes pas d'accord, dites pourquoi", required=False, max_length=2000)
+    version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
+
+
+@espace_usager
+@require_safe
+def mon_plan(request):
+    return _page(
+        request,
+        "usager/mon_plan.html",
+        {"objectifs": lecture.objectifs(request.carnet), "contrats": lecture.contrats(request.carnet)},
+        "mon_plan",
+    )
+
+
+@espace_usager
+@require_POST
+def objectif_avis(request, uid):
+    objectifs = lecture.objectifs(request.carnet).select_related("axe__carnet__beneficiaire")
+    objectif = get_object_or_404(objectifs, uid=uid)
+    form = AvisObjectifForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "Choisissez « Je suis d'accord » ou « Je ne suis pas d'accord ».")
+        return redirect(f"{reverse('usager:mon_plan')}#objectif-{objectif.uid}")
+    try:
+        services.objectif_avis_donner(
+            objectif=objectif,
+            accord=form.cleaned_data["accord"],
+            commentaire=form.cleaned_data["commentaire"],
+            version=form.cleaned_data["version"],
+        )
+    except VersionConflict:
+        messages.error(
+            request,
+            "Votre référent vient de changer cet objectif. Relisez-le, puis donnez votre avis à nouveau.",
+        )
+    except carnet_services.RegleMetier as refus:
+        messages.error(request, str(refus))
+    else:
+        messages.success(
+            request,
+            "Merci. Votre accord est enregistré."
+            if form.cleaned_data["accord"]
+            else "Merci. Votre avis est envoyé à votre référent. Il en parlera avec vous.",
+        )
+    return redirect(f"{reverse('usager:mon_plan')}#objectif-{objectif.uid}")
+
+
+# --- My observations ------------------------------------------------------------------------
+
+
+class ObservationForm(forms.Form):
+    texte = forms.CharField(
+        label="Votre message",
+        required=False,
+        max_length=carnet_services.personne.OBSERVATION_LONGUEUR_MAX,
+        widget=forms.Textarea(attrs={"rows": 5}),
+    )
+    demande_audition = forms.BooleanField(label="Je demande à être reçu(e) par mon référent", required=False)
+
+
+@espace_usager
+@require_http_methods(["GET", "POST"])
+def observations(request):
+    form = ObservationForm()
+    status = 200
+    if request.method == "POST":
+        form = ObservationForm(request.POST)
+        if form.is_valid():
+            try:
+                services.observation_envoyer(
+                    carnet=request.carnet,
+                    texte=form.cleaned_data["texte"],
+                    demande_audition=form.cleaned_data["demande_audition"],
+                )
+            except carnet_services.RegleMetier as refus:
+                form.add_error("texte", str(refus))
+            else:
+                messages.success(request, "Merci. Votre message est envoyé à votre référent.")
+                return redirect("usager:observations")
+        status = 400
+    lecture.journaliser(carnet=request.carnet, page="observations")
+    return render(
+        request,
+        "usager/observations.html",
+        {
+            "beneficiaire": request.usager.beneficiaire,
+            "form": form,
+            "observations": lecture.observations(request.carnet),
+        },
+        status=status,
+    )
+
+
+# --- My questionnaire -------------------------------------------------------------------------
+
+
+@espace_usager
+@require_http_methods(["GET", "POST"])
+def questionnaire(request, uid):
+    """The evaluation questionnaire, answered from the space without the e-mailed link. The answers are stored
+    apart from the person as through the link (suivi.services)."""
+    questionnaire = get_object_or_404(Questionnaire.objects.filter(carnet=request.carnet), uid=uid)
+    if questionnaire.repondu_le or questionnaire.expire_le <= timezone.now():
+        messages.info(request, "Ce questionnaire est terminé. Merci.")
+        return redirect("usager:accueil")
+    form = EvaluationForm(request.POST or None)
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            try:
+                suivi_services.questionnaire_repondre_espace(questionnaire=questionnaire, reponses=form.cleaned_data)
+            except suivi_services.QuestionnaireInvalide as refus:
+                messages.error(request, str(refus))
+            else:
+                messages.success(request, "Merci pour vos réponses.")
+            return redirect("usager:accueil")
+        status = 400
+    lecture.journaliser(carnet=request.carnet, page="questionnaire")
+    return render(
+        request,
+        "usager/questionnaire.html",
+        {"beneficiaire": request.usager.beneficiaire, "form": form, "questionnaire": questionnaire},
+        status=status,
+    )

@@ -7,7 +7,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from carnet import services as carnet_services
 from carnet.decorators import carnet_child, carnet_view
-from carnet.models import Document
+from carnet.models import Document, ObservationPersonne
 from carnet.perms import can_edit_carnet, can_manage_group, can_view_carnet
 from usager import services
 from usager.models import CanalCode, DemandeDroits
@@ -60,3 +60,20 @@ def demandes(request, carnet):
             messages.success(request, "Votre réponse est enregistrée ; la personne la voit dans son espace.")
         return redirect("usager:pro_demandes", uid=carnet.uid)
     return render(request, "usager/pro_demandes.html", {"carnet": carnet, "demandes": queryset})
+
+
+@carnet_view(can_view_carnet, write=can_manage_group, contenu=True)
+@require_http_methods(["GET", "POST"])
+def observations(request, carnet):
+    """What the person wrote from their space, dated on receipt; the référent marks each one as read."""
+    queryset = ObservationPersonne.objects.filter(carnet=carnet).select_related("lue_par")
+    if request.method == "POST":
+        observation = get_object_or_404(queryset, uid=request.POST.get("observation"))
+        try:
+            carnet_services.observation_marquer_lue(observation=observation, lecteur=request.user)
+        except carnet_services.RegleMetier as refus:
+            messages.error(request, str(refus))
+        else:
+            messages.success(request, "C'est noté : la personne voit dans son espace que vous avez lu son message.")
+        return redirect("usager:pro_observations", uid=carnet.uid)
+    return render(request, "usager/pro_observations.html", {"carnet": carnet, "observations": queryset})

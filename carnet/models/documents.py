@@ -101,6 +101,7 @@ class TypeEvenement(models.TextChoices):
     SORTIE = "sortie", "Sortie du parcours"
     RATTACHEMENT = "rattachement", "Rattachement au foyer"
     CONFLIT_IDENTITE = "conflit_identite", "Conflit d'identité"
+    OBSERVATION = "observation", "Observations de la personne"
 
 
 class Evenement(TenantModel):

@@ -94,6 +94,9 @@ class Objectif(TenantModel):
     statut = models.CharField("statut", max_length=10, choices=StatutObjectif.choices, default=StatutObjectif.EN_COURS)
     consentement = models.BooleanField("la personne a donné son accord", default=False)
     consentement_le = models.DateTimeField("accord recueilli le", null=True, blank=True)
+    # The person's disagreement, given from their own space (an agreement clears it).
+    desaccord_le = models.DateTimeField("désaccord exprimé le", null=True, blank=True)
+    desaccord_commentaire = models.TextField("ce que la personne en dit", blank=True, db_default="")
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
     version = models.PositiveIntegerField(default=1)
@@ -320,3 +323,40 @@ class Sortie(TenantModel):
     @property
     def est_positive(self):
         return self.motif in MOTIFS_SORTIE_POSITIVE
+
+
+# --- Observations de la personne ------------------------------------------------------------
+
+
+class ObservationPersonne(TenantModel):
+    """What the person writes from their own space to the group (observations, a request to be heard).
+
+    Generic: `objet_type`/`objet_uid` name what it answers (empty for a free observation; a sanction notice
+    later), `recue_le` is the certain date of receipt shown to the person, `lue_le`/`lue_par` the référent's
+    acknowledgement. Written by `carnet.services.observation_envoyer` only; never edited by the group.
+    """
+
+    uid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    carnet = models.ForeignKey("carnet.Carnet", on_delete=models.CASCADE, related_name="observations")
+    objet_type = models.CharField("répond à", max_length=30, blank=True)
+    objet_uid = models.UUIDField(null=True, blank=True)
+    texte = models.TextField("observations")
+    demande_audition = models.BooleanField("demande à être entendue", default=False)
+    recue_le = models.DateTimeField("reçue le", auto_now_add=True)
+    lue_le = models.DateTimeField("lue le", null=True, blank=True)
+    lue_par = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = "observation de la personne"
+        verbose_name_plural = "observations de la personne"
+        ordering = ["-recue_le", "-id"]
+        indexes = [models.Index(fields=["carnet", "objet_uid"], name="observation_carnet_objet_idx")]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(lue_le__isnull=True, lue_par__isnull=True)
+                | Q(lue_le__isnull=False, lue_par__isnull=False),
+                name="observation_lue_par_et_le",
+            )
+        ]

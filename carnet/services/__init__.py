@@ -41,6 +41,12 @@ __all__ = [
 ]
 
 # Plan d'action, rendez-vous, contrats.
+from carnet.services.personne import (  # noqa: E402
+    objectif_avis_personne,
+    objectif_visible_par_la_personne,
+    observation_envoyer,
+    observation_marquer_lue,
+)
 from carnet.services.plan import (  # noqa: E402
     action_create,
     action_update,
@@ -74,8 +80,12 @@ __all__ += [
     "contrat_sign",
     "contrat_terminate",
     "contrat_update",
+    "objectif_avis_personne",
     "objectif_create",
     "objectif_update",
+    "objectif_visible_par_la_personne",
+    "observation_envoyer",
+    "observation_marquer_lue",
     "rendez_vous_create",
     "rendez_vous_update",
     "sortie_create",

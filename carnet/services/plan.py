@@ -50,6 +50,7 @@ def _consent_changes(objectif, consentement, previous=None) -> str:
     """Stamp (or clear) the date of the person's agreement; return what the summary should add."""
     if consentement and not previous:
         objectif.consentement_le = timezone.now()
+        objectif.desaccord_le, objectif.desaccord_commentaire = None, ""  # an agreement replaces a disagreement
         return " ; accord de la personne recueilli"
     if not consentement and previous:
         objectif.consentement_le = None
@@ -87,7 +88,18 @@ def objectif_update(*, objectif, libelle, statut, consentement, version, auteur,
     previous_consent = Objectif.objects.filter(pk=objectif.pk).values_list("consentement", flat=True).first()
     objectif.libelle, objectif.statut, objectif.consentement = libelle, statut, consentement
     suffix = _consent_changes(objectif, consentement, previous_consent)
-    save_versioned(objectif, version=version, fields=["libelle", "statut", "consentement", "consentement_le"])
+    save_versioned(
+        objectif,
+        version=version,
+        fields=[
+            "libelle",
+            "statut",
+            "consentement",
+            "consentement_le",
+            "desaccord_le",
+            "desaccord_commentaire",
+        ],
+    )
     axe = objectif.axe
     evenement_record(
         carnet=axe.carnet,

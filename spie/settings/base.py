@@ -6,6 +6,7 @@ production is this file with its environment.
 
 import os
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
@@ -340,6 +341,13 @@ if FRANCECONNECT_SERVER_URL:
             },
         }
     )
+
+# The login buttons of ProConnect and FranceConnect are forms whose POST redirects to the provider: the CSP's
+# form-action must allow the provider's origin, else the browser stops at the redirect.
+for _provider_url in (PROCONNECT_SERVER_URL, FRANCECONNECT_SERVER_URL):
+    if _provider_url:
+        _parts = urlsplit(_provider_url)
+        CONTENT_SECURITY_POLICY["DIRECTIVES"]["form-action"].append(f"{_parts.scheme}://{_parts.netloc}")
 
 # The person's space (usager): a shorter idle timeout than professionals', a short-lived link, short codes.
 USAGER_IDLE_TIMEOUT = env_int("USAGER_SESSION_IDLE_TIMEOUT", 15 * 60)

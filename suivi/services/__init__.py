@@ -18,8 +18,10 @@ from suivi.services.evaluations import (
     agregats_evaluations,
     commentaires,
     questionnaire_repondre,
+    questionnaire_repondre_espace,
     questionnaire_trouver,
     questionnaires_envoyer,
+    questionnaires_ouverts,
     taux_de_reponse,
 )
 from suivi.services.rappels import rappels_rendez_vous_envoyer
@@ -47,6 +49,8 @@ __all__ = [
     "digest_pour",
     "digests_envoyer",
     "questionnaire_repondre",
+    "questionnaire_repondre_espace",
+    "questionnaires_ouverts",
     "questionnaire_trouver",
     "questionnaires_envoyer",
     "rappels_rendez_vous_envoyer",

@@ -159,7 +159,34 @@ def questionnaire_trouver(token) -> Questionnaire:
 @transaction.atomic
 def questionnaire_repondre(*, token, reponses: dict) -> None:
     """Consume the link and store the answers apart from the person, atomically (the row is locked)."""
-    questionnaire = _trouver(token, verrouiller=True)
+    _enregistrer(_trouver(token, verrouiller=True), reponses)
+
+
+# --- Answering from the person's own space (no link: the person is logged in) ---------------
+
+
+def questionnaires_ouverts(carnet):
+    """The questionnaires of the person's carnet still waiting for an answer (the person's space lists them)."""
+    return (
+        Questionnaire.objects.filter(carnet=carnet, repondu_le=None, expire_le__gt=timezone.now())
+        .select_related("structure")
+        .order_by("envoye_le", "pk")
+    )
+
+
+@transaction.atomic
+def questionnaire_repondre_espace(*, questionnaire, reponses: dict) -> None:
+    """The same answer as through the e-mailed link, for a person logged in to their space: the e-mailed link
+    is consumed with it (one answer per questionnaire, whichever way comes first)."""
+    row = Questionnaire.objects.select_for_update(of=("self",)).select_related("structure").get(pk=questionnaire.pk)
+    if row.repondu_le:
+        raise QuestionnaireInvalide("Vous avez déjà répondu à ce questionnaire. Merci pour votre participation.")
+    if row.expire_le <= timezone.now():
+        raise QuestionnaireInvalide("Ce questionnaire a expiré : il n'est plus possible d'y répondre.")
+    _enregistrer(row, reponses)
+
+
+def _enregistrer(questionnaire, reponses):
     with departement_scope(questionnaire.departement_id):
         now = timezone.now()
         Questionnaire.objects.filter(pk=questionnaire.pk).update(repondu_le=now)

@@ -70,11 +70,27 @@ def chromium():
 
 
 @pytest.fixture(scope="session")
-def platform():
+def fake_franceconnect():
+    """The local OIDC provider standing in for FranceConnect (tests/spie/fake_oidc.py), for the whole session:
+    the platform is configured with it; a journey sets `identity` before the person clicks FranceConnect."""
+    from tests.spie.fake_oidc import FakeOIDCProvider
+
+    provider = FakeOIDCProvider().start()
+    yield provider
+    provider.stop()
+
+
+@pytest.fixture(scope="session")
+def platform(fake_franceconnect):
     server = Platform(
         database_url=os.environ["DATABASE_URL"],  # set by the test settings when the environment has none
         redis_url=os.environ["REDIS_URL"],
         worker_id=os.environ.get("PYTEST_XDIST_WORKER", ""),
+        extra_env={
+            "OIDC_FRANCECONNECT_SERVER_URL": fake_franceconnect.url,
+            "OIDC_FRANCECONNECT_CLIENT_ID": fake_franceconnect.client_id,
+            "OIDC_FRANCECONNECT_CLIENT_SECRET": fake_franceconnect.client_secret,
+        },
     )
     try:
         server.start()
@@ -99,15 +115,16 @@ def platform():
 
 @pytest.fixture
 def open_page(request, chromium, platform):
-    """`open_page()` → a new page in its own browser context (its own cookies: one per person)."""
+    """`open_page()` → a new page in its own browser context (its own cookies: one per person);
+    `open_page(viewport=PHONE)` for a phone-sized screen."""
     pages = []
 
-    def factory():
+    def factory(*, viewport=None):
         context = chromium.new_context(
             base_url=platform.base_url,
             locale="fr-FR",
             timezone_id="Europe/Paris",
-            viewport={"width": 1280, "height": 900},
+            viewport=viewport or {"width": 1280, "height": 900},
             accept_downloads=True,
         )
         context.set_default_timeout(TIMEOUT_MS)

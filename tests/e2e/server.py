@@ -51,7 +51,7 @@ class PlatformError(RuntimeError):
 
 
 class Platform:
-    def __init__(self, *, database_url, redis_url, worker_id=""):
+    def __init__(self, *, database_url, redis_url, worker_id="", extra_env=None):
         parts = urlsplit(database_url)
         base_name = parts.path.lstrip("/") or "spie"
         suffix = f"_{worker_id}" if worker_id else ""
@@ -68,6 +68,8 @@ class Platform:
         self.base_url = f"http://127.0.0.1:{self.port}"
         self.processes = {}
         self.kept_logs = False
+        # Settings of the journeys' own services (the fake FranceConnect provider).
+        self.extra_env = dict(extra_env or {})
 
     # --- Environment ------------------------------------------------------------------------------------
 
@@ -101,6 +103,7 @@ class Platform:
                 "LOG_LEVEL": "WARNING",
                 "PYTHONUNBUFFERED": "1",
                 "PYTHONDONTWRITEBYTECODE": "1",
+                **self.extra_env,
             }
         )
         return env

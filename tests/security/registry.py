@@ -190,6 +190,7 @@ OBJECT_ROUTES = {
     # The professionals' side of the person's space.
     "usager:pro_lien": lambda w: {"uid": w.carnet.uid},
     "usager:pro_demandes": lambda w: {"uid": w.carnet.uid},
+    "usager:pro_observations": lambda w: {"uid": w.carnet.uid},
     "usager:pro_document_partager": lambda w: {"uid": w.carnet.uid, "document_uid": w.document.uid},
 }
 
@@ -301,6 +302,10 @@ PLAIN_ROUTES = {
 USAGER_ROUTES = {
     "usager:accueil": None,
     "usager:mon_suivi": None,
+    "usager:mon_plan": None,
+    "usager:objectif_avis": lambda w: {"uid": w.objectif.uid},
+    "usager:observations": None,
+    "usager:questionnaire": lambda w: {"uid": w.questionnaire.uid},
     "usager:rendez_vous": None,
     "usager:rendez_vous_repondre": lambda w: {"uid": w.rdv.uid},
     "usager:documents": None,

@@ -37,7 +37,7 @@ WRITE_METHODS = frozenset(
 )
 # Tools around the platform: they may import the dev packages (they are listed by their names, so that a new
 # command is production code until someone decides otherwise).
-DEV_COMMANDS = ("bench_", "charger_demo", "generer_", "code_totp_demo")
+DEV_COMMANDS = ("bench_", "charger_demo", "generer_", "code_totp_demo", "lien_usager_demo")
 DEV_MODULE_MARKERS = (".dev", ".generation", ".demo")
 
 

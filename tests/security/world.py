@@ -63,6 +63,8 @@ class World:
     # A signed contrat d'engagement and one activity of its hours.
     contrat_engagement: object = None
     activite: object = None
+    # An evaluation questionnaire waiting for the person's answer (answered from the person's space).
+    questionnaire: object = None
 
 
 def build_world(code, nom) -> World:
@@ -96,7 +98,14 @@ def build_world(code, nom) -> World:
         users_by_role=users_by_role,
         rapport=build_rapport(departement),
         conflit_identite=build_conflit_identite(carnet["carnet"]),
+        questionnaire=build_questionnaire(carnet["carnet"], structure),
     )
+
+
+def build_questionnaire(carnet, structure):
+    from tests.suivi.factories import QuestionnaireFactory
+
+    return QuestionnaireFactory(carnet=carnet, structure=structure)
 
 
 def build_conflit_identite(carnet):

@@ -264,3 +264,11 @@ def test_the_referent_finds_the_link_and_sharing_buttons_in_the_carnet(client_ag
     partager = "usager:pro_document_partager"
     assert reverse(partager, kwargs={"uid": carnet_lea.uid, "document_uid": general.uid}) in page
     assert reverse(partager, kwargs={"uid": carnet_lea.uid, "document_uid": restreint.uid}) not in page
+
+
+def test_la_csp_autorise_le_formulaire_vers_franceconnect(fake_franceconnect):
+    """The FranceConnect button is a form whose POST redirects to the provider: form-action must allow it."""
+    from tests.spie.fake_oidc import _fresh_base_settings
+
+    form_action = _fresh_base_settings().CONTENT_SECURITY_POLICY["DIRECTIVES"]["form-action"]
+    assert fake_franceconnect.url.rstrip("/") in form_action

@@ -7,9 +7,17 @@ import json
 import pytest
 from django.urls import reverse
 
-from carnet.models import Document
+from carnet.models import Contrat, Document, Evenement
 from spie.models import AccessLog
-from tests.carnet.factories import CarnetFactory, DocumentFactory, NoteFactory
+from tests.carnet.factories import (
+    ActionFactory,
+    AxeFactory,
+    CarnetFactory,
+    DocumentFactory,
+    NoteFactory,
+    ObjectifFactory,
+    theme,
+)
 from tests.security.registry import OBJECT_ROUTES, PARAM_ROUTES, PLAIN_ROUTES, PUBLIC, USAGER_ROUTES
 from tests.security.world import build_world
 from tests.usager.conftest import client_usager
@@ -75,6 +83,22 @@ def test_sentinelles_jamais_visibles_de_la_personne(world):
     for sensibilite, nom in (("restreinte", SENTINELLE_RESTREINTE), ("privee", SENTINELLE_PRIVEE)):
         DocumentFactory(carnet=carnet, auteur=auteur, structure=world.structure, sensibilite=sensibilite, nom=nom)
     DocumentFactory(carnet=carnet, auteur=auteur, structure=world.structure, nom=SENTINELLE_NOTE)  # not shared
+    # The plan on a protected theme (health) is restricted, and so is the reason for reduced contract hours.
+    objectif_sante = ObjectifFactory(
+        axe=AxeFactory(carnet=carnet, created_by=auteur, theme=theme("sante")), libelle=SENTINELLE_RESTREINTE
+    )
+    ActionFactory(objectif=objectif_sante, libelle=SENTINELLE_RESTREINTE)
+    world.contrat.objectifs.add(objectif_sante)
+    Contrat.unscoped_objects.filter(pk=world.contrat.pk).update(
+        motif_reduction_heures="sante", precision_reduction_heures=SENTINELLE_RESTREINTE
+    )
+    Evenement.unscoped_objects.create(
+        departement=world.departement,
+        carnet=carnet,
+        type="note",
+        resume=SENTINELLE_RESTREINTE,
+        sensibilite="restreinte",
+    )
     client = client_usager(carnet)
     seen = ""
     for url in _pages(world):
@@ -91,6 +115,7 @@ def test_sentinelles_jamais_visibles_de_la_personne(world):
     for sentinel in (SENTINELLE_RESTREINTE, SENTINELLE_PRIVEE, SENTINELLE_NOTE):
         assert sentinel not in seen
     assert world.document.nom in seen  # the shared general document is there
+    assert world.objectif.libelle in seen  # and the general plan
 
 
 def test_chaque_lecture_est_journalisee_canal_usager(world):
@@ -109,8 +134,19 @@ def test_export_complet(world):
     from spie.models import Action
 
     log_access(action=Action.CONSULTATION, obj=world.carnet, structure=world.structure, canal="web")
+    world.contrat.objectifs.add(world.objectif)
+    # The person's writes are carnet events; the world's partner webhook has no server to deliver to here.
+    type(world.webhook).unscoped_objects.filter(pk=world.webhook.pk).update(actif=False)
     client = client_usager(world.carnet)
+    client.post(
+        reverse("usager:objectif_avis", kwargs={"uid": world.objectif.uid}),
+        {"version": world.objectif.version, "accord": "non", "commentaire": "Pas maintenant"},
+    )
+    client.post(reverse("usager:observations"), {"texte": "Mon observation"})
     data = json.loads(client.get(reverse("usager:export_json")).content)
+    assert data["objectifs"][0]["ce_que_j_en_dis"] == "Pas maintenant" and data["objectifs"][0]["desaccord_le"]
+    assert [o["texte"] for o in data["mes_observations"]] == ["Mon observation"]
+    assert data["contrats"][0]["objectifs"] == [world.objectif.libelle]
     assert data["identite"]["nom_usage"] == world.carnet.beneficiaire.nom_usage
     assert [m["structure"] for m in data["groupe_de_suivi"]] == [world.structure.nom]
     assert [o["objectif"] for o in data["objectifs"]] == [world.objectif.libelle]
@@ -120,3 +156,11 @@ def test_export_complet(world):
     assert any(c["titre"].startswith("Convocation") for c in data["courriers"])
     assert [row["structure"] for row in data["lectures_du_dossier"]] == [world.structure.nom]
     assert "nir" in data["identite"] and not any(ch.isdigit() for ch in data["identite"]["nir"])
+
+
+def test_chaque_page_a_le_menu_de_l_espace(world):
+    client = client_usager(world.carnet)
+    for url in _pages(world):
+        if url.endswith((".json", ".pdf")):
+            continue
+        assert 'aria-label="Menu de mon espace"' in client.get(url).content.decode(), url

@@ -63,6 +63,7 @@ class Command(BaseCommand):
         from spie.models import Departement
         from spie.tenancy import departement_scope
         from suivi.dev import demo as suivi_demo
+        from usager.dev import demo as usager_demo
 
         tokens = {}
         with transaction.atomic():
@@ -75,11 +76,14 @@ class Command(BaseCommand):
                     summary += "\n" + suivi_demo.load(departement)
                     offres = offre_demo.load(departement)
                     summary += "\n" + suivi_demo.load_indicateurs(departement)
+                    espaces = usager_demo.load(departement)
+                    summary += f"\n{espaces}" if espaces else ""
                 summary += f"\n{departement.nom} : {carnets} carnet(s) de démonstration créé(s)."
                 summary += f"\n{departement.nom} : {offres} service(s) du catalogue de démonstration créé(s)."
         self.stdout.write(self.style.SUCCESS(summary))
         if not options["quiet_logins"]:
             self.stdout.write(demo.logins_table())
+            self.stdout.write(usager_demo.acces_table())
             self.stdout.write("  Jetons d'API de démonstration (France Travail, tous les droits) :")
             for code, token in sorted(tokens.items()):
                 self.stdout.write(f"    {code} : {token}")

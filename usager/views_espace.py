@@ -13,7 +13,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from carnet import services as carnet_services
-from carnet.models import RendezVous
+from carnet.models import RendezVous, StatutContrat, TypeContrat
 from carnet.services.documents import DocumentInfecte
 from carnet.uploads import (
     EXTENSIONS_ACCEPTEES,
@@ -307,10 +307,16 @@ class AvisObjectifForm(forms.Form):
 @espace_usager
 @require_safe
 def mon_plan(request):
+    contrats = lecture.contrats(request.carnet)
+    for contrat in contrats:
+        # The hours of the contrat d'engagement in force, week by week (totals only: what each activity was stays
+        # with the group, some are restricted).
+        if contrat.type == TypeContrat.CONTRAT_ENGAGEMENT and contrat.statut == StatutContrat.SIGNE:
+            contrat.semaines = carnet_services.releve_hebdomadaire(contrat).semaines[:4]
     return _page(
         request,
         "usager/mon_plan.html",
-        {"objectifs": lecture.objectifs(request.carnet), "contrats": lecture.contrats(request.carnet)},
+        {"objectifs": lecture.objectifs(request.carnet), "contrats": contrats},
         "mon_plan",
     )
 

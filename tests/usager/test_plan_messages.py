@@ -3,6 +3,7 @@
 the space without the e-mailed link."""
 
 import datetime
+import re
 
 import pytest
 from django.urls import reverse
@@ -17,6 +18,7 @@ from suivi import services as suivi_services
 from suivi.models import Questionnaire, ReponseQuestionnaire
 from tests.carnet.factories import (
     ActionFactory,
+    ActiviteEngagementFactory,
     AxeFactory,
     CarnetFactory,
     ContratFactory,
@@ -74,6 +76,26 @@ def test_mon_plan_montre_le_contrat_les_heures_et_les_objectifs_sans_le_theme_pr
     assert sante.libelle not in page
     # The protected objective cannot be answered either.
     assert _avis(client_usager(carnet), sante, accord="oui").status_code == 404
+
+
+@pytest.mark.clock("2026-12-09T10:00:00+01:00")  # a Wednesday
+def test_mon_plan_montre_les_heures_des_dernieres_semaines_sans_le_detail(suivi):
+    carnet, _, _ = suivi
+    with departement_scope(carnet.departement_id):
+        contrat = carnet.contrats.get()
+        contrat.date_debut = datetime.date(2026, 11, 23)  # a Monday: this week and the two before
+        contrat.save(update_fields=["date_debut"])
+        ActiviteEngagementFactory(contrat=contrat, date=datetime.date(2026, 11, 24), duree_minutes=300)
+        ActiviteEngagementFactory(contrat=contrat, date=datetime.date(2026, 12, 8), duree_minutes=270)
+        ActiviteEngagementFactory(contrat=contrat, date=datetime.date(2026, 12, 11), duree_minutes=120, etat="prevue")
+    page = client_usager(carnet).get(reverse("usager:mon_plan")).content.decode()
+    lignes = [" ".join(ligne.split()) for ligne in re.findall(r"<tr>(.*?)</tr>", page, re.S)]
+    texte = [re.sub(r"<[^>]+>", " ", ligne) for ligne in lignes]
+    texte = [" ".join(t.split()) for t in texte]
+    assert "du 7 décembre au 13 décembre (en cours) 12 h 2 h 4 h 30" in texte
+    assert "du 30 novembre au 6 décembre 12 h 0 h 0 h — moins que prévu dans le contrat" in texte
+    assert "du 23 novembre au 29 novembre 12 h 0 h 5 h — moins que prévu dans le contrat" in texte
+    assert "Atelier" not in page  # what each activity was stays with the group
 
 
 def test_accord_enregistre_date_journalise_et_signale_au_referent(suivi):

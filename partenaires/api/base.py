@@ -10,6 +10,7 @@ from rest_framework.authentication import BaseAuthentication
 from rest_framework.metadata import SimpleMetadata
 from rest_framework.throttling import SimpleRateThrottle
 
+from partenaires.api.schema import documented_query_parameters, schema_path
 from partenaires.auth import TokenProblem
 from partenaires.models import CleIdempotence
 from spie.idempotency import idempotent_create
@@ -122,6 +123,18 @@ class PartnerAPIMixin:
             raise exceptions.ValidationError(
                 {name: ["Le paramètre contient un caractère nul, refusé."] for name in invalides}
             )
+        # A parameter the operation does not document is refused, not ignored: a misspelt filter would otherwise
+        # return everything (HEAD and OPTIONS, not in the schema, are not checked).
+        documentes = documented_query_parameters().get((request.method, schema_path(request.resolver_match.route)))
+        if documentes is not None:
+            inconnus = sorted(set(request.query_params) - documentes)
+            if inconnus:
+                raise exceptions.ValidationError(
+                    {
+                        name: ["Paramètre inconnu de cette opération (voir la documentation de l'API)."]
+                        for name in inconnus
+                    }
+                )
 
     def touched(self, *objects):
         """Record the objects a call reads or writes in the call log (by uid only)."""

@@ -1,5 +1,8 @@
 """OpenAPI extensions of the partner API (loaded by PartenairesConfig.ready)."""
 
+import functools
+import re
+
 from drf_spectacular.extensions import OpenApiAuthenticationExtension, OpenApiSerializerExtension
 
 
@@ -108,8 +111,8 @@ def postprocess_contract(result, generator, request, public):
     """What the server enforces on every operation, said in the schema in one place:
 
     - every error (4xx) is an `application/problem+json` body (`Probleme`), whatever the view documented;
-    - 401, 403, 404, 406 and 429 on every operation, 400 on every operation with query parameters or a body,
-      415 on every operation with a body;
+    - 401, 403, 404, 406 and 429 on every operation, 400 on every operation (a query parameter the operation does
+      not document is refused: partenaires.api.base), 415 on every operation with a body;
     - a query parameter that is free text never holds a NUL character (PostgreSQL cannot store it: refused, 400);
     - a multipart form has its documented fields only.
     """
@@ -125,8 +128,7 @@ def postprocess_contract(result, generator, request, public):
                 if schema.get("type") == "string" and not {"pattern", "enum", "format"} & schema.keys():
                     schema["pattern"] = SANS_NUL
             expected = dict(TOUJOURS)
-            if "requestBody" in operation or any(p["name"] != "format" for p in parameters):
-                expected["400"] = REQUETE_INVALIDE
+            expected["400"] = REQUETE_INVALIDE
             if "requestBody" in operation:
                 expected["415"] = TYPE_NON_PRIS_EN_CHARGE
             # A form's fields are the documented ones: other parts are not read (and a part with a strange name can
@@ -143,3 +145,33 @@ def postprocess_contract(result, generator, request, public):
                     media = {"schema": PROBLEME, **({"examples": examples} if examples else {})}
                     response["content"] = {"application/problem+json": media}
     return result
+
+
+@functools.cache
+def documented_query_parameters():
+    """{(method, path of the published schema): the query parameter names it documents}, built once per process
+    from the same generator as the published schema. A query object (`style: form`, `explode: true`) documents
+    its properties, which are what partners send (`?nom=…&date_naissance=…`)."""
+    from drf_spectacular.generators import SchemaGenerator
+
+    schema = SchemaGenerator().get_schema(request=None, public=True)
+    documented = {}
+    for path, operations in schema["paths"].items():
+        for method, operation in operations.items():
+            names = set()
+            for parameter in operation.get("parameters", []):
+                if parameter.get("in") != "query":
+                    continue
+                properties = parameter.get("schema", {}).get("properties")
+                if parameter.get("explode", True) and properties:
+                    names.update(properties)
+                else:
+                    names.add(parameter["name"])
+            documented[(method.upper(), path)] = frozenset(names)
+    return documented
+
+
+def schema_path(route):
+    """A Django route (`api/v1/beneficiaires/<uuid:uid>/`) as the published schema writes its path
+    (`/api/v1/beneficiaires/{uid}/`)."""
+    return "/" + re.sub(r"<(?:\w+:)?(\w+)>", r"{\1}", route)

@@ -80,6 +80,8 @@ CRITERES_RECHERCHE = OpenApiParameter(
             "identifiant_departement": _critere("Identifiant interne du département."),
         },
         "minProperties": 1,
+        # The criteria are these: another query parameter is refused (partenaires.api.base, documented parameters).
+        "additionalProperties": False,
     },
     OpenApiParameter.QUERY,
     required=True,

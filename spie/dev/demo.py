@@ -131,7 +131,8 @@ def _user(email, first_name, last_name, **extra):
     return user
 
 
-def _ensure_totp(user):
+def ensure_totp(user):
+    """The demo TOTP secret for this account (every professional must have a second factor)."""
     from allauth.mfa.totp.internal.auth import TOTP
 
     if not Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).exists():
@@ -177,10 +178,10 @@ def load():
                     is_active=True,
                     defaults={"departement": departement},
                 )
-                _ensure_totp(user)  # every professional must use a second factor
+                ensure_totp(user)  # every professional must use a second factor
     # One person, several roles in two départements: an account is a person, never a role.
     multi = _user(demo_email("multi", "76-08"), "Morgane", "Multirôle")
-    _ensure_totp(multi)
+    ensure_totp(multi)
     for code, structure_index, role in (("76", 2, Role.PROFESSIONNEL), ("08", 0, Role.CHARGE_ORIENTATION)):
         departement = Departement.objects.get(code=code)
         with departement_scope(departement):
@@ -193,7 +194,7 @@ def load():
     national = User.objects.filter(email=NATIONAL_SUPERADMIN).first() or User.objects.create_superuser(
         email=NATIONAL_SUPERADMIN, password=DEMO_PASSWORD, first_name="Nadia", last_name="Nationale"
     )
-    _ensure_totp(national)
+    ensure_totp(national)
     return (
         f"Démonstration : {created['departements']} département(s), {created['structures']} structure(s), "
         f"{created['utilisateurs']} utilisateur(s) créés (les données existantes sont conservées)."
@@ -220,3 +221,14 @@ def logins_table():
         f"{DEMO_TOTP_SECRET}, ou « python manage.py code_totp_demo » pour afficher le code courant."
     )
     return "\n".join(lines)
+
+
+def client_connecte(user):
+    """A test client logged in as `user` (benchmarks): the account gets the demo second factor if it has none, as
+    every professional must have one before any page."""
+    from django.test import Client
+
+    ensure_totp(user)
+    client = Client()
+    client.force_login(user)
+    return client

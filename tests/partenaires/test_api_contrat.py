@@ -209,3 +209,16 @@ def test_webhook_targets_are_documented_https(schema):
     assert url["pattern"] == "^https://" and url["format"] == "uri"
     evenements = schema["components"]["schemas"]["AbonnementRequest"]["properties"]["evenements"]
     assert evenements["minItems"] == 1
+
+
+def test_an_undocumented_query_parameter_is_refused_not_ignored(ft):  # noqa: F811
+    # A misspelt filter would otherwise return everything; a write with stray parameters is refused before it acts.
+    _, value = make_token(ft)
+    client = api(value)
+    response = client.get(reverse("api:orientations") + "?statuts=validee")
+    assert response.status_code == 400
+    assert set(response.json()["errors"]) == {"statuts"}
+    assert client.get(reverse("api:orientations") + "?statut=validee&format=json").status_code == 200
+    response = client.post(reverse("api:beneficiaires") + "?x=1", {}, content_type="application/json")
+    assert response.status_code == 400
+    assert set(response.json()["errors"]) == {"x"}

@@ -32,7 +32,6 @@ from django.contrib.auth.hashers import make_password
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connection, transaction
 from django.db.models import Count
-from django.test import Client
 from django.test.utils import CaptureQueriesContext, override_settings
 from django.urls import reverse
 from django.utils import timezone
@@ -44,6 +43,7 @@ from carnet.search import MIN_SIMILARITY, WORD_SIMILARITY_STEPS, pg_trgm_index, 
 from carnet.views.portefeuille import PAGE_SIZE
 from carnet.views.recherche import MAX_RESULTS
 from orientation.lecture import requete_orientation_du_carnet
+from spie.dev.demo import client_connecte
 from spie.models import Departement, Membership, Role, Structure, User
 from spie.tenancy import all_departements, departement_scope
 from spie.text import normalise
@@ -384,8 +384,7 @@ class Command(BaseCommand):
         except Exception as error:  # URLs not wired yet, or a broken urlconf: the SQL is still measured
             portefeuille_url = detail_urls = recherche_url = None
             self.stderr.write(f"URL carnet:* indisponibles ({error!r}) : seules les requêtes SQL sont mesurées.")
-        client = Client()
-        client.force_login(referent)
+        client = client_connecte(referent)
         cases = [
             {
                 # The fixed cost of any authenticated page (session, user, memberships, notifications, menu,
@@ -399,8 +398,7 @@ class Command(BaseCommand):
         ]
         personas = [(client, referent.pk, structure.pk, f"{len(uids)} carnets")]
         if biggest:
-            big_client = Client()
-            big_client.force_login(User.objects.get(pk=biggest["user_id"]))
+            big_client = client_connecte(User.objects.get(pk=biggest["user_id"]))
             personas.append((big_client, biggest["user_id"], biggest["structure_id"], f"{biggest['n']}, le plus gros"))
         for persona_client, user_id, structure_id, size in personas:
             for filtre in ("", "sans_rdv"):

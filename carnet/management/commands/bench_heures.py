@@ -21,7 +21,6 @@ from random import Random
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connection, transaction
-from django.test import Client
 from django.test.utils import CaptureQueriesContext, override_settings
 from django.urls import reverse
 from django.utils import timezone
@@ -30,6 +29,7 @@ from carnet.management.commands.bench_carnet import Command as BenchCarnet
 from carnet.management.commands.bench_carnet import p50_p95
 from carnet.models import ActiviteEngagement, Carnet, Contrat, MembreGroupe, StatutContrat, TypeContrat
 from carnet.services.activites import releve_hebdomadaire
+from spie.dev.demo import client_connecte
 from spie.models import Departement
 from spie.tenancy import departement_scope
 
@@ -59,8 +59,7 @@ class Command(BaseCommand):
             ces = self.contrats(departement, referent, structure, contrats, semaines)
             carnets = Carnet.objects.count()
             activites = ActiviteEngagement.objects.count()
-            client = Client()
-            client.force_login(referent)
+            client = client_connecte(referent)
             urls = [
                 reverse("carnet:contrat_heures", kwargs={"uid": ce.carnet.uid, "contrat_uid": ce.uid}) for ce in ces
             ]

@@ -26,7 +26,6 @@ from django.contrib.auth.hashers import make_password
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connection
 from django.db.models import Count
-from django.test import Client
 from django.test.utils import CaptureQueriesContext, override_settings
 from django.urls import reverse
 
@@ -34,6 +33,7 @@ from carnet.dev.generation import GENERATED_EMAIL_DOMAIN
 from carnet.management.commands.bench_carnet import Command as BenchCarnet
 from carnet.management.commands.bench_carnet import p50_p95
 from carnet.models import Carnet, MembreGroupe
+from spie.dev.demo import client_connecte
 from spie.models import Departement, Membership, Role, Structure, User
 from spie.tenancy import departement_scope
 from suivi.services.base import regles_en_lecture
@@ -74,8 +74,7 @@ class Command(BaseCommand):
             carnets = Carnet.objects.count()
         cases = []
         for label, user, params in (("référent", referent, ""), ("structure", manager, "?vue=structure")):
-            client = Client()
-            client.force_login(user)
+            client = client_connecte(user)
             cases.append((label, client, reverse("spie:accueil") + params))
         load_before = os.getloadavg()[0]
         results = {}

@@ -80,10 +80,20 @@ COMMUNE = Rule(400, frozenset({"code_insee_commune"}), "a commune of the COG: 35
 OFFRE = Rule(
     400,
     frozenset(
-        {"lien_source", "lien_mobilisation", "courriel", "telephone", "code_insee", "zone_eligibilite", "structure_id"}
+        {
+            "lien_source",
+            "lien_mobilisation",
+            "courriel",
+            "telephone",
+            "code_insee",
+            "zone_eligibilite",
+            "structure_id",
+            "publics",
+        }
     ),
-    "the national referential (commune and zone codes), the token's own structure, and Django's validators of "
-    "URLs, e-mails and phone numbers, stricter than the `uri` and `email` formats",
+    "the national referential (commune and zone codes), the token's own structure, Django's validators of "
+    "URLs, e-mails and phone numbers, stricter than the `uri` and `email` formats, and data·inclusion's rule that "
+    "`tous-publics` stands alone among the publics (`contains` is not in OpenAPI 3.0)",
 )
 # Refusals of schema-valid requests that a JSON Schema cannot foresee.
 BEYOND_THE_SCHEMA = {

@@ -125,7 +125,7 @@ class MfaRequiredMiddleware:
 
 
 SESSION_MFA_FOURNISSEUR = "spie_mfa_fournisseur"
-# RFC 8176 methods that are a factor beyond the password: "mfa" itself, one-time codes, keys, biometrics, smart cards.
+# RFC 8176 methods that are a second factor: mfa itself, one-time codes, keys, biometrics, smart cards.
 AMR_SECOND_FACTEUR = frozenset({"mfa", "otp", "sms", "hwk", "swk", "pop", "sc", "fpt", "face", "iris", "retina"})
 
 

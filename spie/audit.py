@@ -60,38 +60,34 @@ def log_access(
     )
 
 
+def _log_uids(request, *, action, uids, object_type, details):
+    """One row for a set of objects a page showed or a file carried (by uid), from the request's context."""
+    user = request.user if request.user.is_authenticated else None
+    departement = getattr(request, "departement", None)
+    return AccessLog.objects.create(
+        user=user,
+        departement_id=getattr(departement, "pk", None),
+        structure=getattr(request, "structure", None),
+        action=action,
+        canal=Canal.WEB,
+        object_type=object_type,
+        object_uids=[uid for uid in uids if uid is not None],
+        details=details,
+    )
+
+
 def log_list_view(request, *, page, uids, object_type="carnet.carnet"):
     """A list page (portfolio, orientation queue, prescriptions received) revealed these carnets: one row for the
     page view, with the uids shown, so that a person's access report finds the pages that listed them and the
     cost of a page does not grow with its length."""
-    user = request.user if request.user.is_authenticated else None
-    departement = getattr(request, "departement", None)
-    return AccessLog.objects.create(
-        user=user,
-        departement_id=getattr(departement, "pk", None),
-        structure=getattr(request, "structure", None),
-        action=Action.CONSULTATION,
-        canal=Canal.WEB,
-        object_type=object_type,
-        object_uids=[uid for uid in uids if uid is not None],
-        details={"page": page, "nombre": len(uids)},
-    )
+    details = {"page": page, "nombre": len(uids)}
+    return _log_uids(request, action=Action.CONSULTATION, uids=uids, object_type=object_type, details=details)
 
 
 def log_export(request, *, page, uids, format, object_type="carnet.carnet"):
     """A file of a list left the platform: one row with the uids it holds, its format and its row count."""
-    user = request.user if request.user.is_authenticated else None
-    departement = getattr(request, "departement", None)
-    return AccessLog.objects.create(
-        user=user,
-        departement_id=getattr(departement, "pk", None),
-        structure=getattr(request, "structure", None),
-        action=Action.EXPORT,
-        canal=Canal.WEB,
-        object_type=object_type,
-        object_uids=[uid for uid in uids if uid is not None],
-        details={"page": page, "format": format, "lignes": len(uids)},
-    )
+    details = {"page": page, "format": format, "lignes": len(uids)}
+    return _log_uids(request, action=Action.EXPORT, uids=uids, object_type=object_type, details=details)
 
 
 def log_access_many(*, action, objects, departement, structure=None, canal, api_token_id=None, details=None):

@@ -6,7 +6,10 @@ orientation and no référent yet (someone accompanied before the platform is no
 dossier is open (including a réorientation) stays in the queue until the decision.
 
 One query for the page whatever its size: the open dossier is joined (at most one per carnet, a database
-constraint), the territory and the convocation date are correlated subqueries.
+constraint), the territory and the convocation date are correlated subqueries. The page starts from the
+département's candidates (`CandidatFile`, kept by triggers: no active référent, no decided orientation, not
+oriented by France Travail, or an open dossier) instead of every carnet of the département, then applies the
+exact rule below.
 """
 
 import datetime
@@ -19,6 +22,7 @@ from carnet.models import Carnet, EtatDroitRsa, MembreGroupe
 from orientation import horloge
 from orientation.models import (
     STATUTS_OUVERTS,
+    CandidatFile,
     Convocation,
     DossierOrientation,
     Orientation,
@@ -98,6 +102,7 @@ def file_queryset(departement=None):
         # département's people by index instead of the whole table (at 1,000,000 carnets in all, 585 ms -> 189 ms
         # for a département of 100,000).
         .filter(beneficiaire__departement_id=F("departement_id"))
+        .filter(pk__in=CandidatFile.objects.values("carnet_id"))
         .filter(Q(dossier__uid__isnull=False) | nouvel_entrant_q())
     )
     return horloge.annoter(queryset, departement)

@@ -436,8 +436,8 @@ class CandidatFile(TenantModel):
     The queue's exact rule (`orientation.queue.nouvel_entrant_q`) reads the person's right, dates and
     household; the parts that need other tables — no active référent, no decided orientation, not oriented by
     France Travail, or an open dossier — are what made the page sort a whole département before filtering.
-    This table holds the carnets that pass those parts (a superset of the queue, the rest is still filtered on
-    the page), so that the queue reads the few candidates of its département by index. Triggers on the
+    This table holds exactly the carnets that pass those parts (the person's part is still checked on the
+    page), so that the queue reads the few candidates of its département by index. Triggers on the
     carnets, groups, orientations and dossiers keep it true inside the writing transaction, whatever wrote
     (services, the flux's bulk writes, COPY); `tests/orientation/test_file_maintenue.py` checks it against the
     rule computed from scratch.

@@ -100,7 +100,7 @@ LISTE_COMITES = RapportLegal(
         "La liste des personnes orientées dans la période, une ligne par personne, telle que le Département la "
         "transmet aux comités national, régional et départemental pour l'emploi. Les personnes y sont désignées "
         "par un identifiant pseudonyme : ni nom, ni date de naissance, ni numéro. Aucune donnée restreinte n'y "
-        "figure (ni la reconnaissance de handicap, ni les motifs de réduction des heures) : quand la règle "
+        "figure (ni les informations de santé, ni les motifs de réduction des heures) : quand la règle "
         "appliquée repose sur un critère restreint, elle est notée « critère restreint »."
     ),
     cohorte=(

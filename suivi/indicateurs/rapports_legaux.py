@@ -1,20 +1,32 @@
 """The statutory reports computed when asked, and their CSV rows (definitions in `suivi.indicateurs.legaux`).
 
-Each report is one SQL query (no JIT: see `calcul._executer`).
+Each report is one SQL query (no JIT: see `calcul._executer`), read from the replica when the page is marked
+`sur_replique` and one is configured (`spie.replica`): raw SQL asks the router which database reads.
 """
 
 import datetime
 from dataclasses import dataclass, field
 
 from django.conf import settings
+from django.db import connections, router, transaction
 from django.utils import timezone
 
+from orientation.models import DossierOrientation
 from spie.crypto import keyed_hasher
 from suivi.indicateurs import legaux
-from suivi.indicateurs.calcul import _arrondi, _executer, _part, dernier_du_mois, mois_entre, premier_du_mois
+from suivi.indicateurs.calcul import _arrondi, _part, dernier_du_mois, mois_entre, premier_du_mois
 
 PSEUDONYME_OBJET = "comites-emploi"
 PSEUDONYME_LONGUEUR = 20
+
+
+def _executer(sql, params):
+    alias = router.db_for_read(DossierOrientation)
+    with transaction.atomic(using=alias), connections[alias].cursor() as cursor:
+        cursor.execute("SET LOCAL jit = off")
+        cursor.execute(sql, params)
+        noms = [colonne.name for colonne in cursor.description]
+        return [dict(zip(noms, ligne, strict=True)) for ligne in cursor.fetchall()]
 
 
 def _params(departement, **autres):

@@ -5,7 +5,6 @@ hashing key are distinct.
 """
 
 import base64
-import hashlib
 import hmac
 from functools import lru_cache
 
@@ -42,4 +41,4 @@ def keyed_hash(value: str, *, purpose: str) -> str:
 def keyed_hasher(purpose: str):
     """`keyed_hash` for many values of one purpose: the key is derived once (exports of 100,000 rows)."""
     key = _derive(b"hash:" + purpose.encode())
-    return lambda value: hmac.new(key, value.encode(), hashlib.sha256).hexdigest()
+    return lambda value: hmac.digest(key, value.encode(), "sha256").hex()

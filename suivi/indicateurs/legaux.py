@@ -44,11 +44,15 @@ PREMIERE_VERSION = ((1, "07/12/2026", "Première définition."),)
 
 # --- Shared SQL -----------------------------------------------------------------------------
 
-# Every orientation of the département, one row per dossier: a decision with its validated orientation, or the
-# orientation by France Travail once the legal delay passed (no orientation row then). The clock starts as in
-# `orientation.horloge`: the recorded reception day, else the day the platform learned of the right (the carnet's
-# creation day, never before the RSA entry).
-ORIENTATIONS_SQL = """
+
+# The orientations of the département, one row per dossier: a decision with its validated orientation, or the
+# orientation by France Travail once the legal delay passed (no orientation row then), dated as `borne` says
+# (an SQL condition on a date, e.g. "BETWEEN %(debut)s AND %(fin)s"). The condition is written on the table's own
+# columns so that the planner estimates the rows it keeps (and joins them by hash, not one by one). The clock
+# starts as in `orientation.horloge`: the recorded reception day, else the day the platform learned of the right
+# (the carnet's creation day, never before the RSA entry).
+def orientations_sql(borne: str) -> str:
+    return f"""
     SELECT d.id AS dossier_id, d.carnet_id, c.uid AS carnet_uid,
            d.demande_reorientation_id IS NOT NULL AS reorientation,
            d.statut = 'oriente_france_travail' AS par_france_travail,
@@ -66,9 +70,14 @@ ORIENTATIONS_SQL = """
     LEFT JOIN orientation_orientation o ON o.dossier_id = d.id AND o.statut = 'validee'
     LEFT JOIN spie_structure s ON s.id = o.structure_id
     WHERE d.departement_id = %(dep)s
-      AND ((d.statut = 'oriente' AND d.date_decision IS NOT NULL AND o.id IS NOT NULL)
-           OR (d.statut = 'oriente_france_travail' AND d.date_orientation_france_travail IS NOT NULL))
+      AND ((d.statut = 'oriente' AND d.date_decision {borne} AND o.id IS NOT NULL)
+           OR (d.statut = 'oriente_france_travail' AND d.date_orientation_france_travail {borne}))
 """
+
+
+DANS_LA_PERIODE = "BETWEEN %(debut)s AND %(fin)s"
+AU_RELEVE = "<= %(releve)s"
+
 
 # The national organisme référent types (arrêté du 21/11/2024): a structure of another type is the Département's
 # delegate.
@@ -120,8 +129,7 @@ LISTE_COMITES = RapportLegal(
                CASE WHEN NOT reorientation THEN reception END AS reception, orientation, type_orientation,
                parcours_propose, organisme_propose, regle_proposition, organisme,
                CASE WHEN NOT reorientation THEN orientation - reception END AS delai
-        FROM ({ORIENTATIONS_SQL}) o
-        WHERE orientation BETWEEN %(debut)s AND %(fin)s
+        FROM ({orientations_sql(DANS_LA_PERIODE)}) o
         ORDER BY carnet_id, orientation DESC, dossier_id DESC
     """,
     historique=PREMIERE_VERSION,
@@ -231,8 +239,7 @@ STOCK_DREES = RapportLegal(
             GROUP BY organisme_payeur, numero_allocataire
         ), derniere AS (
             SELECT DISTINCT ON (carnet_id) carnet_id, {ORGANISME_DREES_SQL} AS organisme
-            FROM ({ORIENTATIONS_SQL}) o
-            WHERE orientation <= %(releve)s
+            FROM ({orientations_sql(AU_RELEVE)}) o
             ORDER BY carnet_id, orientation DESC, dossier_id DESC
         ), niveaux AS (
             SELECT DISTINCT ON (carnet_id) carnet_id, data -> 'criteres' ->> 'qualification' AS niveau
@@ -321,8 +328,7 @@ DELAIS_LEGAUX = RapportLegal(
                    (SELECT min(k.date_signature) FROM carnet_contrat k
                     WHERE k.carnet_id = o.carnet_id AND k.type = 'contrat_engagement'
                       AND k.statut IN ('signe', 'termine') AND k.date_signature >= o.orientation) AS signature
-            FROM ({ORIENTATIONS_SQL}) o
-            WHERE o.orientation BETWEEN %(debut)s AND %(fin)s
+            FROM ({orientations_sql(DANS_LA_PERIODE)}) o
         ), lignes AS (
             SELECT mois, organisme,
                    NOT reorientation AND orientation < reception AS exclu_o,

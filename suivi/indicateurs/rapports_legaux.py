@@ -36,7 +36,7 @@ def _params(departement, **autres):
 # --- 1. The committees' list ----------------------------------------------------------------
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class LigneComite:
     carnet_uid: object
     pseudonyme: str

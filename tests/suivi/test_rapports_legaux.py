@@ -507,3 +507,21 @@ def test_navigation_and_dashboard_link_for_those_who_may(client_admin_a, dep_a):
     partenaire = logged_client(membre(dep_a, Role.RESPONSABLE_STRUCTURE, "association"))
     page = partenaire.get(reverse("suivi:tableau_de_bord")).content.decode()
     assert reverse("suivi:rapports_legaux") not in page
+
+
+def test_committee_page_and_export_queries_do_not_grow_with_the_rows(client_admin_a, dep_a, structures):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    def requetes(nom):
+        with CaptureQueriesContext(connection) as contexte:
+            response = client_admin_a.get(reverse(nom), {"debut": "2025-10-01", "fin": "2025-12-31"})
+        assert response.status_code == 200
+        return len(contexte.captured_queries)
+
+    for _ in range(3):
+        orienter(personne(dep_a), D(2025, 11, 2), structures["france_travail"], reception=D(2025, 10, 20))
+    avant = {nom: requetes(nom) for nom in ("suivi:liste_comites", "suivi:liste_comites_csv")}
+    for _ in range(3):
+        orienter(personne(dep_a), D(2025, 11, 3), structures["mission_locale"], reception=D(2025, 10, 20))
+    assert {nom: requetes(nom) for nom in avant} == avant

@@ -5,7 +5,6 @@ hashing key are distinct.
 """
 
 import base64
-import hashlib
 import hmac
 from functools import lru_cache
 
@@ -36,5 +35,10 @@ def decrypt(token: str) -> str:
 
 def keyed_hash(value: str, *, purpose: str) -> str:
     """Deterministic HMAC-SHA256, for exact matching on a value that is stored encrypted."""
+    return keyed_hasher(purpose)(value)
+
+
+def keyed_hasher(purpose: str):
+    """`keyed_hash` for many values of one purpose: the key is derived once (exports of 100,000 rows)."""
     key = _derive(b"hash:" + purpose.encode())
-    return hmac.new(key, value.encode(), hashlib.sha256).hexdigest()
+    return lambda value: hmac.digest(key, value.encode(), "sha256").hex()

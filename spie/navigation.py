@@ -73,7 +73,12 @@ def _entries(acting):
             "Territoires, structures, utilisateurs, dispositifs et secteurs d'orientation, flux, rapports, journal.",
             "spie:admin_",
         )
-    from suivi.perms import can_view_all_evaluations, can_view_evaluations, can_view_indicateurs
+    from suivi.perms import (
+        can_view_all_evaluations,
+        can_view_evaluations,
+        can_view_indicateurs,
+        can_view_rapports_legaux,
+    )
 
     if can_view_indicateurs(acting):
         yield (
@@ -81,6 +86,13 @@ def _entries(acting):
             "Indicateurs",
             "Délais d'orientation, suivi, contrats, sorties : par mois, territoire et structure.",
             "suivi:tableau_de_bord",
+        )
+    if can_view_rapports_legaux(acting):
+        yield (
+            "suivi:rapports_legaux",
+            "Rapports réglementaires",
+            "Données d'orientation pour les comités pour l'emploi, tableau annuel de la DREES, délais légaux.",
+            "suivi:rapports_legaux",
         )
 
     if can_view_evaluations(acting) and not can_view_all_evaluations(acting):

@@ -157,3 +157,86 @@ class RapportForm(forms.Form):
         if mois > timezone.localdate().replace(day=1):
             raise forms.ValidationError("Le rapport d'un mois à venir ne peut pas être produit.")
         return mois
+
+
+# --- Statutory reports ----------------------------------------------------------------------
+
+JOURS_MAX_LISTE = 366
+PREMIERE_ANNEE_DREES = 2020
+
+
+class DateInput(forms.DateInput):
+    input_type = "date"
+
+    def __init__(self, **kwargs):
+        super().__init__(format="%Y-%m-%d", **kwargs)
+
+
+class ListeComitesForm(forms.Form):
+    """The period of the committees' list: by default the last complete month; one year at most."""
+
+    debut = forms.DateField(
+        label="Orientations du",
+        widget=DateInput,
+        error_messages={"invalid": "Indiquez une date valide.", "required": "Indiquez le premier jour."},
+    )
+    fin = forms.DateField(
+        label="au",
+        widget=DateInput,
+        error_messages={"invalid": "Indiquez une date valide.", "required": "Indiquez le dernier jour."},
+    )
+
+    @staticmethod
+    def periode_par_defaut():
+        fin = timezone.localdate().replace(day=1) - datetime.timedelta(days=1)
+        return fin.replace(day=1), fin
+
+    def clean(self):
+        cleaned = super().clean()
+        debut, fin = cleaned.get("debut"), cleaned.get("fin")
+        if debut and fin:
+            if debut > fin:
+                self.add_error("fin", "Le dernier jour doit suivre le premier.")
+            elif (fin - debut).days >= JOURS_MAX_LISTE:
+                self.add_error("fin", f"Choisissez une période de {JOURS_MAX_LISTE} jours au plus.")
+        return cleaned
+
+
+class DreesForm(forms.Form):
+    """The year of the DREES table: its 31 December must be past (or today)."""
+
+    annee = forms.IntegerField(
+        label="Année",
+        help_text="Le stock est compté au 31 décembre de cette année.",
+        error_messages={"invalid": "Indiquez une année, par exemple 2025.", "required": "Indiquez une année."},
+    )
+
+    @staticmethod
+    def annee_par_defaut():
+        today = timezone.localdate()
+        return today.year if (today.month, today.day) == (12, 31) else today.year - 1
+
+    def clean_annee(self):
+        annee = self.cleaned_data["annee"]
+        if annee < PREMIERE_ANNEE_DREES:
+            raise forms.ValidationError(f"Choisissez une année à partir de {PREMIERE_ANNEE_DREES}.")
+        if annee > self.annee_par_defaut():
+            raise forms.ValidationError("Le 31 décembre de cette année n'est pas encore passé.")
+        return annee
+
+
+class DelaisForm(forms.Form):
+    """Months of the delays (as the dashboard: the last 12 months by default, 36 at most)."""
+
+    debut = MoisField(label="Du mois", required=False)
+    fin = MoisField(label="Au mois", required=False)
+
+    def clean(self):
+        cleaned = super().clean()
+        try:
+            cleaned["debut"], cleaned["fin"] = periode(
+                cleaned.get("debut"), cleaned.get("fin"), fin_par_defaut=timezone.localdate()
+            )
+        except PeriodeInvalide as erreur:
+            self.add_error("debut", str(erreur))
+        return cleaned

@@ -1,6 +1,6 @@
 """Who may configure the reminders and read the evaluations. Each docstring states the rule."""
 
-from spie.models import Role
+from spie.models import Role, TypeStructure
 from spie.perms import can_administer_departement
 
 
@@ -35,3 +35,19 @@ def can_view_all_indicateurs(acting, obj=None) -> bool:
 def can_manage_rapports(acting, obj=None) -> bool:
     """The monthly reports (the département and each territory) are produced and downloaded by administrators."""
     return can_administer_departement(acting)
+
+
+def can_view_rapports_legaux(acting, obj=None) -> bool:
+    """The statutory reports (the employment committees' list, the DREES table, the legal delays) are the
+    Département's: its administrators, and the managers of its own services, read and export them. A partner
+    structure's manager does not (the committees' list is per person, even pseudonymous)."""
+    if acting.departement is None:
+        return False
+    if acting.has_role(Role.ADMIN_DEPARTEMENT):
+        return True
+    structure = acting.structure
+    return (
+        acting.has_role(Role.RESPONSABLE_STRUCTURE)
+        and structure is not None
+        and structure.type == TypeStructure.DEPARTEMENT
+    )

@@ -26,7 +26,7 @@ from suivi.indicateurs.calcul import mois_entre, periode
 from suivi.indicateurs.definitions import INDICATEURS, PAR_CODE
 from suivi.indicateurs.graphiques import barres, courbes
 from suivi.models import Perimetre, RapportMensuel, StatutRapport
-from suivi.perms import can_manage_rapports, can_view_all_indicateurs, can_view_indicateurs
+from suivi.perms import can_manage_rapports, can_view_all_indicateurs, can_view_indicateurs, can_view_rapports_legaux
 
 
 def _perimetre(request, form):
@@ -120,6 +120,7 @@ def tableau_de_bord(request):
             request.departement, (debut, fin), structure=structure if perimetre == Perimetre.STRUCTURE else None
         ),
         "rapports": can_manage_rapports(request.acting),
+        "rapports_legaux": can_view_rapports_legaux(request.acting),
         "calcule_le": max((v.calcule_le for v in valeurs.values()), default=None),
         **_prescriptions(debut, fin, structure if perimetre == Perimetre.STRUCTURE else None),
     }

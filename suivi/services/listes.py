@@ -6,8 +6,8 @@ end stays "in force"). These lists read the appointments, contracts, exits and g
 they are true at the minute they are shown. Each is a queryset of carnets (or of join requests, prescriptions)
 filtered by `Exists` subqueries on indexed columns: the cost of a list does not grow with the history.
 
-People who have exited (an exit without follow-up in work, not followed by a new RSA entry) are in none of
-them. A référent whose account or membership was deactivated counts as no référent.
+People who have exited (an exit without follow-up in work, not followed by a new RSA entry or a reopening) and
+closed carnets are in none of them. A référent whose account or membership was deactivated counts as no référent.
 """
 
 import datetime
@@ -22,6 +22,7 @@ from carnet.models import (
     Carnet,
     Contrat,
     DemandeAdhesion,
+    EtatDroitRsa,
     MembreGroupe,
     RendezVous,
     SituationConstatee,
@@ -33,11 +34,16 @@ from carnet.models import (
 )
 from offre.models import Prescription, StatutPrescription
 from orientation.models import Orientation, StatutOrientation
+from spie.dates import latest_start_reaching
 from spie.models import Membership
 
-# How far ahead a contract's end is announced, and how long after an orientation the contrat d'engagement is due.
+# How far ahead a contract's end is announced.
 FIN_CONTRAT_JOURS = 30
-CE_APRES_ORIENTATION_JOURS = 30
+# The loi pour le plein emploi applies to the orientations decided from this day on; the people followed before
+# have until 1 January 2027 (a separate deadline).
+DEBUT_REGIME_2025 = datetime.date(2025, 1, 1)
+# A right refused or closed: nobody to accompany.
+DROITS_CLOS = [EtatDroitRsa.REFUSE, EtatDroitRsa.CLOS, EtatDroitRsa.CLOS_ANTERIEUR]
 # A list on the page names at most this many people; its count is always the whole list's.
 LIGNES_MAXIMUM = 20
 
@@ -54,17 +60,21 @@ def _jour(now):
 
 
 def sortis_q(today):
-    """Carnets whose person has exited: an exit on or before `today`, without follow-up in work, and no RSA
-    entry after it (a new entry reopens the accompaniment)."""
+    """Carnets whose person has exited: closed, or an exit on or before `today`, without follow-up in work, not
+    undone by a reopening, and no RSA entry after it (a new entry reopens the accompaniment)."""
     entree = Coalesce(OuterRef("beneficiaire__date_entree_rsa"), Value(datetime.date.min), output_field=DateField())
     sortie = Sortie.objects.filter(
-        carnet=OuterRef("pk"), suivi_dans_emploi=False, date_sortie__lte=today, date_sortie__gte=entree
+        carnet=OuterRef("pk"),
+        suivi_dans_emploi=False,
+        rouverte_le__isnull=True,
+        date_sortie__lte=today,
+        date_sortie__gte=entree,
     )
-    return Exists(sortie)
+    return Q(cloture_le__isnull=False) | Exists(sortie)
 
 
 def en_accompagnement(carnets, *, now=None):
-    """The carnets of `carnets` whose person is still accompanied (not exited)."""
+    """The carnets of `carnets` whose person is still accompanied (not exited, not closed)."""
     return carnets.exclude(sortis_q(_jour(_maintenant(now))))
 
 
@@ -172,13 +182,20 @@ def contrats_termines_sans_rdv(carnets, *, now=None):
 
 
 def ce_non_signe(carnets, *, now=None):
-    """The last orientation decision is more than `CE_APRES_ORIENTATION_JOURS` days old and no contrat
-    d'engagement was signed since it (loi pour le plein emploi: the contract follows the orientation)."""
-    limite = _jour(_maintenant(now)) - datetime.timedelta(days=CE_APRES_ORIENTATION_JOURS)
+    """The people still without a contrat d'engagement a calendar month after their latest orientation decision:
+    the one rule of "Ma journée" and of the daily alert (`suivi.services.alertes_engagement`).
+
+    The contract is signed within one month of the decision (D.5411-14-1 code du travail), counted in calendar
+    months (`spie.dates.add_months`: a decision of 31 January reaches its month on 28 February, or 29 in a leap
+    year); a new orientation restarts the month (D.5411-8-2). Only decisions since 1 January 2025 (the loi pour
+    le plein emploi; the people followed before have their own deadline). Not signalled: a CE signed since the
+    decision, an exit since it (not undone by a reopening), a closed carnet, a right refused or closed. Each row
+    carries `orientation_decidee_le`, the decision's local day."""
+    limite = latest_start_reaching(_jour(_maintenant(now)), 1)
     decision = (
         Orientation.objects.filter(carnet=OuterRef("pk"), statut=StatutOrientation.VALIDEE, decidee_le__isnull=False)
-        .annotate(jour=TruncDate("decidee_le"))
         .order_by("-decidee_le")
+        .annotate(jour=TruncDate("decidee_le"))
         .values("jour")[:1]
     )
     signe = Contrat.objects.filter(
@@ -187,10 +204,16 @@ def ce_non_signe(carnets, *, now=None):
         statut__in=[StatutContrat.SIGNE, StatutContrat.TERMINE],
         date_signature__gte=OuterRef("orientation_decidee_le"),
     )
+    sortie = Sortie.objects.filter(
+        carnet=OuterRef("pk"), rouverte_le__isnull=True, date_sortie__gte=OuterRef("orientation_decidee_le")
+    )
     return (
-        carnets.annotate(orientation_decidee_le=Subquery(decision, output_field=DateField()))
-        .filter(orientation_decidee_le__lte=limite)
+        carnets.filter(cloture_le__isnull=True)
+        .exclude(beneficiaire__etat_droit_rsa__in=DROITS_CLOS)
+        .annotate(orientation_decidee_le=Subquery(decision, output_field=DateField()))
+        .filter(orientation_decidee_le__gte=DEBUT_REGIME_2025, orientation_decidee_le__lte=limite)
         .exclude(Exists(signe))
+        .exclude(Exists(sortie))
     )
 
 
@@ -380,7 +403,7 @@ def listes_des_carnets(carnets, *, jours, now=None):
         ),
         _liste_carnets(
             "ce_non_signe",
-            f"Contrat d'engagement non signé {CE_APRES_ORIENTATION_JOURS} jours après l'orientation",
+            "Contrat d'engagement non signé un mois après l'orientation",
             "Préparer le contrat d'engagement",
             ce_non_signe(carnets, now=now),
             "carnet:contrats",

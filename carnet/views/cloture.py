@@ -105,7 +105,10 @@ def sorties(request, carnet):
 def point_de_suivi(request, carnet):
     """Record a check-in after an exit into work (the last one closes the carnet)."""
     form = PointDeSuiviForm(request.POST, carnet=carnet)
-    if form.is_valid():
+    valide = form.is_valid()
+    if "point" in form.errors:  # a hidden field: its error is shown at the top of the form
+        form.add_error(None, list(form.errors.pop("point")))
+    if valide:
         try:
             point = services.point_de_suivi_enregistrer(
                 point=form.cleaned_data["point"], data=form.donnees(), auteur=request.user, structure=request.structure

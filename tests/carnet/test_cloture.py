@@ -12,7 +12,7 @@ from pypdf import PdfReader
 from carnet import services
 from carnet.models import Carnet, Evenement, PointDeSuivi, RendezVous, Sortie, TypeEvenement
 from carnet.services.cloture import est_nouvelle_entree_rsa
-from spie.models import Departement
+from spie.models import Departement, Membership
 from spie.tenancy import departement_scope
 from suivi.services import listes
 from tests.carnet.factories import CarnetFactory, MembreGroupeFactory, ObjectifFactory
@@ -24,7 +24,7 @@ D = datetime.date
 
 @pytest.fixture
 def carnet(dep_a, agent_a, structure_a):
-    carnet = CarnetFactory(departement=dep_a, beneficiaire__nom_usage="Martin", beneficiaire__prenoms="Inès")
+    carnet = CarnetFactory(departement=dep_a, beneficiaire__nom_usage="Closeau", beneficiaire__prenoms="Inès")
     MembreGroupeFactory(carnet=carnet, user=agent_a, structure=structure_a, est_referent=True)
     return carnet
 
@@ -57,7 +57,7 @@ def point(client, carnet, point, jour, en_emploi="oui", note=""):
 
 def test_an_exit_other_than_work_closes_the_carnet_at_once_with_its_review(carnet, client_agent_a, dep_a, agent_a):
     atteint = ObjectifFactory(axe__carnet=carnet, libelle="Obtenir le permis B", created_by=agent_a)
-    ObjectifFactory(axe__carnet=carnet, libelle="Autre objectif", created_by=agent_a)
+    ObjectifFactory(axe=atteint.axe, libelle="Autre objectif", created_by=agent_a)
     response = sortir(
         client_agent_a,
         carnet,
@@ -97,7 +97,8 @@ def test_an_exit_into_work_plans_check_ins_from_the_departement_setting(carnet, 
     assert recharger(carnet).cloture_le is None
     with departement_scope(dep_a):
         # Calendar months: 31 August + 2 months → 31 October; + 6 months → 28 February.
-        assert list(PointDeSuivi.objects.values_list("mois", "echeance")) == [(2, D(2026, 10, 31)), (6, D(2027, 2, 28))]
+        echeances = list(PointDeSuivi.objects.values_list("mois", "echeance"))
+        assert echeances == [(2, D(2026, 10, 31)), (6, D(2027, 2, 28))]
         assert Sortie.objects.get().suivi_dans_emploi
     [(_, resume)] = [e for e in evenements(dep_a, carnet) if e[0] == TypeEvenement.SORTIE]
     assert "points à 2 et 6 mois" in resume
@@ -208,7 +209,7 @@ def test_outsiders_still_get_403_and_other_departement_404_on_a_closed_carnet(cl
 
 
 def test_closed_carnets_leave_ma_journee_and_the_portfolios(clos, carnet, dep_a, agent_a, structure_a, client_agent_a):
-    ouvert = CarnetFactory(departement=dep_a, beneficiaire__nom_usage="Ouvert")
+    ouvert = CarnetFactory(departement=dep_a, beneficiaire__nom_usage="Vaillant")
     MembreGroupeFactory(carnet=ouvert, user=agent_a, structure=structure_a, est_referent=True)
     with departement_scope(dep_a):
         assert list(listes.perimetre_professionnel(agent_a)) == [ouvert]
@@ -216,9 +217,9 @@ def test_closed_carnets_leave_ma_journee_and_the_portfolios(clos, carnet, dep_a,
         sans_rdv = listes.sans_rendez_vous(Carnet.objects.all(), jours=30)
         assert clos.pk in set(sans_rdv.values_list("pk", flat=True))  # the list itself; the perimeter excludes it
     page = client_agent_a.get(reverse("carnet:portefeuille")).content.decode()
-    assert "OUVERT" in page.upper() and "MARTIN" not in page.upper()
+    assert "VAILLANT" in page.upper() and "CLOSEAU" not in page.upper()
     page_clos = client_agent_a.get(reverse("carnet:portefeuille") + "?filtre=clos").content.decode()
-    assert "MARTIN" in page_clos.upper() and "Ouvert" not in page_clos
+    assert "CLOSEAU" in page_clos.upper() and "VAILLANT" not in page_clos.upper()
 
 
 # --- Reopening -----------------------------------------------------------------------------------------------------
@@ -248,7 +249,8 @@ def test_the_referent_reopens_with_a_reason(clos, client_agent_a, dep_a, agent_a
 def test_a_member_who_is_not_referent_cannot_reopen_but_the_admin_can(clos, dep_a, client_admin_a, partner_a):
     from tests.conftest import logged_client
 
-    autre = MembreGroupeFactory(carnet=clos, user=partner_a, structure=partner_a.memberships.get().structure)
+    structure = Membership.unscoped_objects.get(user=partner_a).structure
+    autre = MembreGroupeFactory(carnet=clos, user=partner_a, structure=structure)
     assert not autre.est_referent
     url = reverse("carnet:reouvrir", kwargs={"uid": clos.uid})
     assert logged_client(partner_a).post(url, {"motif": "Je veux"}).status_code == 403
@@ -275,7 +277,7 @@ def test_the_review_pdf_holds_the_review(clos, client_agent_a, dep_a):
         Sortie.objects.filter(carnet=clos).update(ce_qui_a_aide="Le club emploi", paroles_personne="Merci à tous")
     response = client_agent_a.get(reverse("carnet:bilan_pdf", kwargs={"uid": clos.uid}))
     assert response.status_code == 200 and response["Content-Type"] == "application/pdf"
-    assert "Martin" not in response["Content-Disposition"]
+    assert "Closeau" not in response["Content-Disposition"]
     text = " ".join(page.extract_text() for page in PdfReader(io.BytesIO(response.content)).pages)
     assert "Bilan de fin d'accompagnement" in text and "Le club emploi" in text and "Merci à tous" in text
     assert "Fin des droits au RSA" in text

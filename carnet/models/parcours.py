@@ -191,7 +191,12 @@ class RendezVous(TenantModel):
         verbose_name = "rendez-vous"
         verbose_name_plural = "rendez-vous"
         ordering = ["-date_heure"]
-        indexes = [models.Index(fields=["carnet", "date_heure"], name="rdv_carnet_date_idx")]
+        indexes = [
+            models.Index(fields=["carnet", "date_heure"], name="rdv_carnet_date_idx"),
+            # The action lists of "Ma journée" probe each carnet's appointments by status and date (attended in the
+            # last days, planned in the next ones, planned but past): one index range instead of every row.
+            models.Index(fields=["carnet", "statut", "date_heure"], name="rdv_carnet_statut_date_idx"),
+        ]
 
 
 # --- Contrats -------------------------------------------------------------------------------
@@ -265,6 +270,8 @@ class Contrat(TenantModel):
         constraints = [
             models.CheckConstraint(condition=Q(date_fin__gte=models.F("date_debut")), name="contrat_dates_ordonnees"),
         ]
+        # The action lists of "Ma journée" probe each carnet's contracts by status and end date.
+        indexes = [models.Index(fields=["carnet", "statut", "date_fin"], name="contrat_carnet_statut_fin_idx")]
 
     def __str__(self):
         return f"{self.get_type_display()} v{self.numero_version}"

@@ -14,6 +14,7 @@ Each step records a timeline event. The review's free text never enters the time
 """
 
 from django.db import transaction
+from django.db.models import Exists, OuterRef
 from django.utils import formats, timezone
 
 from carnet.models import Carnet, EtatDroitRsa, PointDeSuivi, Sortie, TypeEvenement
@@ -40,9 +41,9 @@ def exiger_carnet_ouvert(carnet) -> None:
 
 def sortie_en_suivi(carnet):
     """The exit into work whose check-ins are still to be done (None if there is none)."""
+    a_faire = PointDeSuivi.objects.filter(sortie=OuterRef("pk"), realise_le__isnull=True)
     return (
-        Sortie.objects.filter(carnet=carnet, rouverte_le__isnull=True, points_de_suivi__realise_le__isnull=True)
-        .distinct()
+        Sortie.objects.filter(Exists(a_faire), carnet=carnet, rouverte_le__isnull=True)
         .order_by("-date_sortie", "-pk")
         .first()
     )

@@ -281,3 +281,19 @@ def test_the_review_pdf_holds_the_review(clos, client_agent_a, dep_a):
     text = " ".join(page.extract_text() for page in PdfReader(io.BytesIO(response.content)).pages)
     assert "Bilan de fin d'accompagnement" in text and "Le club emploi" in text and "Merci à tous" in text
     assert "Fin des droits au RSA" in text
+
+
+def test_an_earlier_exit_without_check_ins_does_not_block_a_new_exit(carnet, dep_a, agent_a, structure_a, scope_a):
+    """An exit recorded before the check-ins existed (no schedule), on a carnet still open."""
+    Sortie.objects.create(
+        departement=dep_a,
+        carnet=carnet,
+        date_sortie=D(2020, 1, 1),
+        motif="autre",
+        auteur=agent_a,
+        structure=structure_a,
+    )
+    services.sortie_create(
+        carnet=carnet, data={"date_sortie": D(2026, 12, 1), "motif": "autre"}, auteur=agent_a, structure=structure_a
+    )
+    assert recharger(carnet).cloture_le is not None

@@ -65,6 +65,9 @@ class DepartementSettingsForm(VersionedFormMixin, forms.ModelForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        # A callable model default makes Django compare with a hidden initial input the page does not post: the
+        # change log would then always name this field.
+        self.fields["suivi_sortie_mois"].show_hidden_initial = False
         # Departement has no version column: its updated_at serves as the version.
         self.fields["version"] = forms.CharField(widget=forms.HiddenInput, required=False)
         if not self.is_bound:

@@ -144,6 +144,7 @@ class PortefeuilleFiltreForm(forms.Form):
         ("fin_contrat", "Contrat se terminant dans les 30 jours"),
         ("sans_contrat", "Sans contrat en cours"),
         ("nouveaux", "Nouveaux ce mois-ci"),
+        ("clos", "Carnets clos (accompagnement terminé)"),
     ]
     filtre = forms.ChoiceField(label="Afficher", choices=FILTRES, required=False)
     jours = forms.IntegerField(

@@ -333,16 +333,84 @@ def suggestions_for(axe, departement_id):
 
 
 class SortieForm(forms.ModelForm):
+    """The exit and its closing review; the objectives offered are the carnet's own."""
+
+    objectifs_atteints = ObjectifsField(label="Objectifs atteints du plan d'action", queryset=None, required=False)
+
     class Meta:
         model = Sortie
-        fields = ["date_sortie", "motif", "suivi_dans_emploi", "precision"]
-        widgets = {"date_sortie": DateInput()}
+        fields = ["date_sortie", "motif", "precision", "objectifs_atteints", "ce_qui_a_aide", "paroles_personne"]
+        widgets = {
+            "date_sortie": DateInput(),
+            "ce_qui_a_aide": forms.Textarea(attrs={"rows": 3}),
+            "paroles_personne": forms.Textarea(attrs={"rows": 3}),
+        }
+        help_texts = {
+            "motif": "Après un accès à l'emploi ou une création d'entreprise, des points de suivi sont prévus avant "
+            "que le carnet soit clos ; toute autre sortie clôt le carnet aussitôt.",
+            "ce_qui_a_aide": "Les actions, rencontres ou aides qui ont compté. Sans information de santé.",
+            "paroles_personne": "Les mots de la personne sur son parcours, si elle le souhaite.",
+        }
+
+    def __init__(self, *args, carnet, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["objectifs_atteints"].queryset = (
+            Objectif.objects.filter(axe__carnet=carnet).select_related("axe__theme").order_by("created_at", "pk")
+        )
 
     def clean_date_sortie(self):
         date_sortie = self.cleaned_data["date_sortie"]
         if date_sortie > timezone.localdate():
             raise forms.ValidationError("La date de sortie ne peut pas être dans le futur.")
         return date_sortie
+
+
+class PointDeSuiviForm(forms.Form):
+    """A check-in after an exit into work; `point` names which one (a check-in of this carnet, still to do)."""
+
+    EN_EMPLOI = [("oui", "Oui, toujours en emploi"), ("non", "Non, plus en emploi"), ("inconnu", "Ne sait pas")]
+
+    point = forms.ModelChoiceField(queryset=None, to_field_name="uid", widget=forms.HiddenInput)
+    realise_le = forms.DateField(label="Point fait le", widget=DateInput())
+    toujours_en_emploi = forms.ChoiceField(
+        label="La personne est-elle toujours en emploi ?", choices=EN_EMPLOI, widget=forms.RadioSelect
+    )
+    note = forms.CharField(
+        label="Note",
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text="Par exemple le poste ou les difficultés rencontrées. Sans information de santé.",
+    )
+
+    def __init__(self, *args, carnet, **kwargs):
+        from carnet.models import PointDeSuivi
+
+        super().__init__(*args, **kwargs)
+        self.fields["point"].queryset = PointDeSuivi.objects.a_faire().filter(carnet=carnet)
+        self.fields["point"].error_messages["invalid_choice"] = "Ce point de suivi n'est plus à faire."
+
+    def clean_realise_le(self):
+        jour = self.cleaned_data["realise_le"]
+        if jour > timezone.localdate():
+            raise forms.ValidationError("La date du point de suivi ne peut pas être dans le futur.")
+        return jour
+
+    def donnees(self):
+        emploi = {"oui": True, "non": False, "inconnu": None}[self.cleaned_data["toujours_en_emploi"]]
+        return {
+            "realise_le": self.cleaned_data["realise_le"],
+            "toujours_en_emploi": emploi,
+            "note": self.cleaned_data["note"],
+        }
+
+
+class ReouvertureForm(forms.Form):
+    motif = forms.CharField(
+        label="Motif de la réouverture",
+        max_length=255,
+        help_text="Par exemple : nouvelle demande de RSA, reprise de l'accompagnement à la demande de la personne.",
+    )
 
 
 # --- Heures du contrat d'engagement -----------------------------------------------------------

@@ -116,15 +116,39 @@ def can_view_carnet(acting, carnet) -> bool:
 
 
 def can_edit_carnet(acting, carnet) -> bool:
-    """Only the members of the follow-up group write in the carnet."""
-    return relation_of(acting, carnet).est_membre
+    """Only the members of the follow-up group write in the carnet, and only while it is open (a closed carnet
+    is read-only until it is reopened)."""
+    return relation_of(acting, carnet).est_membre and carnet.cloture_le is None
 
 
 def can_manage_group(acting, carnet) -> bool:
     """The référent manages the group (adds members, answers join requests, hands over);
-    the département admin may too, to repair a group left without référent."""
+    the département admin may too, to repair a group left without référent. Not on a closed carnet."""
+    relation = relation_of(acting, carnet)
+    return (relation.est_referent or relation.est_admin) and carnet.cloture_le is None
+
+
+def can_record_exit(acting, carnet) -> bool:
+    """The members of the group record the exit and its closing review (which closes the carnet, or starts the
+    check-ins after an exit into work), and the check-ins themselves."""
+    return can_edit_carnet(acting, carnet)
+
+
+def can_reopen_carnet(acting, carnet) -> bool:
+    """A closed carnet is reopened by its référent or by an administrator of the département, with a reason (the
+    CAF/MSA flux reopens it by itself on a new RSA entry). Other members ask them."""
     relation = relation_of(acting, carnet)
     return relation.est_referent or relation.est_admin
+
+
+def can_read_closing_review(acting, carnet) -> bool:
+    """The closing review's own words (what helped, what the person says, the objectives reached, some of them in
+    health or family themes) and its PDF: the group's members, as for the sensitive themes."""
+    return relation_of(acting, carnet).est_membre
+
+
+# Predicates that only ever allow writing: on a closed carnet, their pages answer "closed" (409), not 403.
+WRITE_PREDICATES = (can_edit_carnet, can_manage_group, can_record_exit)
 
 
 def can_ask_to_join(acting, carnet) -> bool:

@@ -3,6 +3,7 @@ from django.urls import path
 from carnet.views import (
     acces,
     activites,
+    cloture,
     conflits,
     documents,
     fiche,
@@ -76,7 +77,10 @@ urlpatterns = [
         name="contrat_activite_supprimer",
     ),
     # Sorties du parcours
-    path("<uuid:uid>/sorties/", suivi.sorties, name="sorties"),
+    path("<uuid:uid>/sorties/", cloture.sorties, name="sorties"),
+    path("<uuid:uid>/sorties/point-de-suivi/", cloture.point_de_suivi, name="point_de_suivi"),
+    path("<uuid:uid>/sorties/bilan.pdf", cloture.bilan_pdf, name="bilan_pdf"),
+    path("<uuid:uid>/reouvrir/", cloture.reouvrir, name="reouvrir"),
     # Documents, notes, timeline
     path("<uuid:uid>/documents/", documents.documents, name="documents"),
     path("<uuid:uid>/documents/<uuid:document_uid>/", documents.document_telecharger, name="document_telecharger"),

@@ -4,6 +4,8 @@ Every message that tells someone when to come goes through `date_message`, so th
 SMS and the convocation never disagree (zero-padded or not, local time or UTC, weekday or not).
 """
 
+import calendar
+import datetime
 from dataclasses import dataclass
 
 from django.utils import formats, timezone, translation
@@ -33,3 +35,26 @@ def date_message(moment) -> DateMessage:
             jour=jour,
             heure=heure,
         )
+
+
+# --- Calendar months ------------------------------------------------------------------------------------------------
+
+
+def add_months(day, months: int):
+    """The same day `months` calendar months later (earlier if negative), on the last day of the target month when
+    it is shorter: 31 January + 1 month → 28 (or 29) February. This is how the law counts "one month"."""
+    index = day.year * 12 + (day.month - 1) + months
+    year, month = divmod(index, 12)
+    return datetime.date(year, month + 1, min(day.day, calendar.monthrange(year, month + 1)[1]))
+
+
+def latest_start_reaching(day, months: int):
+    """The latest start day whose `months` calendar months are over on `day` (`add_months(start, months) <= day`).
+
+    `add_months` is monotonic, so the starts reaching `day` are exactly those up to this one: on the last day of a
+    month, every start up to the last day of the month `months` earlier (29, 30 and 31 January all reach their
+    month on 28 February); otherwise the same day `months` earlier."""
+    if day.day == calendar.monthrange(day.year, day.month)[1]:
+        debut = add_months(day.replace(day=1), -months)
+        return datetime.date(debut.year, debut.month, calendar.monthrange(debut.year, debut.month)[1])
+    return add_months(day, -months)

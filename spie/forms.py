@@ -54,6 +54,7 @@ class DepartementSettingsForm(VersionedFormMixin, forms.ModelForm):
             "delai_orientation_cible",
             "delai_orientation_legal_jours",
             "heures_activite_cible",
+            "suivi_sortie_mois",
             "orientation_validation_requise",
             "contact_nom",
             "contact_adresse",
@@ -64,10 +65,19 @@ class DepartementSettingsForm(VersionedFormMixin, forms.ModelForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        # A callable model default makes Django compare with a hidden initial input the page does not post: the
+        # change log would then always name this field.
+        self.fields["suivi_sortie_mois"].show_hidden_initial = False
         # Departement has no version column: its updated_at serves as the version.
         self.fields["version"] = forms.CharField(widget=forms.HiddenInput, required=False)
         if not self.is_bound:
             self.initial["version"] = self.instance.updated_at.isoformat()
+
+    def clean_suivi_sortie_mois(self):
+        mois = self.cleaned_data["suivi_sortie_mois"]
+        if not mois or any(m < 1 or m > 24 for m in mois):
+            raise forms.ValidationError("Indiquez des nombres de mois entre 1 et 24, séparés par des virgules.")
+        return sorted(set(mois))
 
     def clean(self):
         cleaned = forms.ModelForm.clean(self)

@@ -63,6 +63,12 @@ def alertes_contrat_engagement():
 
 
 @shared_task(acks_late=True)
+def alertes_suivi_sortie():
+    """Beat (daily): the check-ins due after an exit into work, to the référent, each once."""
+    return _par_departement(services.alertes_suivi_sortie_envoyer)
+
+
+@shared_task(acks_late=True)
 def alertes_stock_contrat_engagement():
     """Beat (weekly): people followed since before 2025 without a contrat d'engagement, to the structure managers."""
     return _par_departement(services.alertes_stock_ce_envoyer)

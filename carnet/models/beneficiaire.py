@@ -176,6 +176,13 @@ class CarnetQuerySet(TenantQuerySet):
             return self.all()
         return self.avec_membre_de(structure)
 
+    def ouverts(self):
+        """The carnets not closed (a closed carnet is read-only, out of every working list)."""
+        return self.filter(cloture_le__isnull=True)
+
+    def clos(self):
+        return self.filter(cloture_le__isnull=False)
+
 
 class Carnet(TenantModel):
     """The one shared file of a person: one per bénéficiaire."""
@@ -188,6 +195,9 @@ class Carnet(TenantModel):
     dernier_rendez_vous = models.DateTimeField("dernier rendez-vous honoré", null=True, blank=True)
     prochain_rendez_vous = models.DateTimeField("prochain rendez-vous", null=True, blank=True)
     fin_contrat_en_cours = models.DateField("fin du contrat en cours", null=True, blank=True)
+    # Set when the accompaniment is closed (`carnet.services.cloture`): the carnet is then read-only until it is
+    # reopened (a new RSA entry, or by hand with a reason).
+    cloture_le = models.DateTimeField("clos le", null=True, blank=True)
     version = models.PositiveIntegerField(default=1)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -203,6 +213,10 @@ class Carnet(TenantModel):
 
     def __str__(self):
         return f"Carnet de {self.beneficiaire}"
+
+    @property
+    def est_clos(self):
+        return self.cloture_le is not None
 
     def get_absolute_url(self):
         from carnet.routes import carnet_url

@@ -6,14 +6,23 @@ from django.db.models import Q
 from django.utils import timezone
 
 # The portfolio's filters ("Mes bénéficiaires", the structure's portfolio, the weekly digest).
-FILTRES_PORTEFEUILLE = ("sans_rdv", "fin_contrat", "sans_contrat", "nouveaux")
+FILTRES_PORTEFEUILLE = ("sans_rdv", "fin_contrat", "sans_contrat", "nouveaux", "clos")
 
 
 def filtre_portefeuille(filtre, jours=None, prefix=""):
-    """The condition of a portfolio filter on carnets (`prefix` "carnet__" from a related row), or None for no filter.
+    """The condition of a portfolio filter on carnets (`prefix` "carnet__" from a related row).
 
-    It reads the carnet's denormalised dates (kept by the services), so that every page costs the same few
-    queries whatever the size of the portfolio."""
+    The portfolio lists the people accompanied: closed carnets only appear under their own filter ("clos"). It
+    reads the carnet's denormalised dates (kept by the services), so that every page costs the same few queries
+    whatever the size of the portfolio."""
+    if filtre == "clos":
+        return Q(**{f"{prefix}cloture_le__isnull": False})
+    condition = _filtre_actif(filtre, jours, prefix)
+    ouverts = Q(**{f"{prefix}cloture_le__isnull": True})
+    return ouverts if condition is None else ouverts & condition
+
+
+def _filtre_actif(filtre, jours, prefix):
     now = timezone.now()
     today = timezone.localdate()
     field = lambda name: f"{prefix}{name}"  # noqa: E731

@@ -6,7 +6,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
-from spie.tenancy import TenantModel
+from spie.tenancy import TenantManager, TenantModel, TenantQuerySet
 
 # --- Situation (common diagnostic) ----------------------------------------------------------
 
@@ -191,7 +191,12 @@ class RendezVous(TenantModel):
         verbose_name = "rendez-vous"
         verbose_name_plural = "rendez-vous"
         ordering = ["-date_heure"]
-        indexes = [models.Index(fields=["carnet", "date_heure"], name="rdv_carnet_date_idx")]
+        indexes = [
+            models.Index(fields=["carnet", "date_heure"], name="rdv_carnet_date_idx"),
+            # The action lists of "Ma journée" probe each carnet's appointments by status and date (attended in the
+            # last days, planned in the next ones, planned but past): one index range instead of every row.
+            models.Index(fields=["carnet", "statut", "date_heure"], name="rdv_carnet_statut_date_idx"),
+        ]
 
 
 # --- Contrats -------------------------------------------------------------------------------
@@ -265,6 +270,8 @@ class Contrat(TenantModel):
         constraints = [
             models.CheckConstraint(condition=Q(date_fin__gte=models.F("date_debut")), name="contrat_dates_ordonnees"),
         ]
+        # The action lists of "Ma journée" probe each carnet's contracts by status and end date.
+        indexes = [models.Index(fields=["carnet", "statut", "date_fin"], name="contrat_carnet_statut_fin_idx")]
 
     def __str__(self):
         return f"{self.get_type_display()} v{self.numero_version}"
@@ -283,6 +290,9 @@ class MotifSortie(models.TextChoices):
 
 
 MOTIFS_SORTIE_POSITIVE = (MotifSortie.EMPLOI, MotifSortie.CREATION_ENTREPRISE, MotifSortie.FORMATION)
+# Exits into work: the référent checks in with the person on a schedule (1, 3, 6 months by default) before the
+# carnet is closed; any other exit closes it at once.
+MOTIFS_SORTIE_VERS_EMPLOI = (MotifSortie.EMPLOI, MotifSortie.CREATION_ENTREPRISE)
 
 
 class Sortie(TenantModel):
@@ -307,6 +317,15 @@ class Sortie(TenantModel):
         blank=True,
         help_text="Par exemple l'employeur ou la formation. Sans information de santé ni de situation familiale.",
     )
+    # The closing review (bilan): what was reached, what helped, and the person's own words.
+    objectifs_atteints = models.ManyToManyField(
+        "carnet.Objectif", blank=True, related_name="+", verbose_name="objectifs atteints"
+    )
+    ce_qui_a_aide = models.TextField("ce qui a aidé", blank=True, db_default="")
+    paroles_personne = models.TextField("ce que la personne en dit", blank=True, db_default="")
+    # A reopening (new RSA entry, or by hand) ends this exit: the person is accompanied again.
+    rouverte_le = models.DateTimeField("carnet rouvert le", null=True, blank=True)
+    motif_reouverture = models.CharField("motif de la réouverture", max_length=255, blank=True, db_default="")
     auteur = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     structure = models.ForeignKey("spie.Structure", null=True, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
@@ -323,6 +342,53 @@ class Sortie(TenantModel):
     @property
     def est_positive(self):
         return self.motif in MOTIFS_SORTIE_POSITIVE
+
+    @property
+    def a_un_bilan(self):
+        return bool(self.ce_qui_a_aide or self.paroles_personne) or self.objectifs_atteints.exists()
+
+
+class PointDeSuiviQuerySet(TenantQuerySet):
+    def a_faire(self):
+        """Check-ins not recorded yet, of exits not undone by a reopening."""
+        return self.filter(realise_le__isnull=True, sortie__rouverte_le__isnull=True)
+
+
+class PointDeSuivi(TenantModel):
+    """A check-in planned after an exit into work (`mois` months after it): the référent is reminded on the due
+    day, records whether the person is still in work, and the carnet closes once the last one is recorded."""
+
+    uid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    sortie = models.ForeignKey(Sortie, on_delete=models.CASCADE, related_name="points_de_suivi")
+    carnet = models.ForeignKey("carnet.Carnet", on_delete=models.CASCADE, related_name="points_de_suivi")
+    mois = models.PositiveSmallIntegerField("mois après la sortie")
+    echeance = models.DateField("échéance")
+    realise_le = models.DateField("point fait le", null=True, blank=True)
+    toujours_en_emploi = models.BooleanField("toujours en emploi", null=True, blank=True)
+    note = models.TextField("note", blank=True, db_default="")
+    auteur = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = TenantManager.from_queryset(PointDeSuiviQuerySet)()
+
+    class Meta:
+        verbose_name = "point de suivi après la sortie"
+        verbose_name_plural = "points de suivi après la sortie"
+        ordering = ["echeance", "pk"]
+        constraints = [models.UniqueConstraint(fields=["sortie", "mois"], name="point_de_suivi_mois_unique")]
+        indexes = [
+            # The daily reminder reads the check-ins due and not done, by département.
+            models.Index(
+                fields=["departement", "echeance"],
+                condition=Q(realise_le__isnull=True),
+                name="point_de_suivi_a_faire_idx",
+            )
+        ]
+
+    def __str__(self):
+        return f"Point de suivi à {self.mois} mois ({self.echeance:%d/%m/%Y})"
 
 
 # --- Observations de la personne ------------------------------------------------------------

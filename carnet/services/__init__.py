@@ -65,7 +65,6 @@ from carnet.services.suivi import (  # noqa: E402
     contrat_update,
     rendez_vous_create,
     rendez_vous_update,
-    sortie_create,
 )
 
 __all__ += [
@@ -90,6 +89,16 @@ __all__ += [
     "rendez_vous_update",
     "sortie_create",
 ]
+
+# The end of the accompaniment: exit, check-ins, closing and reopening.
+from carnet.services.cloture import (  # noqa: E402
+    carnet_rouvrir,
+    carnets_rouvrir_nouvelle_entree,
+    point_de_suivi_enregistrer,
+    sortie_create,
+)
+
+__all__ += ["carnet_rouvrir", "carnets_rouvrir_nouvelle_entree", "point_de_suivi_enregistrer"]
 
 # The hours of a contrat d'engagement.
 from carnet.services.activites import activite_delete, activite_record, releve_hebdomadaire  # noqa: E402

@@ -10,7 +10,7 @@ import datetime
 from django.db import transaction
 from django.utils import formats, timezone
 
-from carnet.models import Carnet, Contrat, RendezVous, Sortie, StatutContrat, TypeContrat, TypeEvenement
+from carnet.models import Carnet, Contrat, RendezVous, StatutContrat, TypeContrat, TypeEvenement
 from carnet.services.base import RegleMetier, evenement_record
 from carnet.services.notes import carnet_refresh_dates
 from orientation.lecture import orientation_du_carnet
@@ -295,23 +295,3 @@ def contrat_renewal_initial(contrat) -> dict:
         "date_debut": debut,
         "date_fin": debut + duree,
     }
-
-
-# --- Sorties --------------------------------------------------------------------------------
-
-
-@transaction.atomic
-def sortie_create(*, carnet, data, auteur, structure) -> Sortie:
-    """Record the end of the accompaniment. The date cannot be in the future (an exit is a fact)."""
-    if data["date_sortie"] > timezone.localdate():
-        raise RegleMetier("La date de sortie ne peut pas être dans le futur.")
-    sortie = Sortie.objects.create(
-        departement_id=carnet.departement_id, carnet=carnet, auteur=auteur, structure=structure, **data
-    )
-    resume = f"Sortie du parcours le {formats.date_format(sortie.date_sortie, 'd/m/Y')} : {sortie.get_motif_display()}"
-    if sortie.suivi_dans_emploi:
-        resume += " (suivi poursuivi dans l'emploi)"
-    evenement_record(
-        carnet=carnet, type=TypeEvenement.SORTIE, resume=resume, auteur=auteur, structure=structure, obj=sortie
-    )
-    return sortie

@@ -19,9 +19,8 @@ from carnet.forms_plan import (
     ContratTransitionForm,
     RendezVousForm,
     RendezVousModifierForm,
-    SortieForm,
 )
-from carnet.models import Contrat, MembreGroupe, RendezVous, Sortie, StatutContrat, TypeContrat
+from carnet.models import Contrat, MembreGroupe, RendezVous, StatutContrat, TypeContrat
 from carnet.navigation import carnet_context
 from carnet.perms import can_edit_carnet, can_read_sensitive_themes, can_view_carnet
 from carnet.services.suivi import CONTRAT_FIELDS, MODIFIER, REFUS, RENOUVELER, SIGNER, TERMINER
@@ -338,26 +337,3 @@ def contrat_pdf(request, carnet, contrat_uid):
     filename = f"contrat-{contrat.type.replace('_', '-')}-v{contrat.numero_version}.pdf"
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     return response
-
-
-# --- Sorties --------------------------------------------------------------------------------
-
-
-@carnet_view(can_view_carnet, write=can_edit_carnet)
-def sorties(request, carnet):
-    """The exits of the path (job, training, end of rights...): read by the carnet's readers, written by members."""
-    peut_modifier = can_edit_carnet(request.acting, carnet)
-    form = SortieForm(request.POST or None, initial={"date_sortie": timezone.localdate()}) if peut_modifier else None
-    if request.method == "POST" and form.is_valid():
-        try:
-            sortie = services.sortie_create(
-                carnet=carnet, data=form.cleaned_data, auteur=request.user, structure=request.structure
-            )
-        except services.RegleMetier as error:
-            form.add_error(None, str(error))
-        else:
-            messages.success(request, f"La sortie du parcours est enregistrée : {sortie.get_motif_display().lower()}.")
-            return redirect("carnet:sorties", uid=carnet.uid)
-    liste = Sortie.objects.filter(carnet=carnet).select_related("auteur", "structure")
-    context = carnet_context(request, carnet, sorties=liste, form=form, peut_modifier=peut_modifier)
-    return render(request, "carnet/sorties.html", context)

@@ -33,6 +33,7 @@ from carnet.services.bulk import (
     beneficiaires_update,
     carnets_create_missing,
 )
+from carnet.services.cloture import carnets_rouvrir_nouvelle_entree, est_nouvelle_entree_rsa
 from carnet.services.conflits import conflits_signaler
 from carnet.services.correspondance import IndexAllocataires, candidats_allocataires
 from partenaires.models import EmpreinteFlux
@@ -125,6 +126,7 @@ class Compteurs:
     rejetes: int = 0
     ignores: int = 0
     traites: int = 0
+    rouverts: int = 0  # closed carnets reopened by a new RSA entry (each in the carnet's timeline)
 
 
 PARTICULES = {"de", "du", "des", "la", "le", "les", "sur", "sous", "lès", "lez", "en", "et", "aux", "au"}
@@ -503,8 +505,10 @@ class _Lot:
             Beneficiaire.objects.select_related("carnet").filter(pk__in=list(self.a_modifier)).order_by("pk")
         )
         modifications = []
+        nouvelles_entrees = []  # closed carnets of people whose RSA right opens again: reopened after the update
         for beneficiaire in people:
             cible = self.a_modifier[beneficiaire.pk]
+            avant_entree, avant_etat = beneficiaire.date_entree_rsa, beneficiaire.etat_droit_rsa
             changed = beneficiaire_apply(beneficiaire, cible.valeurs, CHAMPS_FLUX)
             vides = [n for n in CHAMPS_SI_VIDES if not getattr(beneficiaire, n) and cible.valeurs[n]]
             changed += beneficiaire_apply(beneficiaire, cible.valeurs, vides)
@@ -515,6 +519,15 @@ class _Lot:
                 self.compteurs.inchanges += 1
                 continue
             self.compteurs.mis_a_jour += 1
+            carnet = getattr(beneficiaire, "carnet", None)
+            if (
+                carnet is not None
+                and carnet.cloture_le is not None
+                and est_nouvelle_entree_rsa(
+                    avant_entree=avant_entree, avant_etat=avant_etat, beneficiaire=beneficiaire
+                )
+            ):
+                nouvelles_entrees.append(beneficiaire.pk)
             modification = Modification(beneficiaire, changed)
             if any(name in CHAMPS_DROITS for name in changed):
                 modification.evenements.append((TypeEvenement.DROITS, _resume_droits(beneficiaire)))
@@ -529,6 +542,10 @@ class _Lot:
             modifications.append(modification)
         carnets_create_missing(departement_id, people)
         beneficiaires_update(modifications)
+        if nouvelles_entrees:
+            self.compteurs.rouverts += carnets_rouvrir_nouvelle_entree(
+                departement_id=departement_id, beneficiaire_ids=nouvelles_entrees
+            )
         EmpreinteFlux.objects.bulk_create(
             [
                 EmpreinteFlux(departement_id=departement_id, beneficiaire_id=pk, hash=cible.hash)

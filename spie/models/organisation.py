@@ -28,6 +28,10 @@ class DepartementQuerySet(models.QuerySet):
         return self.filter(actif=True)
 
 
+def suivi_sortie_mois_par_defaut():
+    return [1, 3, 6]
+
+
 class Departement(models.Model):
     """The tenant: a Département running the SPIE on the platform."""
 
@@ -52,6 +56,13 @@ class Departement(models.Model):
         default=15,
         validators=[MinValueValidator(1), MaxValueValidator(35)],
         help_text="Quinze heures par semaine en principe (article L.5411-6-1 du code du travail).",
+    )
+    suivi_sortie_mois = ArrayField(
+        models.PositiveSmallIntegerField(),
+        verbose_name="points de suivi après une sortie vers l'emploi (mois)",
+        default=suivi_sortie_mois_par_defaut,
+        help_text="Par exemple « 1, 3, 6 » : le référent fait le point avec la personne 1, 3 et 6 mois après sa "
+        "sortie vers l'emploi ; le carnet est clos après le dernier point.",
     )
     orientation_validation_requise = models.BooleanField(
         "les orientations proposées doivent être validées", default=True

@@ -513,6 +513,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "suivi.tasks.alertes_contrat_engagement",
         "schedule": crontab(hour=7, minute=40),
     },
+    # Check-ins after an exit into work (1, 3, 6 months by default): the référent is reminded on the due day, once.
+    "suivi-alertes-suivi-sortie": {
+        "task": "suivi.tasks.alertes_suivi_sortie",
+        "schedule": crontab(hour=7, minute=45),
+    },
     # People followed before 2025 have until 1 January 2027 to sign a contrat d'engagement: a weekly count.
     "suivi-alertes-stock-contrat-engagement": {
         "task": "suivi.tasks.alertes_stock_contrat_engagement",

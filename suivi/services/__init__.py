@@ -31,6 +31,7 @@ from suivi.services.rapports import (
     rapport_produire,
     rapports_mensuels_lancer,
 )
+from suivi.services.suivi_sortie import alertes_suivi_sortie_envoyer
 
 __all__ = [
     "mois_du_dernier_rapport",
@@ -43,6 +44,7 @@ __all__ = [
     "alertes_contrat_engagement_envoyer",
     "alertes_delai_legal_envoyer",
     "alertes_stock_ce_envoyer",
+    "alertes_suivi_sortie_envoyer",
     "alertes_orientation_envoyer",
     "alertes_sans_referent_envoyer",
     "commentaires",

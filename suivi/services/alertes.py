@@ -12,7 +12,7 @@ from collections import defaultdict
 from django.db.models import Exists, OuterRef, Q
 from django.urls import NoReverseMatch, reverse
 
-from carnet.models import Carnet, EtatDroitRsa, MembreGroupe
+from carnet.models import Carnet, MembreGroupe
 from spie.models import Membership, Role, User
 from spie.notifications import notify
 from suivi import outbox
@@ -26,9 +26,7 @@ from suivi.services.base import (
     semaine_iso,
     verrou,
 )
-from suivi.services.listes import en_accompagnement, sans_referent_actif
-
-DROITS_CLOS = [EtatDroitRsa.REFUSE, EtatDroitRsa.CLOS, EtatDroitRsa.CLOS_ANTERIEUR]
+from suivi.services.listes import DROITS_CLOS, en_accompagnement, sans_referent_actif
 
 
 def _condition_nouvel_entrant():

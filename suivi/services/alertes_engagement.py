@@ -1,69 +1,44 @@
 """Deadlines of the contrat d'engagement, as alerts to the people who can act.
 
 The contrat d'engagement is signed within one month of the orientation decision (D.5411-14-1 code du travail); a
-new orientation restarts the month (D.5411-8-2). Each day, the people whose latest orientation decided since
-1 January 2025 is a month old or more, with no contrat d'engagement signed since that decision, are signalled
+new orientation restarts the month (D.5411-8-2). Each day, the people of `suivi.services.listes.ce_non_signe` (the
+rule "Ma journée" shows: latest orientation decided since 1 January 2025 a calendar month ago or more, no contrat
+d'engagement signed since that decision) are signalled
 once per decision (`Alerte.semaine` holds the decision day, so a new orientation alerts again) to their référent,
 or to the département's admins when nobody is référent. People who left the path since the decision, or whose
 right is closed, are not signalled.
 """
 
-import calendar
 import datetime
 from collections import defaultdict
 
-from django.db.models import Exists, OuterRef, Subquery
+from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
-from carnet.models import Carnet, Contrat, MembreGroupe, Sortie, StatutContrat, TypeContrat
+from carnet.models import Carnet, Contrat, MembreGroupe, StatutContrat, TypeContrat
+from spie.dates import add_months
 from spie.models import Membership, Role
 from suivi.models import TypeAlerte
-from suivi.services.alertes import DROITS_CLOS, _envoyer, _lien, _signaler, _signaler_par_cle
+from suivi.services.alertes import _envoyer, _lien, _signaler, _signaler_par_cle
 from suivi.services.base import aujourd_hui
-
-# The loi pour le plein emploi applies to the orientations decided from this day on; the people followed before
-# have until 1 January 2027 (a separate deadline).
-DEBUT_REGIME_2025 = datetime.date(2025, 1, 1)
+from suivi.services.listes import DEBUT_REGIME_2025, DROITS_CLOS, ce_non_signe
 
 
 def un_mois_avant(jour: datetime.date) -> datetime.date:
     """The same day a month earlier (the last day of that month when it is shorter: 31 March → 28 February)."""
-    annee, mois = (jour.year, jour.month - 1) if jour.month > 1 else (jour.year - 1, 12)
-    return datetime.date(annee, mois, min(jour.day, calendar.monthrange(annee, mois)[1]))
-
-
-def _debut_du_jour(jour):
-    return datetime.datetime.combine(jour, datetime.time.min, tzinfo=timezone.get_current_timezone())
+    return add_months(jour, -1)
 
 
 def ce_non_signes(*, jour=None) -> dict:
     """{carnet id: decision day} of the people without a contrat d'engagement signed a month after their latest
-    orientation decision (decided since 1 January 2025)."""
-    from orientation.models import Orientation, StatutOrientation
+    orientation decision: `suivi.services.listes.ce_non_signe` over the département, the rule "Ma journée" shows."""
+    now = _debut_du_jour(aujourd_hui(jour)) + datetime.timedelta(hours=12)
+    rows = ce_non_signe(Carnet.objects.all(), now=now).values_list("pk", "orientation_decidee_le")
+    return dict(rows)
 
-    limite = un_mois_avant(aujourd_hui(jour))
-    derniere = Orientation.objects.filter(
-        carnet=OuterRef("pk"), statut=StatutOrientation.VALIDEE, decidee_le__isnull=False
-    ).order_by("-decidee_le")
-    carnets = Carnet.objects.annotate(decision=Subquery(derniere.values("decidee_le")[:1])).filter(
-        decision__gte=_debut_du_jour(DEBUT_REGIME_2025),
-        decision__lt=_debut_du_jour(limite + datetime.timedelta(days=1)),
-    )
-    rows = carnets.exclude(beneficiaire__etat_droit_rsa__in=DROITS_CLOS).values_list("pk", "decision")
-    decisions = {pk: timezone.localdate(decision) for pk, decision in rows}
-    if not decisions:
-        return {}
-    # Signed since the decision, or left the path since it: not signalled (a few rows per carnet, read at once).
-    signes = Contrat.objects.filter(
-        carnet_id__in=list(decisions),
-        type=TypeContrat.CONTRAT_ENGAGEMENT,
-        statut__in=(StatutContrat.SIGNE, StatutContrat.TERMINE),
-    ).values_list("carnet_id", "date_signature")
-    sorties = Sortie.objects.filter(carnet_id__in=list(decisions)).values_list("carnet_id", "date_sortie")
-    for carnet_id, jour_signe in [*signes, *sorties]:
-        if carnet_id in decisions and jour_signe is not None and jour_signe >= decisions[carnet_id]:
-            del decisions[carnet_id]
-    return decisions
+
+def _debut_du_jour(jour):
+    return datetime.datetime.combine(jour, datetime.time.min, tzinfo=timezone.get_current_timezone())
 
 
 def alertes_contrat_engagement_envoyer(*, departement, jour=None) -> int:

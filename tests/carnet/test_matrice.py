@@ -15,7 +15,7 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
-from carnet.models import Contrat
+from carnet.models import Contrat, Sortie
 from spie.models import Role
 from tests.security.test_routes import iter_routes
 from tests.security.world import build_world
@@ -83,6 +83,18 @@ EXPECTED = {
         "meme_structure": REFUSE,
         "autre_structure": REFUSE,
         "admin": OK,
+        "orientation": REFUSE,
+        "autre_departement": INCONNU,
+    },
+    # The closing review's own words and its PDF: the group's members (as the sensitive themes), also on a
+    # closed carnet (whose writes, `ecriture`, are all refused: tests/carnet/test_cloture.py).
+    "bilan": {
+        "referent": OK,
+        "membre": OK,
+        "ancien_membre": REFUSE,
+        "meme_structure": REFUSE,
+        "autre_structure": REFUSE,
+        "admin": REFUSE,
         "orientation": REFUSE,
         "autre_departement": INCONNU,
     },
@@ -169,6 +181,10 @@ ROUTES = {
     "acces_exceptionnel": ("bris_de_glace", "bris_de_glace_envoi"),
     "historique": ("lecture", None),
     "sorties": ("lecture", "ecriture"),
+    "point_de_suivi": (None, "ecriture"),
+    "bilan_pdf": ("bilan", None),
+    # Reopening a closed carnet: its référent or an administrator (on an open carnet: redirected, nothing done).
+    "reouvrir": ("gestion", "gestion"),
 }
 
 
@@ -275,6 +291,7 @@ SENTINEL_RESTRICTED = "SENTINELLE-RESTREINTE-7f3a"
 SENTINEL_PRIVATE = "SENTINELLE-PRIVEE-9c1e"
 SENTINEL_GENERAL = "SENTINELLE-GENERALE-5d0b"
 SENTINEL_REDUCTION = "SENTINELLE-REDUCTION-HEURES-3b8d"  # the reason of a contrat d'engagement's reduced hours
+SENTINEL_BILAN = "SENTINELLE-BILAN-SORTIE-61c2"  # the person's own words in a closing review
 
 
 def _body(response):
@@ -308,16 +325,27 @@ def test_restricted_and_private_content_never_reaches_those_who_may_not_see_it(m
         motif_reduction_heures="handicap",
         precision_reduction_heures=SENTINEL_REDUCTION,
     )
+    # An exit into work (the carnet stays open for its check-ins) whose review quotes the person.
+    Sortie.unscoped_objects.create(
+        departement=world.departement,
+        carnet=world.carnet,
+        date_sortie=timezone.localdate(),
+        motif="emploi",
+        suivi_dans_emploi=True,
+        paroles_personne=SENTINEL_BILAN,
+        auteur=author,
+        structure=structure,
+    )
     readable = [name for name, (get_category, _) in ROUTES.items() if get_category in ("lecture", "fiche", "contenu")]
     urls = [reverse(f"carnet:{name}", kwargs=OBJECT_ROUTES[f"carnet:{name}"](world)) for name in readable]
     urls += [
         reverse("carnet:portefeuille"),
         reverse("carnet:recherche") + "?nom=" + world.carnet.beneficiaire.nom_usage,
     ]
-    sentinels = (SENTINEL_GENERAL, SENTINEL_RESTRICTED, SENTINEL_PRIVATE, SENTINEL_REDUCTION)
+    sentinels = (SENTINEL_GENERAL, SENTINEL_RESTRICTED, SENTINEL_PRIVATE, SENTINEL_REDUCTION, SENTINEL_BILAN)
     may_see = {
-        "referent": {SENTINEL_GENERAL, SENTINEL_RESTRICTED, SENTINEL_REDUCTION},
-        "membre": {SENTINEL_GENERAL, SENTINEL_RESTRICTED, SENTINEL_PRIVATE, SENTINEL_REDUCTION},  # the author
+        "referent": {SENTINEL_GENERAL, SENTINEL_RESTRICTED, SENTINEL_REDUCTION, SENTINEL_BILAN},
+        "membre": {SENTINEL_GENERAL, SENTINEL_RESTRICTED, SENTINEL_PRIVATE, SENTINEL_REDUCTION, SENTINEL_BILAN},
     }
 
     def seen_by(client):
@@ -336,6 +364,7 @@ def test_restricted_and_private_content_never_reaches_those_who_may_not_see_it(m
         if relation in may_see:
             assert SENTINEL_RESTRICTED in seen, f"{relation} devrait voir la note restreinte"
             assert SENTINEL_REDUCTION in seen, f"{relation} devrait voir le motif de réduction des heures"
+            assert SENTINEL_BILAN in seen, f"{relation} devrait voir le bilan de sortie"
     for relation in ("admin", "orientation", "validateur"):
         client = Client()
         client.force_login(users[relation])

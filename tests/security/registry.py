@@ -76,6 +76,9 @@ OBJECT_ROUTES = {
             "notes",
             "historique",
             "sorties",
+            "point_de_suivi",
+            "bilan_pdf",
+            "reouvrir",
         )
     },
     "carnet:adhesion_decider": lambda w: {"uid": w.carnet.uid, "demande_uid": w.demande.uid},

@@ -842,6 +842,7 @@ def donnees_parametres(version, **overrides):
         "delai_orientation_cible": "30",
         "delai_orientation_legal_jours": "42",
         "heures_activite_cible": "15",
+        "suivi_sortie_mois": "1,3,6",
         "orientation_validation_requise": "on",
         "contact_nom": "",
         "contact_adresse": "",
@@ -873,6 +874,22 @@ def test_admin_change_le_delai_cible_d_orientation(client_admin_a, admin_a, dep_
     assert entree.structure == Membership.objects.get(user=admin_a).structure
     # Field names only, never the hidden version.
     assert entree.details["champs"] == ["contact_nom", "delai_orientation_cible"]
+
+
+def test_admin_regle_les_points_de_suivi_apres_une_sortie(client_admin_a, dep_a):
+    url = reverse("spie:admin_parametres")
+    refus = client_admin_a.post(
+        url, donnees_parametres(version_du_formulaire(client_admin_a.get(url)), suivi_sortie_mois="0,40")
+    )
+    assert refus.status_code == 200 and "entre 1 et 24" in refus.content.decode()
+    dep_a.refresh_from_db()
+    assert dep_a.suivi_sortie_mois == [1, 3, 6]
+    response = client_admin_a.post(
+        url, donnees_parametres(version_du_formulaire(client_admin_a.get(url)), suivi_sortie_mois="12, 2, 2")
+    )
+    assert response.status_code == 302
+    dep_a.refresh_from_db()
+    assert dep_a.suivi_sortie_mois == [2, 12]
 
 
 def test_le_delai_legal_d_orientation_ne_depasse_pas_six_semaines(client_admin_a, dep_a):

@@ -57,6 +57,7 @@ PORTEFEUILLE_FROM = """
     JOIN carnet_carnet c ON c.id = m.carnet_id
     JOIN carnet_beneficiaire b ON b.id = c.beneficiaire_id
     WHERE m.departement_id = %(dep)s AND m.user_id = %(user)s AND m.structure_id = %(structure)s AND m.fin IS NULL
+      AND c.cloture_le IS NULL
 """
 FILTRES = {
     "": "",

@@ -14,8 +14,8 @@ class Migration(migrations.Migration):
     initial = True
 
     dependencies = [
-        ('carnet', '0017_alter_evenement_type'),
-        ('spie', '0012_alter_invitation_role_alter_membership_role'),
+        ('carnet', '0017_evenement_sanction'),
+        ('spie', '0012_role_decideur_sanctions'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

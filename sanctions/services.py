@@ -389,6 +389,15 @@ def notifications_de_la_personne(carnet):
     return DossierManquement.objects.filter(carnet=carnet, notifie_le__isnull=False)
 
 
+def peut_repondre(dossier) -> bool:
+    """The person may still answer from their space: the file waits for the decision and the ten days (counted from
+    the certain date, once known) have not passed."""
+    if dossier.etat != Etat.NOTIFIE:
+        return False
+    limite = date_limite_observations(dossier)
+    return limite is None or timezone.now() <= limite
+
+
 def date_limite_observations(dossier):
     """The last instant the person may answer from their space (end of the tenth day), None before a certain date."""
     if dossier.date_certaine is None:

@@ -126,6 +126,10 @@ def _contexte(request, dossier, **extra):
         "fin_sanction": bareme.ajouter_mois(dossier.decision_effet, dossier.decision_duree)
         if dossier.decision_effet
         else None,
+        # R.262-40 3°: four months of total suppression → the PCD proposes the radiation from France Travail's list.
+        "radiation": bareme.radiation_a_proposer(
+            DossierManquement.objects.filter(carnet=dossier.carnet).sanctions_prononcees()
+        ),
         "rattrapage": bareme.Rattrapage(dossier.rattrapage_mois, dossier.decision_taux, dossier.rattrapage_montant)
         if dossier.rattrapage_mois is not None
         else None,

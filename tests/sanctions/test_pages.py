@@ -358,3 +358,10 @@ def test_another_persons_notice_is_404_in_the_space(monde):
     url = reverse("usager:courrier_pdf", kwargs={"type_courrier": "notification_sanction", "uid": dossier.uid})
     assert personne.get(url).status_code == 404
     assert personne.post(reverse("usager:sanction_repondre", kwargs={"uid": dossier.uid})).status_code == 404
+
+
+def test_the_menu_leads_decideurs_and_admin_to_the_files_and_not_the_referent(monde, personnes):
+    lien = reverse("sanctions:liste")
+    for relation, voit in (("decideur", True), ("admin", True), ("referent", False), ("membre", False)):
+        page = client(personnes[relation]).get(reverse("spie:accueil"))
+        assert page.status_code == 200 and (f'href="{lien}"' in page.content.decode()) == voit, relation

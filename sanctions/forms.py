@@ -160,6 +160,12 @@ class ObservationForm(forms.Form):
         label="Contenu des observations ou compte rendu", widget=forms.Textarea(attrs={"rows": 4}), max_length=10000
     )
     accompagnant = forms.CharField(label="Personne qui l'accompagnait (audition)", required=False, max_length=200)
+    fichier = forms.FileField(label="Courrier numérisé (facultatif)", required=False)
+
+    def clean_fichier(self):
+        fichier = self.cleaned_data["fichier"]
+        self.type_document = check_upload(fichier) if fichier else None
+        return fichier
 
 
 class ParametresForm(forms.ModelForm):

@@ -354,8 +354,12 @@ def piece_ajouter(*, dossier, fichier, type_document, libelle, auteur, structure
 
 
 @transaction.atomic
-def observation_enregistrer(*, dossier, source, texte, recue_le, auteur, structure, accompagnant="", document=None):
-    """A letter received (scanned in) or the minutes of a hearing, entered by the référent or a décideur."""
+def observation_enregistrer(
+    *, dossier, source, texte, recue_le, auteur, structure, accompagnant="", fichier=None, type_document=None
+):
+    """A letter received or the minutes of a hearing, entered by the référent or a décideur; the scanned letter
+    (`fichier`, checked by `carnet.uploads.check_upload` into `type_document`) is stored by the carnet as a
+    restricted document."""
     if source not in (SourceObservation.COURRIER, SourceObservation.AUDITION):
         raise TransitionRefusee("Origine des observations inconnue.")
     dossier = _verrouiller(dossier)
@@ -366,6 +370,17 @@ def observation_enregistrer(*, dossier, source, texte, recue_le, auteur, structu
         raise TransitionRefusee("Écrivez le contenu des observations ou le compte rendu de l'audition.")
     if recue_le is None or recue_le > timezone.now():
         raise TransitionRefusee("La date de réception ne peut pas être dans le futur.")
+    document = None
+    if fichier is not None:
+        document = carnet_services.document_add(
+            carnet=dossier.carnet,
+            fichier=fichier,
+            nom="Observations de la personne sur un dossier de manquement",
+            type_document=type_document,
+            sensibilite=Sensibilite.RESTREINTE,
+            auteur=auteur,
+            structure=structure,
+        )
     observation = ObservationDossier.objects.create(
         departement_id=dossier.departement_id,
         dossier=dossier,

@@ -114,7 +114,7 @@ def _contexte(request, dossier, **extra):
         "beneficiaire": dossier.carnet.beneficiaire,
         "etapes": dossier.etapes.select_related("auteur"),
         "pieces": dossier.pieces.select_related("document", "ajoutee_par"),
-        "observations": dossier.observations.select_related("enregistree_par"),
+        "observations": dossier.observations.select_related("enregistree_par", "document"),
         "rendez_vous": dossier.rendez_vous.order_by("date_heure"),
         "article_etat": ARTICLES_ETATS[dossier.etat],
         "actions": actions,
@@ -214,15 +214,18 @@ def piece_ajouter(request, dossier):
 @require_perm(can_instruct_dossier, model=_dossiers)
 @require_POST
 def observation_ajouter(request, dossier):
-    form = ObservationForm(request.POST)
+    form = ObservationForm(request.POST, request.FILES)
     if form.is_valid():
         try:
             services.observation_enregistrer(
                 dossier=dossier,
                 auteur=request.user,
                 structure=request.structure,
+                type_document=form.type_document,
                 **form.cleaned_data,
             )
+        except DocumentInfecte as infecte:
+            form.add_error("fichier", infecte.messages[0])
         except TransitionRefusee as refus:
             form.add_error(None, str(refus))
         else:

@@ -365,3 +365,19 @@ def test_the_menu_leads_decideurs_and_admin_to_the_files_and_not_the_referent(mo
     for relation, voit in (("decideur", True), ("admin", True), ("referent", False), ("membre", False)):
         page = client(personnes[relation]).get(reverse("spie:accueil"))
         assert page.status_code == 200 and (f'href="{lien}"' in page.content.decode()) == voit, relation
+
+
+def test_a_scanned_letter_feeds_the_file_as_a_restricted_document(monde):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    dossier = dossier_notifie(monde)
+    url = reverse("sanctions:observation_ajouter", kwargs={"uid": dossier.uid})
+    donnees = {"source": "courrier", "recue_le": "2026-11-10T10:00", "texte": "Écrit qu'elle était hospitalisée."}
+    response = client(monde.referent).post(url, {**donnees, "fichier": SimpleUploadedFile("a.exe", b"MZ\x90\x00")})
+    assert response.status_code == 400 and not ObservationDossier.objects.exists()
+    response = client(monde.referent).post(
+        url, {**donnees, "fichier": SimpleUploadedFile("courrier.pdf", b"%PDF-1.4\n%test\n")}
+    )
+    assert response.status_code == 302
+    observation = ObservationDossier.objects.get()
+    assert observation.source == "courrier" and observation.document.sensibilite == "restreinte"

@@ -66,6 +66,15 @@ def _entries(acting):
             "Modération, qualité, import et export data·inclusion.",
             "offre:moderation",
         )
+    from sanctions.perms import can_list_dossiers
+
+    if can_list_dossiers(acting):
+        yield (
+            "sanctions:liste",
+            "Dossiers de manquement",
+            "Suspension-remobilisation du RSA : dossiers à notifier, à décider, sanctions en cours.",
+            "sanctions:",
+        )
     if can_administer_departement(acting):
         yield (
             "spie:admin_tableau_de_bord",

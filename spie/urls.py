@@ -60,6 +60,7 @@ urlpatterns = [
     path("suivi/", include("suivi.urls")),
     path("evaluation/", include("suivi.urls_public")),
     path("mon-espace/", include("usager.urls")),
+    path("sanctions/", include("sanctions.urls")),
     path("comptes/", include("allauth.urls")),
     path("admin-nationale/", admin.site.urls),
 ]

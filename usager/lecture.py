@@ -73,6 +73,14 @@ def observations(carnet):
     return ObservationPersonne.objects.filter(carnet=carnet)
 
 
+def observations_du_groupe(carnet):
+    """The person's messages the group reads: never the answers to a sanction notice (they belong to the sanction
+    file, restricted to the référent and the décideurs)."""
+    from sanctions.services import OBJET_OBSERVATION
+
+    return ObservationPersonne.objects.filter(carnet=carnet).exclude(objet_type=OBJET_OBSERVATION)
+
+
 def rendez_vous(carnet):
     rows = list(RendezVous.objects.filter(carnet=carnet).select_related("structure", "professionnel"))
     reponses = {}
@@ -92,7 +100,15 @@ def documents(carnet):
 
 
 def courriers(carnet):
-    """Letters addressed to the person: convocations and orientation decisions, with the acknowledgements."""
+    """Letters addressed to the person: convocations, orientation decisions and sanction notices (read through the
+    sanctions app's services), with the acknowledgements. A sanction notice still open to an answer says until when
+    (`repondre`, `date_limite`)."""
+    import datetime
+
+    from django.utils import timezone
+
+    from sanctions import services as sanctions_services
+
     items = []
     for convocation in Convocation.objects.filter(dossier__carnet=carnet).select_related("rendez_vous"):
         items.append(
@@ -112,6 +128,20 @@ def courriers(carnet):
                 "disponible_le": orientation.decidee_le or orientation.proposee_le,
             }
         )
+    for dossier in sanctions_services.notifications_de_la_personne(carnet):
+        items.append(
+            {
+                "type": TypeCourrier.NOTIFICATION_SANCTION,
+                "uid": dossier.uid,
+                "titre": "Avant une sanction sur votre RSA : donnez votre avis",
+                "disponible_le": timezone.make_aware(datetime.datetime.combine(dossier.notifie_le, datetime.time())),
+                "repondre": sanctions_services.peut_repondre(dossier),
+                "date_limite": sanctions_services.date_limite_observations(dossier),
+            }
+        )
+    for item in items:
+        item.setdefault("repondre", False)
+        item.setdefault("date_limite", None)
     accuses = {
         a.courrier_uid: a for a in AccuseReception.objects.filter(courrier_uid__in=[item["uid"] for item in items])
     }
@@ -126,6 +156,10 @@ def courrier(carnet, type_courrier, uid):
         return Convocation.objects.filter(dossier__carnet=carnet, uid=uid).select_related("rendez_vous").first()
     if type_courrier == TypeCourrier.DECISION_ORIENTATION:
         return Orientation.objects.filter(carnet=carnet, uid=uid, statut=StatutOrientation.VALIDEE).first()
+    if type_courrier == TypeCourrier.NOTIFICATION_SANCTION:
+        from sanctions import services as sanctions_services
+
+        return sanctions_services.notifications_de_la_personne(carnet).filter(uid=uid).first()
     return None
 
 

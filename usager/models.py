@@ -118,6 +118,7 @@ class ReponseAuRendezVous(TenantModel):
 class TypeCourrier(models.TextChoices):
     CONVOCATION = "convocation", "Convocation"
     DECISION_ORIENTATION = "decision_orientation", "Décision d'orientation"
+    NOTIFICATION_SANCTION = "notification_sanction", "Notification avant une sanction"
 
 
 class AccuseReception(TenantModel):

@@ -12,6 +12,7 @@ from django.utils import timezone
 from carnet import services as carnet_services
 from carnet.models import MembreGroupe, StatutRendezVous
 from carnet.services import RegleMetier
+from sanctions import services as sanctions_services
 from spie.notifications import notify
 from suivi import outbox
 from suivi.models import Canal as CanalMessage
@@ -25,6 +26,7 @@ from usager.models import (
     ModeLiaison,
     ReponseAuRendezVous,
     ReponseRendezVous,
+    TypeCourrier,
     hash_secret,
     nouveau_code,
     nouveau_jeton,
@@ -254,7 +256,10 @@ def document_envoye_notifier(*, carnet, document):
     )
 
 
-def courrier_accuser(*, beneficiaire, type_courrier, courrier_uid) -> AccuseReception:
+@transaction.atomic
+def courrier_accuser(*, beneficiaire, type_courrier, courrier_uid, courrier=None) -> AccuseReception:
+    """The person's dated acknowledgement; for a sanction notice, the file records it too (for a notice sent through
+    the space, it is the certain date that starts the ten days)."""
     accuse, _ = AccuseReception.objects.get_or_create(
         courrier_uid=courrier_uid,
         defaults={
@@ -263,6 +268,8 @@ def courrier_accuser(*, beneficiaire, type_courrier, courrier_uid) -> AccuseRece
             "type_courrier": type_courrier,
         },
     )
+    if type_courrier == TypeCourrier.NOTIFICATION_SANCTION and courrier is not None:
+        sanctions_services.notification_accuser(dossier=courrier)
     return accuse
 
 
@@ -326,5 +333,23 @@ def observation_envoyer(*, carnet, texte, demande_audition=False):
             message=f"{carnet.beneficiaire.nom_complet} vous a écrit depuis son espace. Lisez son message.",
             cle=f"usager-observation-{observation.uid}",
             lien=reverse("usager:pro_observations", kwargs={"uid": carnet.uid}),
+        )
+    return observation
+
+
+def sanction_observation_envoyer(*, dossier, texte, demande_audition=False):
+    """The person answers a sanction notice from their space (written by the carnet, copied into the sanction file);
+    the référent is told, without any detail."""
+    with transaction.atomic():
+        observation = sanctions_services.observation_espace_recevoir(
+            dossier=dossier, texte=texte, demande_audition=demande_audition
+        )
+        carnet = dossier.carnet
+        _notifier_groupe(
+            carnet=carnet,
+            titre="Réponse de la personne à lire",
+            message=f"{carnet.beneficiaire.nom_complet} a répondu à un courrier depuis son espace.",
+            cle=f"usager-sanction-{observation.uid}",
+            lien=reverse("sanctions:dossier", kwargs={"uid": dossier.uid}),
         )
     return observation

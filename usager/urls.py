@@ -23,6 +23,7 @@ urlpatterns = [
     path("courriers/", views_espace.courriers, name="courriers"),
     path("courriers/<str:type_courrier>/<uuid:uid>/", views_espace.courrier_pdf, name="courrier_pdf"),
     path("courriers/<str:type_courrier>/<uuid:uid>/accuser/", views_espace.courrier_accuser, name="courrier_accuser"),
+    path("courriers/sanction/<uuid:uid>/repondre/", views_espace.sanction_repondre, name="sanction_repondre"),
     path("mes-donnees/", views_espace.mes_donnees, name="mes_donnees"),
     path("mes-donnees/export.json", views_espace.export_json, name="export_json"),
     path("mes-donnees/export.pdf", views_espace.export_pdf, name="export_pdf"),

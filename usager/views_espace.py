@@ -194,7 +194,12 @@ def document_telecharger(request, uid):
 @espace_usager
 @require_safe
 def courriers(request):
-    return _page(request, "usager/courriers.html", {"courriers": lecture.courriers(request.carnet)}, "courriers")
+    return _page(
+        request,
+        "usager/courriers.html",
+        {"courriers": lecture.courriers(request.carnet), "reponse_form": ReponseSanctionForm()},
+        "courriers",
+    )
 
 
 def _courrier_ou_404(request, type_courrier, uid):
@@ -210,10 +215,16 @@ def _courrier_ou_404(request, type_courrier, uid):
 @require_safe
 def courrier_pdf(request, type_courrier, uid):
     from orientation import documents as lettres
+    from sanctions import documents as lettres_sanctions
 
     obj = _courrier_ou_404(request, type_courrier, uid)
     lecture.journaliser(carnet=request.carnet, page="courrier", obj=obj, action=Action.TELECHARGEMENT)
-    pdf = lettres.convocation_pdf(obj) if type_courrier == TypeCourrier.CONVOCATION else lettres.decision_pdf(obj)
+    if type_courrier == TypeCourrier.NOTIFICATION_SANCTION:
+        pdf = lettres_sanctions.notification_pdf(obj)
+    elif type_courrier == TypeCourrier.CONVOCATION:
+        pdf = lettres.convocation_pdf(obj)
+    else:
+        pdf = lettres.decision_pdf(obj)
     response = HttpResponse(pdf, content_type="application/pdf")
     response["Content-Disposition"] = f'attachment; filename="{type_courrier}.pdf"'
     return response
@@ -224,9 +235,44 @@ def courrier_pdf(request, type_courrier, uid):
 def courrier_accuser(request, type_courrier, uid):
     obj = _courrier_ou_404(request, type_courrier, uid)
     services.courrier_accuser(
-        beneficiaire=request.usager.beneficiaire, type_courrier=type_courrier, courrier_uid=obj.uid
+        beneficiaire=request.usager.beneficiaire, type_courrier=type_courrier, courrier_uid=obj.uid, courrier=obj
     )
     messages.success(request, "C'est noté : vous avez bien reçu ce courrier.")
+    return redirect("usager:courriers")
+
+
+class ReponseSanctionForm(forms.Form):
+    texte = forms.CharField(
+        label="Vos observations (ce qui s'est passé, vos raisons)",
+        required=False,
+        max_length=carnet_services.personne.OBSERVATION_LONGUEUR_MAX,
+        widget=forms.Textarea(attrs={"rows": 5}),
+    )
+    demande_audition = forms.BooleanField(
+        label="Je demande à être reçu(e) pour m'expliquer (je peux venir avec la personne de mon choix)",
+        required=False,
+    )
+
+
+@espace_usager
+@require_POST
+def sanction_repondre(request, uid):
+    """The person's observations on a sanction notice, within the ten days."""
+    dossier = _courrier_ou_404(request, TypeCourrier.NOTIFICATION_SANCTION, uid)
+    form = ReponseSanctionForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "Votre message est trop long.")
+        return redirect("usager:courriers")
+    try:
+        services.sanction_observation_envoyer(
+            dossier=dossier,
+            texte=form.cleaned_data["texte"],
+            demande_audition=form.cleaned_data["demande_audition"],
+        )
+    except carnet_services.RegleMetier as refus:
+        messages.error(request, str(refus))
+    else:
+        messages.success(request, "Merci. Votre réponse est envoyée. Elle sera lue avant toute décision.")
     return redirect("usager:courriers")
 
 

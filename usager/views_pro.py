@@ -7,9 +7,9 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from carnet import services as carnet_services
 from carnet.decorators import carnet_child, carnet_view
-from carnet.models import Document, ObservationPersonne
+from carnet.models import Document
 from carnet.perms import can_edit_carnet, can_manage_group, can_view_carnet
-from usager import services
+from usager import lecture, services
 from usager.models import CanalCode, DemandeDroits
 
 
@@ -66,7 +66,7 @@ def demandes(request, carnet):
 @require_http_methods(["GET", "POST"])
 def observations(request, carnet):
     """What the person wrote from their space, dated on receipt; the référent marks each one as read."""
-    queryset = ObservationPersonne.objects.filter(carnet=carnet).select_related("lue_par")
+    queryset = lecture.observations_du_groupe(carnet).select_related("lue_par")
     if request.method == "POST":
         observation = get_object_or_404(queryset, uid=request.POST.get("observation"))
         try:

@@ -105,6 +105,8 @@ class TypeEvenement(models.TextChoices):
     RATTACHEMENT = "rattachement", "Rattachement au foyer"
     CONFLIT_IDENTITE = "conflit_identite", "Conflit d'identité"
     OBSERVATION = "observation", "Observations de la personne"
+    # Steps of a sanction file (sanctions app): always restricted, the group never sees them.
+    SANCTION = "sanction", "Dossier de manquement"
 
 
 class Evenement(TenantModel):

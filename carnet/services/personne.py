@@ -5,7 +5,7 @@ events have no author and say that the person wrote them."""
 from django.db import transaction
 from django.utils import timezone
 
-from carnet.models import Objectif, ObservationPersonne, StatutObjectif, TypeEvenement
+from carnet.models import Objectif, ObservationPersonne, Sensibilite, StatutObjectif, TypeEvenement
 from carnet.services.base import RegleMetier, evenement_record
 from spie.versioning import save_versioned
 
@@ -50,10 +50,18 @@ def objectif_avis_personne(*, objectif, accord, commentaire="", version) -> Obje
 
 @transaction.atomic
 def observation_envoyer(
-    *, carnet, texte, demande_audition=False, objet_type="", objet_uid=None, date_limite=None
+    *,
+    carnet,
+    texte,
+    demande_audition=False,
+    objet_type="",
+    objet_uid=None,
+    date_limite=None,
+    sensibilite=Sensibilite.GENERALE,
 ) -> ObservationPersonne:
     """Record the person's observations, dated on receipt. `date_limite` (an aware datetime), when the
-    observations answer something with a period (a sanction notice: 10 days), refuses them once it has passed."""
+    observations answer something with a period (a sanction notice: 10 days), refuses them once it has passed.
+    `sensibilite` is the timeline event's (restricted for an answer to a sanction notice: the group never sees it)."""
     texte = (texte or "").strip()
     if not texte and not demande_audition:
         raise RegleMetier("Écrivez vos observations, ou cochez « Je demande à être reçu(e) ».")
@@ -77,6 +85,7 @@ def observation_envoyer(
         type=TypeEvenement.OBSERVATION,
         resume="Observations envoyées par la personne depuis son espace"
         + (" ; elle demande à être reçue" if demande_audition else ""),
+        sensibilite=sensibilite,
         obj=observation,
     )
     return observation

@@ -110,6 +110,7 @@ USERS = [
     ("conseiller-ml", "Marc", "Conseiller", 2, Role.PROFESSIONNEL),
     ("responsable-ml", "Rachida", "Responsable", 2, Role.RESPONSABLE_STRUCTURE),
     ("asso", "Anne", "Accompagnatrice", 3, Role.PROFESSIONNEL),
+    ("decideur", "Denis", "Décideur", 0, Role.DECIDEUR_SANCTIONS),
 ]
 
 

@@ -73,6 +73,9 @@ class Role(models.TextChoices):
     VALIDATEUR_ORIENTATION = "validateur_orientation", "Valideur des orientations"
     PROFESSIONNEL = "professionnel", "Référent / professionnel"
     RESPONSABLE_STRUCTURE = "responsable_structure", "Responsable de structure"
+    # Decides the suspension-remobilisation sanctions for the président du conseil départemental (CASF L.262-37);
+    # several per département. Reads the sanction files, not the carnets.
+    DECIDEUR_SANCTIONS = "decideur_sanctions", "Décideur des sanctions"
 
 
 # Every professional reads people's files: every role must use a second factor (TOTP, or ProConnect when its `amr`

@@ -82,6 +82,7 @@ INSTALLED_APPS = [
     "partenaires",
     "suivi",
     "usager",
+    "sanctions",
 ]
 
 MIDDLEWARE = [

@@ -371,3 +371,54 @@ def test_restricted_and_private_content_never_reaches_those_who_may_not_see_it(m
         url = reverse("carnet:acces_exceptionnel", kwargs={"uid": world.carnet.uid})
         client.post(url, {"motif": "urgence", "justification": "Situation urgente signalée ce matin."})
         assert seen_by(client) == {SENTINEL_GENERAL}, relation
+
+
+SENTINEL_SANCTION = "SENTINELLE-SANCTION-4e2c"  # the facts of a sanction file
+SENTINEL_SANCTION_REPONSE = "SENTINELLE-REPONSE-SANCTION-81fa"  # the person's answer to its notice
+
+
+def test_sanction_file_never_reaches_the_rest_of_the_group(matrix_world, unscoped):
+    """A sanction file (facts, the person's answer to the notice, its restricted timeline events) is read by the
+    référent, the décideurs des sanctions and the département's administrator only: every readable carnet page (the
+    group's shared view), the person's messages as the group reads them, the portfolio and the sanction pages, for
+    each relation; the other relations see none of it, even after an exceptional access."""
+    from sanctions import services as sanctions_services
+    from tests.sanctions.factories import DossierManquementFactory
+    from tests.security.registry import OBJECT_ROUTES
+
+    world, users = matrix_world
+    users = {**users, "decideur": world.users_by_role[Role.DECIDEUR_SANCTIONS]}
+    dossier = DossierManquementFactory(
+        carnet=world.carnet,
+        created_by=users["referent"],
+        faits=SENTINEL_SANCTION,
+        notifie=True,
+        date_certaine=None,  # the ten days have not started: the person may answer
+    )
+    sanctions_services.observation_espace_recevoir(dossier=dossier, texte=SENTINEL_SANCTION_REPONSE)
+    readable = [name for name, (get_category, _) in ROUTES.items() if get_category in ("lecture", "fiche", "contenu")]
+    urls = [reverse(f"carnet:{name}", kwargs=OBJECT_ROUTES[f"carnet:{name}"](world)) for name in readable]
+    urls += [
+        reverse("carnet:portefeuille"),
+        reverse("usager:pro_observations", kwargs={"uid": world.carnet.uid}),
+        reverse("sanctions:liste"),
+        reverse("sanctions:carnet_dossiers", kwargs={"uid": world.carnet.uid}),
+        reverse("sanctions:dossier", kwargs={"uid": dossier.uid}),
+    ]
+    sentinels = {SENTINEL_SANCTION, SENTINEL_SANCTION_REPONSE}
+    may_see = {"referent", "decideur", "admin"}
+
+    def seen_by(client):
+        return {s for url in urls for s in sentinels if s in _body(client.get(url))}
+
+    for relation, user in users.items():
+        client = Client()
+        client.force_login(user)
+        seen = seen_by(client)
+        assert seen == (sentinels if relation in may_see else set()), f"{relation} voit {seen}"
+    for relation in ("orientation", "validateur"):
+        client = Client()
+        client.force_login(users[relation])
+        url = reverse("carnet:acces_exceptionnel", kwargs={"uid": world.carnet.uid})
+        client.post(url, {"motif": "urgence", "justification": "Situation urgente signalée ce matin."})
+        assert seen_by(client) == set(), relation

@@ -195,6 +195,14 @@ OBJECT_ROUTES = {
     "usager:pro_demandes": lambda w: {"uid": w.carnet.uid},
     "usager:pro_observations": lambda w: {"uid": w.carnet.uid},
     "usager:pro_document_partager": lambda w: {"uid": w.carnet.uid, "document_uid": w.document.uid},
+    # Sanction files (restricted: référent, décideurs des sanctions, département admin).
+    "sanctions:carnet_dossiers": lambda w: {"uid": w.carnet.uid},
+    "sanctions:ouvrir": lambda w: {"uid": w.carnet.uid},
+    **{
+        f"sanctions:{name}": (lambda w: {"uid": w.dossier_manquement.uid})
+        for name in ("dossier", "etape", "piece_ajouter", "observation_ajouter", "notification_pdf", "decision_pdf")
+    },
+    "sanctions:piece_telecharger": lambda w: {"uid": w.dossier_manquement.uid, "piece_uid": w.piece_manquement.uid},
 }
 
 PARAM_ROUTES = {
@@ -300,6 +308,8 @@ PLAIN_ROUTES = {
     "offre:imports",
     "offre:export",
     "offre:prescriptions_recues",
+    "sanctions:liste",
+    "sanctions:parametres",
     "usager:connexion",
     "usager:liaison",
     "usager:code",
@@ -323,6 +333,7 @@ USAGER_ROUTES = {
     "usager:courriers": None,
     "usager:courrier_pdf": lambda w: {"type_courrier": "convocation", "uid": w.convocation.uid},
     "usager:courrier_accuser": lambda w: {"type_courrier": "convocation", "uid": w.convocation.uid},
+    "usager:sanction_repondre": lambda w: {"uid": w.dossier_manquement.uid},
     "usager:mes_donnees": None,
     "usager:export_json": None,
     "usager:export_pdf": None,

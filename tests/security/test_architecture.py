@@ -22,7 +22,7 @@ import pytest
 from django.apps import apps
 
 ROOT = Path(__file__).resolve().parents[2]
-APPS = ("spie", "carnet", "orientation", "offre", "partenaires", "suivi", "usager")
+APPS = ("spie", "carnet", "orientation", "offre", "partenaires", "suivi", "usager", "sanctions")
 WRITE_METHODS = frozenset(
     {
         "create",

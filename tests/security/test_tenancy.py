@@ -21,7 +21,7 @@ UNSCOPED_ALLOW_LIST = {
     "suivi/services/evaluations.py": "a questionnaire link arrives without a logged-in user, hence without a scope",
     "usager/connexion.py": "a FranceConnect identity or a one-time link arrives before any scope can exist",
 }
-PROJECT_DIRS = ["spie", "carnet", "orientation", "offre", "partenaires", "suivi", "usager"]
+PROJECT_DIRS = ["spie", "carnet", "orientation", "offre", "partenaires", "suivi", "usager", "sanctions"]
 
 
 def test_tenant_query_without_scope_raises(db):

@@ -65,6 +65,9 @@ class World:
     activite: object = None
     # An evaluation questionnaire waiting for the person's answer (answered from the person's space).
     questionnaire: object = None
+    # A sanction file decided (so that its notice and decision letters exist) with one piece of evidence.
+    dossier_manquement: object = None
+    piece_manquement: object = None
 
 
 def build_world(code, nom) -> World:
@@ -99,7 +102,28 @@ def build_world(code, nom) -> World:
         rapport=build_rapport(departement),
         conflit_identite=build_conflit_identite(carnet["carnet"]),
         questionnaire=build_questionnaire(carnet["carnet"], structure),
+        **build_sanctions(carnet["carnet"], carnet["document"], users_by_role),
     )
+
+
+def build_sanctions(carnet, document, users_by_role):
+    """A decided sanction file of the world's carnet, opened by its référent, with the world's document as evidence
+    (the person's space lists its notice)."""
+    from sanctions.models import PieceDossier
+    from tests.sanctions.factories import DossierManquementFactory
+
+    referent = users_by_role[Role.PROFESSIONNEL]
+    dossier = DossierManquementFactory(
+        carnet=carnet, created_by=referent, decide=True, decideur=users_by_role[Role.DECIDEUR_SANCTIONS]
+    )
+    piece = PieceDossier.unscoped_objects.create(
+        departement_id=carnet.departement_id,
+        dossier=dossier,
+        document=document,
+        libelle="Relevé",
+        ajoutee_par=referent,
+    )
+    return {"dossier_manquement": dossier, "piece_manquement": piece}
 
 
 def build_questionnaire(carnet, structure):

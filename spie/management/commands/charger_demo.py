@@ -60,6 +60,7 @@ class Command(BaseCommand):
         from offre.dev import demo as offre_demo
         from orientation.dev import demo as orientation_demo
         from partenaires.dev import demo as partenaires_demo
+        from sanctions.dev import demo as sanctions_demo
         from spie.models import Departement
         from spie.tenancy import departement_scope
         from suivi.dev import demo as suivi_demo
@@ -78,6 +79,8 @@ class Command(BaseCommand):
                     summary += "\n" + suivi_demo.load_indicateurs(departement)
                     espaces = usager_demo.load(departement)
                     summary += f"\n{espaces}" if espaces else ""
+                    manquements = sanctions_demo.load(departement)
+                    summary += f"\n{manquements}" if manquements else ""
                 summary += f"\n{departement.nom} : {carnets} carnet(s) de démonstration créé(s)."
                 summary += f"\n{departement.nom} : {offres} service(s) du catalogue de démonstration créé(s)."
         self.stdout.write(self.style.SUCCESS(summary))

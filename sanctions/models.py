@@ -1,0 +1,273 @@
+"""The sanction file (`DossierManquement`), its evidence, the observations it received, its steps, and the
+département's scale (`ParametresSanctions`). States and transitions: `sanctions.etats`."""
+
+import uuid
+from decimal import Decimal
+
+from django.conf import settings
+from django.contrib.postgres.fields import ArrayField
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models import Q
+
+from sanctions.etats import ETATS_OUVERTS, Etat
+from spie.tenancy import TenantManager, TenantModel, TenantQuerySet
+
+
+class Motif(models.TextChoices):
+    """The grounds of CASF L.262-37 a Département may sanction (France Travail's own job-offer ground is not ours)."""
+
+    REFUS_CONTRAT = "refus_contrat", "Refus d'établir ou d'actualiser le contrat d'engagement"
+    OBLIGATION = "obligation", "Manquement à une obligation du contrat d'engagement"
+    REFUS_CONTROLE = "refus_controle", "Refus de se soumettre aux contrôles"
+
+
+class Obligation(models.TextChoices):
+    """What a missed obligation points at (R.5411-11 of the code du travail)."""
+
+    CONTRAT = "contrat", "Engagements du contrat"
+    SEMAINES = "semaines", "Heures d'activité non réalisées (semaines du relevé)"
+    RENDEZ_VOUS = "rendez_vous", "Rendez-vous manqués"
+
+
+class Rang(models.TextChoices):
+    PREMIER = "premier", "Premier manquement"
+    PERSISTANCE = "persistance", "Persistance (manquement pendant une sanction en cours)"
+    REPETITION = "repetition", "Répétition (nouveau manquement après une sanction)"
+
+
+class Nature(models.TextChoices):
+    SUSPENSION = "suspension", "Suspension (rendue si la personne se remobilise)"
+    SUPPRESSION = "suppression", "Suppression (perdue)"
+
+
+class CanalNotification(models.TextChoices):
+    RECOMMANDE = "recommande", "Lettre recommandée avec avis de réception"
+    ESPACE = "espace", "Espace personnel, avec accusé de lecture"
+
+
+class SourceObservation(models.TextChoices):
+    ESPACE = "espace", "Écrites depuis l'espace personnel"
+    COURRIER = "courrier", "Courrier reçu (numérisé)"
+    AUDITION = "audition", "Audition (compte rendu)"
+
+
+class ParametresSanctions(TenantModel):
+    """The département's scale (R.262-68 of the CASF): typed settings with their defaults, one row per département
+    (absent: the defaults). Kept in this app rather than on `Departement` because only sanctions read them and the
+    décideurs' administrator changes them with the rest of the sanction settings."""
+
+    taux_minimum = models.PositiveSmallIntegerField(
+        "taux minimum (%)",
+        default=30,
+        validators=[MinValueValidator(30), MaxValueValidator(100)],
+        help_text="Au moins 30 % (article R.262-68 du CASF).",
+    )
+    duree_min_premier = models.PositiveSmallIntegerField(
+        "durée minimum au premier manquement (mois)", default=1, validators=[MinValueValidator(1)]
+    )
+    duree_max_premier = models.PositiveSmallIntegerField(
+        "durée maximum au premier manquement (mois)",
+        default=2,
+        validators=[MinValueValidator(1), MaxValueValidator(2)],
+    )
+    duree_min_recidive = models.PositiveSmallIntegerField(
+        "durée minimum en cas de persistance ou de répétition (mois)", default=1, validators=[MinValueValidator(1)]
+    )
+    duree_max_recidive = models.PositiveSmallIntegerField(
+        "durée maximum en cas de persistance ou de répétition (mois)",
+        default=4,
+        validators=[MinValueValidator(1), MaxValueValidator(4)],
+    )
+    plafond_taux_foyer = models.PositiveSmallIntegerField(
+        "plafond du taux pour un foyer de plus d'une personne (%)",
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(30), MaxValueValidator(100)],
+        help_text="Facultatif. Un plafond de 50 % a été annoncé ; il n'est pas écrit dans le décret.",
+    )
+    rattrapage_mois_max = models.PositiveSmallIntegerField(
+        "nombre maximum de mois rendus à la remobilisation",
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(1)],
+        help_text="Facultatif. Vide : tous les mois suspendus sont rendus.",
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = "barème des sanctions"
+        constraints = [models.UniqueConstraint(fields=["departement"], name="parametres_sanctions_un_par_departement")]
+
+
+class DossierManquementQuerySet(TenantQuerySet):
+    def ouverts(self):
+        return self.filter(etat__in=ETATS_OUVERTS)
+
+    def sanctions_prononcees(self):
+        return self.filter(decide_le__isnull=False, decision_taux__isnull=False)
+
+
+class DossierManquement(TenantModel):
+    """A failure to meet the rights and duties, from its opening to the lift of the sanction (or its closing)."""
+
+    uid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    carnet = models.ForeignKey("carnet.Carnet", on_delete=models.PROTECT, related_name="+")
+    etat = models.CharField("état", max_length=20, choices=Etat.choices, default=Etat.OUVERT)
+    # --- The failure ----------------------------------------------------------------------
+    motif = models.CharField("motif", max_length=20, choices=Motif.choices)
+    obligation = models.CharField("obligation manquée", max_length=15, choices=Obligation.choices, blank=True)
+    contrat = models.ForeignKey(
+        "carnet.Contrat", null=True, blank=True, on_delete=models.PROTECT, related_name="+", verbose_name="contrat"
+    )
+    semaines = ArrayField(models.DateField(), default=list, blank=True, verbose_name="semaines du relevé (lundis)")
+    rendez_vous = models.ManyToManyField("carnet.RendezVous", blank=True, related_name="+", verbose_name="rendez-vous")
+    # What identifies the failure, so that two open files never pursue the same one (see `services`).
+    cle_manquement = models.CharField(max_length=500, editable=False)
+    faits = models.TextField("faits constatés")
+    faits_du = models.DateField("faits constatés du")
+    faits_au = models.DateField("au")
+    rang = models.CharField("rang", max_length=12, choices=Rang.choices)
+    foyer = models.JSONField("composition du foyer (CAF/MSA) à l'ouverture", default=dict)
+    # --- Legitimate reason (L.262-37: only without one) -------------------------------------------
+    motif_legitime = models.BooleanField("motif légitime", null=True, blank=True)
+    motif_legitime_raison = models.TextField("appréciation du motif légitime", blank=True)
+    motif_legitime_le = models.DateTimeField(null=True, blank=True)
+    # --- France Travail's proposal (the contradictory step is then France Travail's) ---------------------
+    proposition_ft = models.BooleanField("sur proposition de France Travail", default=False)
+    proposition_ft_reference = models.CharField("référence de la proposition", max_length=100, blank=True)
+    proposition_ft_nature = models.CharField(max_length=12, choices=Nature.choices, blank=True)
+    proposition_ft_taux = models.PositiveSmallIntegerField(null=True, blank=True)
+    proposition_ft_duree = models.PositiveSmallIntegerField(null=True, blank=True)
+    procedure_contradictoire_omise = models.BooleanField(
+        "procédure contradictoire non engagée (proposition de France Travail suivie sans modification)", default=False
+    )
+    # --- Notice (R.262-68: by any means giving a certain date) ----------------------------------------------
+    envisage_nature = models.CharField("sanction envisagée", max_length=12, choices=Nature.choices, blank=True)
+    envisage_taux = models.PositiveSmallIntegerField("taux envisagé (%)", null=True, blank=True)
+    envisage_duree = models.PositiveSmallIntegerField("durée envisagée (mois)", null=True, blank=True)
+    notifie_le = models.DateField("notification envoyée le", null=True, blank=True)
+    # The day the person received it (avis de réception, or acknowledgement in their space): the ten days start here.
+    date_certaine = models.DateField("date certaine de la notification", null=True, blank=True)
+    notification_canal = models.CharField(max_length=12, choices=CanalNotification.choices, blank=True)
+    notification_reference = models.CharField("numéro de la lettre recommandée", max_length=50, blank=True)
+    notification_accusee_le = models.DateTimeField("accusé de lecture dans l'espace", null=True, blank=True)
+    # --- EP opinion (L.262-37 III: before any suppression) -------------------------------------------------
+    avis_ep_le = models.DateField("avis de l'équipe pluridisciplinaire du", null=True, blank=True)
+    avis_ep = models.TextField("avis de l'équipe pluridisciplinaire", blank=True)
+    # --- Decision ---------------------------------------------------------------------------------------------
+    decision_nature = models.CharField("nature", max_length=12, choices=Nature.choices, blank=True)
+    decision_taux = models.PositiveSmallIntegerField("taux (%)", null=True, blank=True)
+    decision_duree = models.PositiveSmallIntegerField("durée (mois)", null=True, blank=True)
+    decision_motifs = models.TextField("motifs de la décision", blank=True)
+    decision_effet = models.DateField("à compter du", null=True, blank=True)
+    montant_mensuel = models.DecimalField(
+        "montant mensuel du RSA (si connu)", max_digits=8, decimal_places=2, null=True, blank=True
+    )
+    decideur = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    decide_le = models.DateField("décidé le", null=True, blank=True)
+    # --- Remobilisation and lift ------------------------------------------------------------------------------
+    remobilise_le = models.DateField("remobilisation constatée le", null=True, blank=True)
+    remobilisation = models.TextField("comment la personne s'est remobilisée", blank=True)
+    leve_le = models.DateField("sanction levée le", null=True, blank=True)
+    rattrapage_mois = models.PositiveSmallIntegerField("mois rendus", null=True, blank=True)
+    rattrapage_montant = models.DecimalField("montant rendu", max_digits=9, decimal_places=2, null=True, blank=True)
+    cloture_raison = models.TextField("raison du classement", blank=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    version = models.PositiveIntegerField(default=1)
+
+    objects = TenantManager.from_queryset(DossierManquementQuerySet)()
+
+    class Meta:
+        verbose_name = "dossier de manquement"
+        verbose_name_plural = "dossiers de manquement"
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["carnet", "etat"], name="manquement_carnet_etat_idx")]
+        constraints = [
+            # The database's own guard against two open files on the same failure (the service says it in words).
+            models.UniqueConstraint(
+                fields=["carnet", "cle_manquement"],
+                condition=Q(etat__in=ETATS_OUVERTS),
+                name="manquement_un_dossier_ouvert",
+            ),
+            models.CheckConstraint(
+                condition=Q(decision_taux__isnull=True) | Q(decision_taux__gte=30, decision_taux__lte=100),
+                name="manquement_taux_borne",
+            ),
+            models.CheckConstraint(
+                condition=Q(decision_duree__isnull=True) | Q(decision_duree__gte=1, decision_duree__lte=4),
+                name="manquement_duree_bornee",
+            ),
+        ]
+
+    def __str__(self):
+        return f"Dossier de manquement du {self.created_at:%d/%m/%Y}" if self.created_at else "Dossier de manquement"
+
+    @property
+    def foyer_plusieurs_personnes(self) -> bool:
+        return (self.foyer or {}).get("personnes", 1) > 1
+
+    @property
+    def montant_suspendu_mensuel(self):
+        if self.montant_mensuel is None or self.decision_taux is None:
+            return None
+        return (self.montant_mensuel * self.decision_taux / Decimal(100)).quantize(Decimal("0.01"))
+
+
+class PieceDossier(TenantModel):
+    """A piece of evidence: a restricted document of the carnet (stored and scanned by `carnet.services`)."""
+
+    uid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    dossier = models.ForeignKey(DossierManquement, on_delete=models.PROTECT, related_name="pieces")
+    document = models.ForeignKey("carnet.Document", on_delete=models.PROTECT, related_name="+")
+    libelle = models.CharField("ce que prouve la pièce", max_length=200)
+    ajoutee_par = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = "pièce du dossier"
+        ordering = ["created_at", "id"]
+
+
+class ObservationDossier(TenantModel):
+    """What the person answered to the notice: from their space (dated on receipt), a letter scanned in, or the
+    minutes of a hearing (with the companion of their choice)."""
+
+    uid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    dossier = models.ForeignKey(DossierManquement, on_delete=models.PROTECT, related_name="observations")
+    source = models.CharField("origine", max_length=10, choices=SourceObservation.choices)
+    texte = models.TextField("observations ou compte rendu")
+    demande_audition = models.BooleanField("demande à être entendue", default=False)
+    accompagnant = models.CharField("personne qui l'accompagnait", max_length=200, blank=True)
+    recue_le = models.DateTimeField("reçues le")
+    document = models.ForeignKey("carnet.Document", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    observation_personne_uid = models.UUIDField(null=True, blank=True, editable=False)
+    enregistree_par = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = "observation sur le dossier"
+        ordering = ["recue_le", "id"]
+
+
+class EtapeDossier(TenantModel):
+    """One transition crossed (append-only in practice: only `sanctions.services` writes, never updates)."""
+
+    dossier = models.ForeignKey(DossierManquement, on_delete=models.PROTECT, related_name="etapes")
+    transition = models.CharField(max_length=30)
+    etat_avant = models.CharField(max_length=20, choices=Etat.choices, blank=True)
+    etat_apres = models.CharField(max_length=20, choices=Etat.choices)
+    article = models.CharField("texte applicable", max_length=100)
+    resume = models.CharField(max_length=255)
+    auteur = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = "étape du dossier"
+        ordering = ["created_at", "id"]

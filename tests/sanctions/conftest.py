@@ -1,0 +1,1 @@
+from tests.sanctions.outils import monde  # noqa: F401 (fixture)

@@ -14,8 +14,8 @@ class Migration(migrations.Migration):
     initial = True
 
     dependencies = [
-        ('carnet', '0017_evenement_sanction'),
-        ('spie', '0012_role_decideur_sanctions'),
+        ('carnet', '0019_evenement_sanction'),
+        ('spie', '0013_role_decideur_sanctions'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

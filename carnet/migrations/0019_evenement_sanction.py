@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('carnet', '0016_avis_et_observations_personne'),
+        ('carnet', '0018_index_listes_journee'),
     ]
 
     operations = [

@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('spie', '0011_journal_partitionne'),
+        ('spie', '0012_suivi_sortie_mois'),
     ]
 
     operations = [

@@ -188,6 +188,8 @@ class Carnet(TenantModel):
     dernier_rendez_vous = models.DateTimeField("dernier rendez-vous honoré", null=True, blank=True)
     prochain_rendez_vous = models.DateTimeField("prochain rendez-vous", null=True, blank=True)
     fin_contrat_en_cours = models.DateField("fin du contrat en cours", null=True, blank=True)
+    # Retention (carnet/services/conservation.py): set once the carnet is anonymised (the day, not the person's).
+    anonymise_le = models.DateField("anonymisé le", null=True, blank=True, editable=False)
     version = models.PositiveIntegerField(default=1)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)

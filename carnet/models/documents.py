@@ -102,6 +102,8 @@ class TypeEvenement(models.TextChoices):
     RATTACHEMENT = "rattachement", "Rattachement au foyer"
     CONFLIT_IDENTITE = "conflit_identite", "Conflit d'identité"
     OBSERVATION = "observation", "Observations de la personne"
+    CONSERVATION = "conservation", "Conservation du carnet justifiée"
+    ANONYMISATION = "anonymisation", "Carnet anonymisé (durée de conservation atteinte)"
 
 
 class Evenement(TenantModel):

@@ -55,6 +55,8 @@ class DepartementSettingsForm(VersionedFormMixin, forms.ModelForm):
             "delai_orientation_legal_jours",
             "heures_activite_cible",
             "orientation_validation_requise",
+            "conservation_mois",
+            "suppression_sans_accompagnement_mois",
             "contact_nom",
             "contact_adresse",
             "contact_telephone",

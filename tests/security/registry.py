@@ -76,6 +76,9 @@ OBJECT_ROUTES = {
             "notes",
             "historique",
             "sorties",
+            "conservation_justifier",
+            "rapport_personne_json",
+            "rapport_personne_pdf",
         )
     },
     "carnet:adhesion_decider": lambda w: {"uid": w.carnet.uid, "demande_uid": w.demande.uid},
@@ -229,6 +232,7 @@ PLAIN_ROUTES = {
     "carnet:referentiels",
     "carnet:conflits",
     "carnet:acces_exceptionnels",
+    "carnet:conservation",
     "orientation:file",
     "orientation:a_valider",
     "orientation:reorientations",

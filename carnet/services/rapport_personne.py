@@ -5,7 +5,8 @@ linked to the person by a chain of foreign keys (`modeles_lies`, found by intros
 `Carnet`); each one must be listed in `SECTIONS` (shown) or in `NON_MONTRES` (with the reason), which
 tests/carnet/test_rapport_personne.py checks: a model added later fails that test until it is placed.
 Inside a section every field is shown by its verbose name, except the technical ones of `CHAMPS_TECHNIQUES`.
-The NIR is never written out (only whether one is held).
+The NIR is never written out (only whether one is held). Restricted and private notes, documents and events are
+listed (date, author, class) without their content, which only their référent and author read.
 """
 
 import datetime
@@ -15,7 +16,7 @@ from decimal import Decimal
 from django.db.models import Q
 from django.utils import timezone
 
-from carnet.models import Beneficiaire, Carnet
+from carnet.models import Beneficiaire, Carnet, Sensibilite
 from spie.models import AccessLog, Canal
 
 # label → section title, in the order of the report.
@@ -81,6 +82,11 @@ CHAMPS_TECHNIQUES = {
 }
 
 
+# The content of a restricted or private note, document or event.
+CHAMPS_CONTENU = ("texte", "nom", "resume")
+CONTENU_RESTREINT = "[contenu restreint : communiqué à la personne par son référent ou l'auteur]"
+
+
 def modeles_lies():
     """{model: (lookup, root)} for every model reachable from Carnet or Beneficiaire by reverse foreign keys (hidden
     ones included): `lookup` filters the model's rows by the root (the carnet, or the person)."""
@@ -105,7 +111,7 @@ def lignes_de(model, carnet, liens=None):
     """The rows of `model` about the person of `carnet`."""
     lookup, racine = (liens or modeles_lies())[model]
     cible = carnet if racine is Carnet else carnet.beneficiaire
-    return model._default_manager.filter(**{lookup: cible})
+    return model._default_manager.filter(**{lookup: cible.pk})
 
 
 def _texte_de(cible):
@@ -144,6 +150,12 @@ def _section(model, carnet, liens):
     lignes = []
     for obj in lignes_de(model, carnet, liens).select_related(*relations):
         ligne = {str(f.verbose_name): _valeur(obj, f) for f in champs}
+        if getattr(obj, "sensibilite", Sensibilite.GENERALE) != Sensibilite.GENERALE:
+            # Restricted and private items (health, justice, family) stay with their référent and author: the
+            # admin's report says they exist, and by whom; their content is handed over by those who may read it.
+            for nom in CHAMPS_CONTENU:
+                if nom in {f.name for f in champs}:
+                    ligne[str(model._meta.get_field(nom).verbose_name)] = CONTENU_RESTREINT
         if model is Beneficiaire:
             ligne["NIR"] = "enregistré (non reproduit ici)" if obj.a_un_nir else "non enregistré"
         lignes.append(ligne)

@@ -80,3 +80,19 @@ def test_the_person_page_offers_the_report_to_the_admin_only(monde):
     lien = reverse("carnet:rapport_personne_pdf", kwargs={"uid": monde.carnet.uid})
     assert lien in logged_client(monde.users_by_role[Role.ADMIN_DEPARTEMENT]).get(url).content.decode()
     assert lien not in logged_client(monde.users_by_role[Role.PROFESSIONNEL]).get(url).content.decode()
+
+
+def test_restricted_content_is_listed_without_its_text(monde):
+    from tests.carnet.factories import NoteFactory
+
+    NoteFactory(
+        carnet=monde.carnet,
+        auteur=monde.users_by_role[Role.PROFESSIONNEL],
+        structure=monde.structure,
+        sensibilite="restreinte",
+        texte="Suivi psychiatrique confidentiel",
+    )
+    with departement_scope(monde.departement):
+        texte = json.dumps(rapport(monde.carnet), ensure_ascii=False)
+    assert "Suivi psychiatrique confidentiel" not in texte
+    assert "contenu restreint" in texte

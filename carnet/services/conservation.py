@@ -77,15 +77,20 @@ def avec_derniere_activite(carnets):
     )
 
 
-def jamais_accompagnes_q():
-    """Never a référent (even a former one), no appointment at all, no orientation."""
+def accompagnes_q():
+    """A référent once (even a former one), or an appointment, or an orientation."""
     from orientation.models import Orientation
 
-    return ~Q(
+    return Q(
         Exists(MembreGroupe.objects.filter(carnet=OuterRef("pk"), est_referent=True))
         | Exists(RendezVous.objects.filter(carnet=OuterRef("pk")))
         | Exists(Orientation.objects.filter(carnet=OuterRef("pk")))
     )
+
+
+def jamais_accompagnes_q():
+    """Never a référent (even a former one), no appointment at all, no orientation."""
+    return ~accompagnes_q()
 
 
 def echeance(carnet, departement) -> datetime.date:
@@ -100,9 +105,10 @@ def _a_echeance(departement, jour):
     """The accompanied carnets not anonymised whose due date is on or before `jour`."""
     limite = _debut(ajouter_mois(jour, -departement.conservation_mois) + datetime.timedelta(days=1))
     return (
-        avec_derniere_activite(Carnet.objects.filter(anonymise_le=None).exclude(jamais_accompagnes_q()))
+        avec_derniere_activite(Carnet.objects.filter(accompagnes_q(), anonymise_le=None))
         .filter(derniere_activite__lt=limite)
-        .exclude(justifie_jusqu_au__gt=jour)
+        # Not `exclude(…__gt=jour)`: NOT (NULL > jour) is NULL, which would drop the carnets never justified.
+        .filter(Q(justifie_jusqu_au=None) | Q(justifie_jusqu_au__lte=jour))
     )
 
 

@@ -26,14 +26,15 @@ def personne_complete(world):
     from carnet.models import (
         AccesExceptionnel,
         Beneficiaire,
+        Evenement,
         JustificationConservation,
         ObservationPersonne,
         Sortie,
     )
-    from offre.models import Prescription
+    from offre.models import EtapePrescription, Prescription
     from partenaires.models import CleIdempotence, EmpreinteFlux, LivraisonWebhook
     from spie.models import Notification, Role
-    from suivi.models import Message
+    from suivi.models import Alerte, Message
     from tests.carnet.factories import NoteFactory
     from usager.models import (
         AccuseReception,
@@ -82,6 +83,14 @@ def personne_complete(world):
     Prescription.unscoped_objects.filter(carnet=carnet).update(
         personne_nom="Zorglubienne", personne_telephone="0611223344", message="Pour Philomène Ysolde"
     )
+    EtapePrescription.unscoped_objects.create(
+        departement=dep,
+        prescription=world.prescription,
+        etape="presente",
+        date=timezone.localdate(),
+        precision="Mme Zorglubienne est venue",
+        structure=world.structure,
+    )
     beneficiaire = {"departement": dep, "beneficiaire": b}
     CompteUsager.unscoped_objects.create(**beneficiaire, franceconnect_sub="fc-sub-zorglub")
     DemandeLiaison.unscoped_objects.create(
@@ -97,6 +106,10 @@ def personne_complete(world):
     ReponseAuRendezVous.unscoped_objects.create(
         departement=dep, rendez_vous=world.rdv, reponse="empeche", motif="Malade, Zorglubienne"
     )
+    Evenement.unscoped_objects.create(
+        **common, type="beneficiaire_modifie", resume="Nom d'usage : « Kwaxolotte » → « Zorglubienne »"
+    )
+    Alerte.unscoped_objects.create(departement=dep, carnet=carnet, type="sans_referent", semaine="2026-W49")
     EmpreinteFlux.unscoped_objects.create(departement=dep, beneficiaire=b, hash="z" * 64)
     Message.unscoped_objects.create(
         departement=dep, canal="sms", destinataire="0611223344", corps="Rappel : rendez-vous demain", cle="rdv:1"

@@ -843,6 +843,8 @@ def donnees_parametres(version, **overrides):
         "delai_orientation_legal_jours": "42",
         "heures_activite_cible": "15",
         "orientation_validation_requise": "on",
+        "conservation_mois": "24",
+        "suppression_sans_accompagnement_mois": "6",
         "contact_nom": "",
         "contact_adresse": "",
         "contact_telephone": "",

@@ -41,4 +41,8 @@ def conservation_par_departement(*, jour=None, wet_run=True):
 def appliquer_conservation():
     """Beat (daily): warn 30 days ahead, anonymise the carnets due, delete the people never accompanied."""
     bilans = conservation_par_departement()
+    erreurs = [uid for b in bilans.values() for uid in b.erreurs]
+    if erreurs:
+        # Logged one by one; the others were done. Raised so that monitoring sees the run failed.
+        raise RuntimeError(f"Conservation : {len(erreurs)} carnet(s) en échec ({', '.join(erreurs[:10])})")
     return {code: (b.prevenus, b.anonymises, b.supprimes) for code, b in bilans.items()}

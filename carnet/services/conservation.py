@@ -16,6 +16,7 @@ Running it twice the same day does nothing the second time.
 
 import calendar
 import datetime
+import logging
 from dataclasses import dataclass, field
 
 from django.conf import settings
@@ -38,6 +39,8 @@ from carnet.models import (
 from carnet.services.base import RegleMetier, evenement_record
 from spie.audit import log_access
 from spie.models import Action
+
+logger = logging.getLogger(__name__)
 
 
 def ajouter_mois(jour: datetime.date, mois: int) -> datetime.date:
@@ -194,7 +197,7 @@ class Bilan:
 
 def conservation_appliquer(*, departement, jour=None, wet_run=True) -> Bilan:
     """One run of the cycle for one département (in its scope); dry run: counts only, nothing written."""
-    from carnet.services.anonymisation import beneficiaire_supprimer, carnet_anonymiser
+    from carnet.services.anonymisation import AnonymisationRefusee, beneficiaire_supprimer, carnet_anonymiser
     from suivi.services.alertes_conservation import alertes_conservation_envoyer
 
     jour = jour or timezone.localdate()
@@ -203,16 +206,26 @@ def conservation_appliquer(*, departement, jour=None, wet_run=True) -> Bilan:
         carnets_echus(departement=departement, jour=jour)
     )
     echeances = {c.pk: echeance(c, departement) for c in a_prevenir}
-    bilan.prevenus = alertes_conservation_envoyer(departement=departement, echeances=echeances, wet_run=wet_run)
+    with transaction.atomic():
+        bilan.prevenus = alertes_conservation_envoyer(departement=departement, echeances=echeances, wet_run=wet_run)
     a_anonymiser = list(_prevenus_et_non_rejustifies(carnets_echus(departement=departement, jour=jour), jour))
     a_supprimer = list(jamais_accompagnes_a_supprimer(departement=departement, jour=jour))
     bilan.a_anonymiser, bilan.a_supprimer = len(a_anonymiser), len(a_supprimer)
     if not wet_run:
         return bilan
-    for carnet in a_anonymiser:
-        carnet_anonymiser(carnet=carnet)
-        bilan.anonymises += 1
-    for carnet in a_supprimer:
-        beneficiaire_supprimer(carnet=carnet)
-        bilan.supprimes += 1
+    # One transaction per person: a failure leaves that person as they were and the run goes on with the others.
+    for action, carnets, compteur in (
+        (carnet_anonymiser, a_anonymiser, "anonymises"),
+        (beneficiaire_supprimer, a_supprimer, "supprimes"),
+    ):
+        for carnet in carnets:
+            try:
+                action(carnet=carnet)
+            except (AnonymisationRefusee, Carnet.DoesNotExist):
+                continue  # done meanwhile by another run
+            except Exception:
+                logger.exception("Conservation : échec pour le carnet %s", carnet.uid)
+                bilan.erreurs.append(str(carnet.uid))
+            else:
+                setattr(bilan, compteur, getattr(bilan, compteur) + 1)
     return bilan

@@ -198,3 +198,24 @@ def test_an_anonymised_carnet_leaves_the_portfolio(dep_a, structure_a, referent,
     _clock.move_to(timezone.now() + datetime.timedelta(days=31))
     _appliquer(dep_a)
     assert not MembreGroupe.unscoped_objects.filter(carnet=carnet, fin=None).exists()
+
+
+def test_a_failure_on_one_carnet_does_not_stop_the_others(dep_a, structure_a, referent, _clock, monkeypatch):
+    from carnet.services import anonymisation
+
+    premier = _carnet_inactif(structure_a, referent, mois=25)
+    second = _carnet_inactif(structure_a, referent, mois=26)
+    _appliquer(dep_a)
+    _clock.move_to(timezone.now() + datetime.timedelta(days=31))
+    vrai = anonymisation.carnet_anonymiser
+
+    def panne(*, carnet, **kwargs):
+        if carnet.pk == premier.pk:
+            raise RuntimeError("panne")
+        return vrai(carnet=carnet, **kwargs)
+
+    monkeypatch.setattr(anonymisation, "carnet_anonymiser", panne)
+    bilan = _appliquer(dep_a)
+    assert (bilan.anonymises, bilan.erreurs) == (1, [str(premier.uid)])
+    assert Carnet.unscoped_objects.get(pk=second.pk).anonymise_le is not None
+    assert Carnet.unscoped_objects.get(pk=premier.pk).anonymise_le is None

@@ -23,6 +23,7 @@ class Command(BaseCommand):
                 self.stdout.write(
                     f"  {code} : {b.prevenus} alerte(s) envoyée(s), {b.anonymises} carnet(s) anonymisé(s), "
                     f"{b.supprimes} personne(s) jamais accompagnée(s) supprimée(s)"
+                    + (f", {len(b.erreurs)} échec(s) (voir le journal)" if b.erreurs else "")
                 )
             else:
                 self.stdout.write(

@@ -192,3 +192,16 @@ def test_a_person_never_accompanied_is_deleted_with_everything(db, django_captur
     assert not Evenement.unscoped_objects.filter(carnet_id=carnet.pk).exists()
     assert AccessLog.objects.filter(object_uid=carnet.uid, action=Action.SUPPRESSION).exists()
     assert occurrences(["Jamaissuivie"]) == []
+
+
+def test_an_anonymised_person_leaves_the_orientation_queue_and_the_search(db):
+    from carnet.views.recherche import search_beneficiaires
+    from orientation.queue import nouvel_entrant_q
+
+    carnet = CarnetFactory(beneficiaire=BeneficiaireFactory(nom_usage="Nouvelentrante"))
+    with departement_scope(carnet.departement):
+        naissance = carnet.beneficiaire.date_naissance.replace(month=1, day=1)
+        assert Carnet.objects.filter(nouvel_entrant_q(), pk=carnet.pk).exists()
+        carnet_anonymiser(carnet=carnet)
+        assert not Carnet.objects.filter(nouvel_entrant_q(), pk=carnet.pk).exists()
+        assert not search_beneficiaires({"date_naissance": naissance}).exists()

@@ -424,3 +424,36 @@ class DemandeReorientation(TenantModel):
 
     def __str__(self):
         return f"Demande de réorientation du {self.created_at:%d/%m/%Y}"
+
+
+# --- The queue, maintained ------------------------------------------------------------------
+
+
+class CandidatFile(TenantModel):
+    """A carnet that may be in the queue of people to orient, kept by PostgreSQL triggers (migration
+    `0005_file_maintenue`), never written by Python.
+
+    The queue's exact rule (`orientation.queue.nouvel_entrant_q`) reads the person's right, dates and
+    household; the parts that need other tables — no active référent, no decided orientation, not oriented by
+    France Travail, or an open dossier — are what made the page sort a whole département before filtering.
+    This table holds exactly the carnets that pass those parts (the person's part is still checked on the
+    page), so that the queue reads the few candidates of its département by index. Triggers on the
+    carnets, groups, orientations and dossiers keep it true inside the writing transaction, whatever wrote
+    (services, the flux's bulk writes, COPY); `tests/orientation/test_file_maintenue.py` checks it against the
+    rule computed from scratch.
+    """
+
+    # No foreign-key constraint: a trigger removes the row when the carnet is deleted (Django's deletion
+    # collector could otherwise delete it before the group rows whose deletion puts it back).
+    carnet = models.OneToOneField(
+        "carnet.Carnet",
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        primary_key=True,
+        related_name="+",
+        verbose_name="carnet",
+    )
+
+    class Meta:
+        verbose_name = "candidat à la file d'orientation"
+        indexes = [models.Index(fields=["departement", "carnet"], name="candidat_file_dep_idx")]

@@ -6,7 +6,10 @@ orientation and no référent yet (someone accompanied before the platform is no
 dossier is open (including a réorientation) stays in the queue until the decision.
 
 One query for the page whatever its size: the open dossier is joined (at most one per carnet, a database
-constraint), the territory and the convocation date are correlated subqueries.
+constraint), the territory and the convocation date are correlated subqueries. The page starts from the
+département's candidates (`CandidatFile`, kept by triggers: no active référent, no decided orientation, not
+oriented by France Travail, or an open dossier) instead of every carnet of the département, then checks the
+person's part of the rule (`situation_nouvel_entrant_q`).
 """
 
 import datetime
@@ -19,6 +22,7 @@ from carnet.models import Carnet, EtatDroitRsa, MembreGroupe
 from orientation import horloge
 from orientation.models import (
     STATUTS_OUVERTS,
+    CandidatFile,
     Convocation,
     DossierOrientation,
     Orientation,
@@ -38,31 +42,34 @@ DROITS_A_ORIENTER = [
 A_PRENDRE = "a_prendre"
 
 
-def nouvel_entrant_q():
-    """The condition on carnets that makes a person a new entrant waiting for an orientation (a person France
-    Travail orients, past the legal deadline, waits no more)."""
-    decidee = Orientation.objects.filter(carnet=OuterRef("pk"), statut=StatutOrientation.VALIDEE)
-    referent = MembreGroupe.objects.referents().filter(carnet=OuterRef("pk"))
+def situation_nouvel_entrant_q():
+    """The part of the rule read on the person and the département: entered the RSA (after the start of the
+    département's queue), right open or pending, still in the household, subject to rights and duties."""
     # The stock of the département's first CAF/MSA file is not new entrants (`Departement.debut_file_orientation`),
     # nor is a person the CAF/MSA says is not subject to rights and duties (TOPPERSDRODEVORSA).
     entre_apres_le_debut = Q(departement__debut_file_orientation__isnull=True) | Q(
         beneficiaire__date_entree_rsa__gte=F("departement__debut_file_orientation")
     )
     hors_droits_et_devoirs = Q(beneficiaire__numero_allocataire__gt="", beneficiaire__soumis_droits_devoirs=False)
-    france_travail = DossierOrientation.objects.filter(
-        carnet=OuterRef("pk"), statut=StatutDossier.ORIENTE_FRANCE_TRAVAIL
-    )
     return Q(
         entre_apres_le_debut,
         ~hors_droits_et_devoirs,
-        ~Exists(decidee),
-        ~Exists(referent),
-        ~Exists(france_travail),
         beneficiaire__date_entree_rsa__isnull=False,
         beneficiaire__date_fin_rattachement__isnull=True,  # left the household (DFRATDOS of the CAF/MSA flux)
         beneficiaire__etat_droit_rsa__in=DROITS_A_ORIENTER,
         anonymise_le=None,  # an anonymised carnet (retention reached) waits for nothing
     )
+
+
+def nouvel_entrant_q():
+    """The condition on carnets that makes a person a new entrant waiting for an orientation (a person France
+    Travail orients, past the legal deadline, waits no more)."""
+    decidee = Orientation.objects.filter(carnet=OuterRef("pk"), statut=StatutOrientation.VALIDEE)
+    referent = MembreGroupe.objects.referents().filter(carnet=OuterRef("pk"))
+    france_travail = DossierOrientation.objects.filter(
+        carnet=OuterRef("pk"), statut=StatutDossier.ORIENTE_FRANCE_TRAVAIL
+    )
+    return Q(situation_nouvel_entrant_q(), ~Exists(decidee), ~Exists(referent), ~Exists(france_travail))
 
 
 def file_queryset(departement=None):
@@ -99,7 +106,11 @@ def file_queryset(departement=None):
         # département's people by index instead of the whole table (at 1,000,000 carnets in all, 585 ms -> 189 ms
         # for a département of 100,000).
         .filter(beneficiaire__departement_id=F("departement_id"))
-        .filter(Q(dossier__uid__isnull=False) | nouvel_entrant_q())
+        # A candidate without an open dossier has no active référent, no decided orientation and no France
+        # Travail orientation (the triggers keep `CandidatFile` exactly so): only the person's part of the
+        # rule is left to check, without the whole-département subqueries of `nouvel_entrant_q`.
+        .filter(pk__in=CandidatFile.objects.values("carnet_id"))
+        .filter(Q(dossier__uid__isnull=False) | situation_nouvel_entrant_q())
     )
     return horloge.annoter(queryset, departement)
 

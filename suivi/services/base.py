@@ -3,6 +3,7 @@
 import datetime
 
 from django.conf import settings
+from django.db.models import Q
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 
@@ -47,6 +48,16 @@ def preferences_de(user_ids) -> dict:
 def semaine_iso(jour: datetime.date) -> str:
     year, week, _ = jour.isocalendar()
     return f"{year}-W{week:02d}"
+
+
+def condition_espace(prefixe: str = "") -> Q:
+    """The person (reached through `prefixe`) has an active account in their own space and has logged in at
+    least once: messages can point there instead of carrying details."""
+    return Q(**{f"{prefixe}compte_usager__actif": True, f"{prefixe}compte_usager__derniere_connexion__isnull": False})
+
+
+def utilise_son_espace(beneficiaire) -> bool:
+    return type(beneficiaire).objects.filter(condition_espace(), pk=beneficiaire.pk).exists()
 
 
 def lien_absolu(path: str) -> str:

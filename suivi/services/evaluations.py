@@ -19,7 +19,7 @@ from spie.models import Territoire
 from spie.tenancy import departement_scope
 from suivi import outbox
 from suivi.models import QUESTIONS, Canal, MotifQuestionnaire, Questionnaire, ReponseQuestionnaire, hash_jeton
-from suivi.services.base import aujourd_hui, lien_absolu, regles_du_departement, rendre
+from suivi.services.base import aujourd_hui, lien_absolu, regles_du_departement, rendre, utilise_son_espace
 
 SEUIL_ANONYMAT = 5
 VALIDITE = datetime.timedelta(days=30)
@@ -43,9 +43,15 @@ def _territoire_de(beneficiaire):
 
 
 def questionnaire_creer(*, carnet, motif, cle, structure) -> Questionnaire | None:
-    """Create the questionnaire of an event once and queue its e-mail; None when nothing was created."""
+    """Create the questionnaire of an event once and queue its e-mail; None when nothing was created.
+
+    A person without an e-mail address who uses their own space gets the questionnaire there only (the
+    space lists the open questionnaires); a person with neither is not asked.
+    """
     personne = carnet.beneficiaire
-    if not personne.courriel or Questionnaire.objects.filter(cle=cle).exists():
+    if Questionnaire.objects.filter(cle=cle).exists():
+        return None
+    if not personne.courriel and not utilise_son_espace(personne):
         return None
     token = Questionnaire.new_token()
     now = timezone.now()
@@ -65,6 +71,8 @@ def questionnaire_creer(*, carnet, motif, cle, structure) -> Questionnaire | Non
             questionnaire.save()
     except IntegrityError:  # another run created it in the meantime
         return None
+    if not personne.courriel:
+        return questionnaire
     # The clear token only exists in the e-mail; the outbox erases the link once the e-mail is sent.
     lien = lien_absolu(reverse("evaluation:repondre", kwargs={"token": token}))
     context = {"questionnaire": questionnaire, "lien": lien, "structure": structure}

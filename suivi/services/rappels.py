@@ -1,7 +1,15 @@
-"""Appointment reminders to the people accompanied: e-mail, and SMS when a number is known."""
+"""Appointment reminders to the people accompanied: e-mail, and SMS when a number is known.
+
+A person who already uses their own space gets a reminder that points to it (the date only: place,
+structure and the answer "I will come" / "I cannot come" are behind their login); a person who never
+logged in gets the details in the message, since a link they cannot open would leave them without the
+place of their appointment.
+"""
 
 import datetime
 
+from django.db.models import BooleanField, ExpressionWrapper
+from django.urls import reverse
 from django.utils import timezone
 
 from carnet.models import ModeRendezVous, RendezVous, StatutRendezVous
@@ -9,7 +17,7 @@ from spie import telephones
 from spie.dates import date_message
 from suivi import outbox, sms
 from suivi.models import Canal
-from suivi.services.base import aujourd_hui, regles_du_departement, rendre
+from suivi.services.base import aujourd_hui, condition_espace, lien_absolu, regles_du_departement, rendre
 
 
 def _debut_du_jour(jour):
@@ -31,6 +39,7 @@ def rendez_vous_a_rappeler(*, departement, jour=None):
     return (
         RendezVous.objects.filter(statut=StatutRendezVous.PREVU, date_heure__gte=debut, date_heure__lt=fin)
         .select_related("carnet__beneficiaire", "structure")
+        .annotate(espace=ExpressionWrapper(condition_espace("carnet__beneficiaire__"), output_field=BooleanField()))
         .order_by("date_heure", "pk")
     )
 
@@ -57,13 +66,18 @@ def cle_rappel(rdv) -> str:
 def rappels_rendez_vous_envoyer(*, departement, jour=None) -> int:
     """Queue the reminders due in the département; returns the number of messages newly queued.
 
-    The text says when, how, where and with which structure: never the purpose of the appointment nor the
-    professional's notes, which may be sensitive (a phone or a mailbox can be shared).
+    The text says when, how, where and with which structure — or, for a person who uses their space, when
+    and where to look —: never the purpose of the appointment nor the professional's notes, which may be
+    sensitive (a phone or a mailbox can be shared).
     """
     queued = 0
     for rdv in rendez_vous_a_rappeler(departement=departement, jour=jour):
         personne = rdv.carnet.beneficiaire
         context = _contexte(rdv)
+        modele = "rappel_rdv"
+        if getattr(rdv, "espace", False):
+            modele = "rappel_rdv_espace"
+            context["lien_espace"] = lien_absolu(reverse("usager:rendez_vous"))
         cle = cle_rappel(rdv)
         if personne.courriel:
             _, created = outbox.mettre_en_file(
@@ -71,7 +85,7 @@ def rappels_rendez_vous_envoyer(*, departement, jour=None) -> int:
                 canal=Canal.EMAIL,
                 destinataire=personne.courriel,
                 sujet=rendre("suivi/emails/rappel_rdv_sujet.txt", context),
-                corps=rendre("suivi/emails/rappel_rdv.txt", context),
+                corps=rendre(f"suivi/emails/{modele}.txt", context),
                 cle=cle,
             )
             queued += created
@@ -80,7 +94,7 @@ def rappels_rendez_vous_envoyer(*, departement, jour=None) -> int:
                 departement_id=departement.pk,
                 canal=Canal.SMS,
                 destinataire=personne.telephone,
-                corps=rendre("suivi/emails/rappel_rdv_sms.txt", context),
+                corps=rendre(f"suivi/emails/{modele}_sms.txt", context),
                 cle=cle,
             )
             queued += created

@@ -12,10 +12,11 @@ from django.utils import timezone
 from spie.tenancy import all_departements, departement_scope
 from suivi import tasks
 from suivi.models import Message, Questionnaire, ReponseQuestionnaire
-from suivi.services import SEUIL_ANONYMAT, agregats_evaluations
+from suivi.services import SEUIL_ANONYMAT, agregats_evaluations, questionnaires_ouverts
 from tests.carnet.factories import CarnetFactory, ContratFactory
 from tests.spie.factories import StructureFactory, TerritoireFactory
 from tests.suivi.factories import QuestionnaireFactory, ReponseFactory, regles
+from usager.models import CompteUsager
 
 pytestmark = pytest.mark.django_db
 
@@ -107,6 +108,37 @@ def test_no_email_address_no_questionnaire(dep_a, run_twice):
     assert mail.outbox == []
     with all_departements():
         assert not Questionnaire.objects.exists()
+
+
+def _compte(carnet, *, connecte):
+    with departement_scope(carnet.departement_id):
+        return CompteUsager.objects.create(
+            departement_id=carnet.departement_id,
+            beneficiaire=carnet.beneficiaire,
+            derniere_connexion=timezone.now() if connecte else None,
+        )
+
+
+@pytest.mark.parametrize("connecte", [True, False])
+def test_without_email_the_questionnaire_waits_in_the_space_of_a_person_who_uses_it(dep_a, run_twice, connecte):
+    today = timezone.localdate()
+    contrat = ContratFactory(
+        carnet=CarnetFactory(departement=dep_a),
+        statut="termine",
+        termine_le=today,
+        date_debut=today - datetime.timedelta(days=30),
+    )
+    _compte(contrat.carnet, connecte=connecte)
+    run_twice(tasks.envoyer_questionnaires)
+    assert mail.outbox == []
+    with all_departements():
+        assert not Message.objects.exists()
+        if not connecte:  # an account never opened: nobody would see it
+            assert not Questionnaire.objects.exists()
+            return
+        questionnaire = Questionnaire.objects.get()
+    with departement_scope(dep_a.pk):
+        assert list(questionnaires_ouverts(contrat.carnet)) == [questionnaire]
 
 
 def test_disabled_evaluations_send_nothing(contrat_termine, dep_a, run_twice):

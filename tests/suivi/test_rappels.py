@@ -14,6 +14,7 @@ from suivi.services import rappels_rendez_vous_envoyer
 from tests.carnet.factories import CarnetFactory, RendezVousFactory
 from tests.spie.factories import StructureFactory
 from tests.suivi.factories import ReglesFactory
+from usager.models import CompteUsager
 
 pytestmark = pytest.mark.django_db
 
@@ -66,6 +67,32 @@ def test_reminder_says_when_where_and_with_whom_but_not_why(rdv, run_twice, sms_
         assert rdv.carnet.beneficiaire.nom_usage not in texte
     assert sms_outbox[0]["numero"] == "+33611223344"
     assert sms_outbox[0]["texte"].startswith("Rappel : rendez-vous le mer. 09/12 à 10h30 avec Mission locale de Rouen")
+
+
+@pytest.mark.clock("2026-12-07T09:30:00+01:00")
+def test_a_person_who_uses_their_space_gets_a_reminder_pointing_to_it(rdv, run_twice, sms_outbox):
+    carnet = rdv.carnet
+    with departement_scope(carnet.departement_id):
+        CompteUsager.objects.create(
+            departement_id=carnet.departement_id, beneficiaire=carnet.beneficiaire, derniere_connexion=timezone.now()
+        )
+    run_twice(tasks.rappels_rendez_vous)
+    email, sms = mail.outbox[0], sms_outbox[0]["texte"]
+    lien = "http://testserver/mon-espace/rendez-vous/"
+    assert "rendez-vous du mercredi 9 décembre 2026 à 10h30." in email.body and lien in email.body
+    assert sms.startswith("Rappel : rendez-vous le mer. 09/12 à 10h30.") and sms.endswith(lien)
+    for texte in (email.subject, email.body, sms):
+        for detail in ("Mission locale de Rouen", "3 rue Jeanne d'Arc", "02 35 00 00 00", "santé"):
+            assert detail not in texte
+
+
+def test_an_account_never_opened_keeps_the_details_in_the_reminder(rdv, run_twice, sms_outbox):
+    carnet = rdv.carnet
+    with departement_scope(carnet.departement_id):
+        CompteUsager.objects.create(departement_id=carnet.departement_id, beneficiaire=carnet.beneficiaire)
+    run_twice(tasks.rappels_rendez_vous)
+    assert "Mission locale de Rouen" in mail.outbox[0].body and "mon-espace" not in mail.outbox[0].body
+    assert "Mission locale de Rouen" in sms_outbox[0]["texte"]
 
 
 def test_moved_appointment_gets_a_new_reminder(rdv, run_twice):

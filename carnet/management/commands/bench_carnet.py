@@ -416,6 +416,7 @@ class Command(BaseCommand):
                         "ratio": True,
                     }
                 )
+        cases += self.cases_file(departement)
         cases.append(
             {
                 "label": "fiche carnet (synthèse)",
@@ -470,6 +471,32 @@ class Command(BaseCommand):
                 "target": TARGET_SEARCH_MS,
             }
         )
+        return cases
+
+    def cases_file(self, departement):
+        """The orientation queue, for the département's admin (every territory) and for a chargé d'orientation,
+        whole and "late only": the page sorts its people by urgency, so it reads every candidate."""
+        cases = []
+        url = reverse("orientation:file")
+        for role, qui in ((Role.ADMIN_DEPARTEMENT, "admin"), (Role.CHARGE_ORIENTATION, "chargé d'orientation")):
+            with departement_scope(departement):
+                membership = (
+                    Membership.objects.filter(role=role, is_active=True).select_related("user").order_by("pk").first()
+                )
+            if membership is None:
+                self.stderr.write(f"Pas de compte « {qui} » dans le département : file non mesurée pour ce rôle.")
+                continue
+            file_client = client_connecte(membership.user)
+            for suffix in ("", "?en_retard=on"):
+                cases.append(
+                    {
+                        "label": f"file d'orientation {suffix} ({qui})".replace("  ", " "),
+                        "client": file_client,
+                        "urls": [url + suffix],
+                        "sql": None,
+                        "target": TARGET_PAGE_MS,
+                    }
+                )
         return cases
 
     def measure(self, cases, iterations, explain):

@@ -62,6 +62,7 @@ SECTIONS = {
 NON_MONTRES = {
     "carnet.contrat_objectifs": "table de liaison : les objectifs couverts figurent dans chaque contrat",
     "partenaires.empreinteflux": "empreinte technique (condensat) de la dernière ligne reçue du flux, sans contenu",
+    "orientation.candidatfile": "index de la file d'orientation tenu par la base : l'identifiant du carnet seulement",
 }
 
 # Never written out: secrets, hashes, search helpers, storage paths, the tenant and the person themselves.

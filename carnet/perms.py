@@ -216,3 +216,18 @@ def can_partner_read_carnet(structure, carnet) -> bool:
 def can_partner_handle_rendez_vous(structure, rendez_vous) -> bool:
     """A partner structure reads and updates only its own appointments, not those of the other members."""
     return rendez_vous.structure_id == structure.pk
+
+
+def can_manage_retention(acting) -> bool:
+    """The département admin sees the carnets due for anonymisation and the people to be deleted (retention)."""
+    return acting.has_role(Role.ADMIN_DEPARTEMENT)
+
+
+def can_justify_retention(acting, carnet) -> bool:
+    """The référent keeps a carnet past its due date, for a stated reason (dated and logged)."""
+    return relation_of(acting, carnet).est_referent
+
+
+def can_produce_subject_access_report(acting, carnet) -> bool:
+    """The département admin produces a person's subject-access report (everything held, and who read it)."""
+    return relation_of(acting, carnet).est_admin

@@ -5,6 +5,7 @@ from carnet.views import (
     activites,
     cloture,
     conflits,
+    conservation,
     documents,
     fiche,
     groupe,
@@ -30,6 +31,8 @@ urlpatterns = [
     path("referentiels/", referentiels.referentiels, name="referentiels"),
     # Exceptional accesses of the département (admin, for the data protection officer)
     path("acces-exceptionnels/", acces.acces_exceptionnels, name="acces_exceptionnels"),
+    # Retention: carnets due for anonymisation, people never accompanied to delete (admin)
+    path("conservation/", conservation.conservation, name="conservation"),
     path("referentiels/situations/<uuid:uid>/", referentiels.situation_basculer, name="situation_basculer"),
     path("referentiels/objectifs/<uuid:uid>/", referentiels.objectif_basculer, name="objectif_basculer"),
     # Identity conflicts set aside by the CAF/MSA flux (admin)
@@ -38,6 +41,10 @@ urlpatterns = [
     # The carnet and the person's identity
     path("<uuid:uid>/", fiche.carnet_detail, name="detail"),
     path("<uuid:uid>/identite/", fiche.beneficiaire_modifier, name="beneficiaire_modifier"),
+    # Personal data: keeping the carnet past its due date (référent), the subject-access report (admin)
+    path("<uuid:uid>/conservation/", conservation.conservation_justifier, name="conservation_justifier"),
+    path("<uuid:uid>/rapport-personne.json", conservation.rapport_personne_json, name="rapport_personne_json"),
+    path("<uuid:uid>/rapport-personne.pdf", conservation.rapport_personne_pdf, name="rapport_personne_pdf"),
     # Groupe de suivi
     path("<uuid:uid>/groupe/", groupe.groupe, name="groupe"),
     path("<uuid:uid>/groupe/rejoindre/", groupe.adhesion_demander, name="adhesion_demander"),

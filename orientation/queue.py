@@ -57,6 +57,7 @@ def situation_nouvel_entrant_q():
         beneficiaire__date_entree_rsa__isnull=False,
         beneficiaire__date_fin_rattachement__isnull=True,  # left the household (DFRATDOS of the CAF/MSA flux)
         beneficiaire__etat_droit_rsa__in=DROITS_A_ORIENTER,
+        anonymise_le=None,  # an anonymised carnet (retention reached) waits for nothing
     )
 
 

@@ -56,6 +56,8 @@ class DepartementSettingsForm(VersionedFormMixin, forms.ModelForm):
             "heures_activite_cible",
             "suivi_sortie_mois",
             "orientation_validation_requise",
+            "conservation_mois",
+            "suppression_sans_accompagnement_mois",
             "contact_nom",
             "contact_adresse",
             "contact_telephone",

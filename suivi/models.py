@@ -176,6 +176,7 @@ class TypeAlerte(models.TextChoices):
     CE_NON_SIGNE = "ce_non_signe", "Contrat d'engagement non signé un mois après l'orientation"
     STOCK_SANS_CE = "stock_sans_ce", "Personne suivie avant 2025 sans contrat d'engagement"
     SUIVI_SORTIE = "suivi_sortie", "Point de suivi à faire après une sortie vers l'emploi"
+    CONSERVATION = "conservation", "Carnet à anonymiser dans 30 jours (durée de conservation atteinte)"
 
 
 class Alerte(TenantModel):

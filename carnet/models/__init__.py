@@ -9,6 +9,7 @@ from carnet.models.beneficiaire import (
     RoleFoyer,
 )
 from carnet.models.conflits import ConflitIdentite, StatutConflit
+from carnet.models.conservation import JustificationConservation
 from carnet.models.documents import Analyse, Document, Evenement, Note, Sensibilite, TypeEvenement
 from carnet.models.groupe import DemandeAdhesion, MembreGroupe, StatutDemande
 from carnet.models.parcours import (
@@ -35,6 +36,7 @@ from carnet.models.parcours import (
 from carnet.models.referentiels import ObjectifReference, Situation, Theme
 
 __all__ = [
+    "JustificationConservation",
     "ActiviteEngagement",
     "EtatActivite",
     "SourceActivite",

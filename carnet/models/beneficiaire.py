@@ -198,6 +198,8 @@ class Carnet(TenantModel):
     # Set when the accompaniment is closed (`carnet.services.cloture`): the carnet is then read-only until it is
     # reopened (a new RSA entry, or by hand with a reason).
     cloture_le = models.DateTimeField("clos le", null=True, blank=True)
+    # Retention (carnet/services/conservation.py): set once the carnet is anonymised (the day, not the person's).
+    anonymise_le = models.DateField("anonymisé le", null=True, blank=True, editable=False)
     version = models.PositiveIntegerField(default=1)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)

@@ -107,6 +107,8 @@ class TypeEvenement(models.TextChoices):
     OBSERVATION = "observation", "Observations de la personne"
     # Steps of a sanction file (sanctions app): always restricted, the group never sees them.
     SANCTION = "sanction", "Dossier de manquement"
+    CONSERVATION = "conservation", "Conservation du carnet justifiée"
+    ANONYMISATION = "anonymisation", "Carnet anonymisé (durée de conservation atteinte)"
 
 
 class Evenement(TenantModel):

@@ -18,7 +18,14 @@ from carnet.models import (
     StatutRendezVous,
 )
 from carnet.navigation import carnet_context
-from carnet.perms import can_create_beneficiaire, can_edit_carnet, can_view_carnet, relation_of
+from carnet.perms import (
+    can_create_beneficiaire,
+    can_edit_carnet,
+    can_justify_retention,
+    can_produce_subject_access_report,
+    can_view_carnet,
+    relation_of,
+)
 from spie.audit import log_access
 from spie.decorators import require_membership
 from spie.models import Action, Role
@@ -108,6 +115,8 @@ def carnet_detail(request, uid):
         )
         if relation_of(request.acting, carnet).est_referent
         else [],
+        peut_rapport=can_produce_subject_access_report(request.acting, carnet),
+        peut_justifier_conservation=can_justify_retention(request.acting, carnet),
     )
     return render(request, "carnet/detail.html", context)
 

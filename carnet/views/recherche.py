@@ -38,7 +38,8 @@ def _with_groups(queryset, user_id, structure_id):
 
 def search_beneficiaires(data):
     """The search of the page and of the JSON API: criteria combine with AND."""
-    queryset = Beneficiaire.objects.all()
+    # An anonymised person is nobody any more: never a search result (their birth date is kept to its year).
+    queryset = Beneficiaire.objects.filter(carnet__anonymise_le=None)
     if data.get("date_naissance"):
         queryset = queryset.filter(date_naissance=data["date_naissance"])
     if data.get("numero_allocataire"):

@@ -29,6 +29,7 @@ class Action(models.TextChoices):
     CONNEXION = "connexion", "Connexion"
     EXPORT = "export", "Export"
     ACCES_EXCEPTIONNEL = "acces_exceptionnel", "Accès exceptionnel"
+    ANONYMISATION = "anonymisation", "Anonymisation"
 
 
 # Access logs are kept 6 to 12 months (DOMAIN.md): the database refuses to delete a row younger than this floor,

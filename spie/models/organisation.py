@@ -23,6 +23,31 @@ def validate_siret(value):
         raise ValidationError("Numéro SIRET invalide : 14 chiffres avec une clé de contrôle correcte.") from exc
 
 
+def _bornes(nom_min, nom_max):
+    from django.conf import settings
+
+    return getattr(settings, nom_min), getattr(settings, nom_max)
+
+
+def valider_conservation_mois(value):
+    """Between the legal minimum and maximum of the platform's settings (read at validation time)."""
+    minimum, maximum = _bornes("SPIE_CONSERVATION_MOIS_MIN", "SPIE_CONSERVATION_MOIS_MAX")
+    if not minimum <= value <= maximum:
+        raise ValidationError(
+            f"La durée de conservation doit être comprise entre {minimum} et {maximum} mois (cadre légal de la "
+            f"plateforme) : {value} mois n'est pas possible."
+        )
+
+
+def valider_suppression_mois(value):
+    minimum, maximum = _bornes("SPIE_SUPPRESSION_MOIS_MIN", "SPIE_SUPPRESSION_MOIS_MAX")
+    if not minimum <= value <= maximum:
+        raise ValidationError(
+            f"Le délai de suppression des personnes jamais accompagnées doit être compris entre {minimum} et "
+            f"{maximum} mois : {value} mois n'est pas possible."
+        )
+
+
 class DepartementQuerySet(models.QuerySet):
     def actifs(self):
         return self.filter(actif=True)
@@ -74,6 +99,22 @@ class Departement(models.Model):
         null=True,
         blank=True,
         help_text="Les personnes entrées au RSA avant cette date n'entrent pas dans la file des nouveaux entrants.",
+    )
+    # Retention of the carnets (carnet/services/conservation.py): months after the last qualifying activity, then
+    # anonymisation; people who never entered an accompaniment are deleted after the shorter delay.
+    conservation_mois = models.PositiveSmallIntegerField(
+        "durée de conservation des carnets (mois)",
+        default=24,
+        validators=[valider_conservation_mois],
+        help_text="Comptée depuis la dernière activité du parcours (rendez-vous honoré, note, contrat ou heure "
+        "d'activité, changement reçu du flux CAF/MSA) ; le carnet est ensuite anonymisé.",
+    )
+    suppression_sans_accompagnement_mois = models.PositiveSmallIntegerField(
+        "délai de suppression sans accompagnement (mois)",
+        default=6,
+        validators=[valider_suppression_mois],
+        help_text="Pour les personnes jamais accompagnées (ni référent, ni rendez-vous, ni orientation) : leur "
+        "fiche est supprimée après ce délai sans activité.",
     )
     contact_nom = models.CharField("service à contacter", max_length=200, blank=True)
     contact_adresse = models.TextField("adresse postale du service", blank=True)

@@ -457,6 +457,12 @@ CELERY_BEAT_SCHEDULE = {
         "task": "spie.tasks.purger_journal_acces",
         "schedule": crontab(hour=3, minute=10),
     },
+    # Retention of the carnets: warn the référents 30 days ahead, anonymise the carnets due, delete the people never
+    # accompanied (idempotent: a second run finds nothing left to do).
+    "appliquer-conservation": {
+        "task": "carnet.tasks.appliquer_conservation",
+        "schedule": crontab(hour=2, minute=40),
+    },
     "purger-invitations-expirees": {
         "task": "spie.tasks.purger_invitations_expirees",
         "schedule": 24 * 3600,
@@ -558,6 +564,14 @@ SPIE_INVITATION_DAYS = env_int("SPIE_INVITATION_DAYS", 7)
 # Access-log retention (days): the daily purge deletes older rows. Between 183 and 366 days (the database refuses
 # to delete a row younger than 183 days; spie.audit.purger_journal refuses a setting outside those bounds).
 SPIE_ACCESS_LOG_RETENTION_DAYS = env_int("SPIE_ACCESS_LOG_RETENTION_DAYS", 365)
+# Retention of the carnets (carnet/services/conservation.py): each département sets its own duration within these
+# bounds (months after the last qualifying activity, then anonymisation), and the shorter delay after which people
+# never accompanied are deleted. Warning to the référent this many days before the due date.
+SPIE_CONSERVATION_MOIS_MIN = env_int("SPIE_CONSERVATION_MOIS_MIN", 12)
+SPIE_CONSERVATION_MOIS_MAX = env_int("SPIE_CONSERVATION_MOIS_MAX", 36)
+SPIE_SUPPRESSION_MOIS_MIN = env_int("SPIE_SUPPRESSION_MOIS_MIN", 3)
+SPIE_SUPPRESSION_MOIS_MAX = env_int("SPIE_SUPPRESSION_MOIS_MAX", 12)
+SPIE_CONSERVATION_PREAVIS_JOURS = env_int("SPIE_CONSERVATION_PREAVIS_JOURS", 30)
 # Exceptional access (carnet/models/acces.py): how long the content stays open after the reason is given, and the
 # number of openings by one professional over 30 days above which the admin's list raises an alert.
 SPIE_ACCES_EXCEPTIONNEL_HEURES = env_int("SPIE_ACCES_EXCEPTIONNEL_HEURES", 24)

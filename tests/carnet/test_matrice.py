@@ -141,6 +141,38 @@ EXPECTED = {
         "orientation": INVALIDE,
         "autre_departement": INCONNU,
     },
+    # Keeping the carnet past its due date: the référent only (an empty reason is refused).
+    "referent_seul": {
+        "referent": OK,
+        "membre": REFUSE,
+        "ancien_membre": REFUSE,
+        "meme_structure": REFUSE,
+        "autre_structure": REFUSE,
+        "admin": REFUSE,
+        "orientation": REFUSE,
+        "autre_departement": INCONNU,
+    },
+    "referent_seul_envoi": {
+        "referent": INVALIDE,
+        "membre": REFUSE,
+        "ancien_membre": REFUSE,
+        "meme_structure": REFUSE,
+        "autre_structure": REFUSE,
+        "admin": REFUSE,
+        "orientation": REFUSE,
+        "autre_departement": INCONNU,
+    },
+    # The person's subject-access report: the département's admin only.
+    "admin_seul": {
+        "referent": REFUSE,
+        "membre": REFUSE,
+        "ancien_membre": REFUSE,
+        "meme_structure": REFUSE,
+        "autre_structure": REFUSE,
+        "admin": OK,
+        "orientation": REFUSE,
+        "autre_departement": INCONNU,
+    },
 }
 # Validators read the carnet as the chargés d'orientation do.
 for _answers in EXPECTED.values():
@@ -185,6 +217,9 @@ ROUTES = {
     "bilan_pdf": ("bilan", None),
     # Reopening a closed carnet: its référent or an administrator (on an open carnet: redirected, nothing done).
     "reouvrir": ("gestion", "gestion"),
+    "conservation_justifier": ("referent_seul", "referent_seul_envoi"),
+    "rapport_personne_json": ("admin_seul", None),
+    "rapport_personne_pdf": ("admin_seul", None),
 }
 
 
@@ -207,6 +242,7 @@ def test_every_carnet_route_is_in_the_matrix():
             "conflits",
             "conflit_decider",
             "acces_exceptionnels",
+            "conservation",  # the admin's retention list (tests/carnet/test_conservation.py)
         }
         and not n.endswith("_basculer")
     }

@@ -79,6 +79,9 @@ OBJECT_ROUTES = {
             "point_de_suivi",
             "bilan_pdf",
             "reouvrir",
+            "conservation_justifier",
+            "rapport_personne_json",
+            "rapport_personne_pdf",
         )
     },
     "carnet:adhesion_decider": lambda w: {"uid": w.carnet.uid, "demande_uid": w.demande.uid},
@@ -240,6 +243,7 @@ PLAIN_ROUTES = {
     "carnet:referentiels",
     "carnet:conflits",
     "carnet:acces_exceptionnels",
+    "carnet:conservation",
     "orientation:file",
     "orientation:a_valider",
     "orientation:reorientations",

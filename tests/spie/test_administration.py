@@ -844,6 +844,8 @@ def donnees_parametres(version, **overrides):
         "heures_activite_cible": "15",
         "suivi_sortie_mois": "1,3,6",
         "orientation_validation_requise": "on",
+        "conservation_mois": "24",
+        "suppression_sans_accompagnement_mois": "6",
         "contact_nom": "",
         "contact_adresse": "",
         "contact_telephone": "",

@@ -118,3 +118,25 @@ def test_the_owner_and_the_application_must_differ(db):
 def test_an_unknown_role_is_refused_unless_created(db):
     with pytest.raises(CommandError, match="n'existe pas"):
         call_command("configurer_roles", application="role_qui_n_existe_pas")
+
+
+def test_application_role_anonymises_a_timeline_only_through_its_function(role_application, dep_a):
+    """The timeline's one exception: `carnet_evenement_anonymiser` (one carnet); setting the flag by hand gives the
+    application's role nothing, since it has no UPDATE or DELETE on the table."""
+    from carnet.models import Evenement
+    from tests.carnet.factories import CarnetFactory
+
+    carnet, autre = CarnetFactory(departement=dep_a), CarnetFactory(departement=dep_a)
+    for c in (carnet, autre):
+        Evenement.unscoped_objects.create(departement=dep_a, carnet=c, type="carnet_cree", resume="Carnet créé")
+    _as(role_application)
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL spie.anonymisation = 'on'")
+    assert "permission denied" in _refused("UPDATE carnet_evenement SET resume = ''")
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT carnet_evenement_anonymiser(%s, false)", [carnet.pk])
+        assert cursor.fetchone()[0] == 1
+        cursor.execute("SELECT current_setting('spie.anonymisation', true)")
+        assert cursor.fetchone()[0] == "off"
+    assert list(Evenement.unscoped_objects.filter(carnet=carnet).values_list("resume", flat=True)) == [""]
+    assert list(Evenement.unscoped_objects.filter(carnet=autre).values_list("resume", flat=True)) == ["Carnet créé"]

@@ -9,7 +9,8 @@ every `migrate` (docker-compose's `migrate` service does):
 The application role may read and write the tables, but on the append-only tables (the access log and its
 partitions, the carnet's timeline) only SELECT and INSERT: no UPDATE, DELETE or TRUNCATE. It owns nothing, so it can
 neither alter nor drop a table or a trigger, and PostgreSQL 15 gives no one CREATE on the `public` schema. The
-access log's monthly partitions and its purge go through two SECURITY DEFINER functions it may execute.
+access log's monthly partitions and its purge, and the anonymisation of a carnet's timeline, go through
+SECURITY DEFINER functions it may execute.
 """
 
 from django.core.management.base import BaseCommand, CommandError
@@ -17,7 +18,11 @@ from django.db import connection, transaction
 from psycopg import sql
 
 APPEND_ONLY_TABLES = ("spie_accesslog", "carnet_evenement")
-FUNCTIONS = ("spie_journal_partitions(integer)", "spie_journal_purger(timestamptz)")
+FUNCTIONS = (
+    "spie_journal_partitions(integer)",
+    "spie_journal_purger(timestamptz)",
+    "carnet_evenement_anonymiser(bigint, boolean)",
+)
 
 
 def append_only_relations(cursor):

@@ -2,8 +2,8 @@
 
 `en_avance(items, profondeur)` iterates `items` in a thread and hands them over through a bounded queue: at most
 `profondeur` items wait, so memory stays flat whatever the number of items. A long import reads and prepares its
-next batch while PostgreSQL writes the current one: the database waits and libxml2's parsing release the GIL, so the
-two overlap on a machine's second core.
+next batch while PostgreSQL writes the current one: the caller releases the GIL while it waits for the database, so
+the thread computes meanwhile (the Python work of both threads does not run at once, only the waits overlap).
 
 The thread must not use the database (Django's connections belong to their thread) nor the tenant scope: only
 pure computation (parsing, normalising, hashing). An exception of the producer is raised in the caller, at the

@@ -51,20 +51,35 @@ _FREQUENCIES = {"at": 0.0, "values": {}}
 FREQUENCY_TTL = 600
 
 
+# Names repeat (a family, the usual surnames and first names): an import folds tens of thousands of them.
+_normalise_partie = functools.lru_cache(maxsize=65_536)(normalise)
+
+
 def search_text(*parts):
-    return normalise(" ".join(p for p in parts if p))
+    # normalise() of the parts joined by spaces, part by part (the space between two parts is a separator either way).
+    return " ".join(filter(None, (_normalise_partie(p) for p in parts if p)))
+
+
+@functools.lru_cache(maxsize=65_536)
+def _word_trigrams(word):
+    padded = f"  {word} "
+    return frozenset(padded[i : i + 3] for i in range(len(padded) - 2))
 
 
 def trigrams(text):
     grams = set()
     for word in normalise(text).split():
-        padded = f"  {word} "
-        grams.update(padded[i : i + 3] for i in range(len(padded) - 2))
+        grams.update(_word_trigrams(word))
     return grams
 
 
 def name_trigrams(*parts):
-    return sorted(trigrams(" ".join(p for p in parts if p)))
+    grams = set()
+    for part in parts:
+        if part:
+            for word in _normalise_partie(part).split():
+                grams.update(_word_trigrams(word))
+    return sorted(grams)
 
 
 def needed_score(grams):

@@ -15,9 +15,14 @@ from django.conf import settings
 
 
 def _derive(purpose: bytes) -> bytes:
-    return HKDF(algorithm=hashes.SHA256(), length=32, salt=b"spie", info=purpose).derive(
-        settings.FIELD_ENCRYPTION_KEY.encode()
-    )
+    return _derive_from(settings.FIELD_ENCRYPTION_KEY, purpose)
+
+
+@lru_cache(maxsize=16)
+def _derive_from(key_material: str, purpose: bytes) -> bytes:
+    # Cached by the key itself (a test overriding the setting gets its own): an import hashes tens of thousands of
+    # NIRs, and deriving the key was a third of each hash's cost.
+    return HKDF(algorithm=hashes.SHA256(), length=32, salt=b"spie", info=purpose).derive(key_material.encode())
 
 
 @lru_cache(maxsize=4)

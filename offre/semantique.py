@@ -63,7 +63,9 @@ def encoder(textes):
     """Normalised float32 vectors of `textes`, one row each (numpy array)."""
     import numpy
 
-    vectors = model().encode(list(textes), batch_size=32, normalize_embeddings=True, convert_to_numpy=True)
+    vectors = model().encode(
+        list(textes), batch_size=32, normalize_embeddings=True, convert_to_numpy=True, show_progress_bar=False
+    )
     return numpy.asarray(vectors, dtype=numpy.float32)
 
 

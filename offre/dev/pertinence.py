@@ -838,12 +838,20 @@ def precision_at_5(keys_of, resultat, attendues):
     return len(set(top) & set(attendues)) / min(5, len(attendues))
 
 
-def evaluer(services, communes, *, avec_semantique, today):
-    """(mean precision@5, per-person precisions, whether the semantic ranking ran for every person)."""
+@dataclass
+class Mesure:
+    precision_5: float  # mean precision at 5
+    precisions: list  # precision at 5 of each person
+    premier_attendu: float  # share of persons whose first suggestion is expected (precision at 1)
+    semantique_partout: bool  # whether the semantic ranking ran for every person
+
+
+def evaluer(services, communes, *, avec_semantique, today) -> Mesure:
     keys_of = {service.pk: key for key, service in services.items()}
-    precisions, semantique_partout = [], True
+    precisions, premiers, semantique_partout = [], 0, True
     for profil, attendues in profils(communes):
         resultat = suggestions.suggerer(profil, limite=5, avec_semantique=avec_semantique, today=today)
         semantique_partout &= resultat.semantique
         precisions.append(precision_at_5(keys_of, resultat, attendues))
-    return sum(precisions) / len(precisions), precisions, semantique_partout
+        premiers += bool(resultat.suggestions) and keys_of[resultat.suggestions[0].pk] in attendues
+    return Mesure(sum(precisions) / len(precisions), precisions, premiers / len(precisions), semantique_partout)

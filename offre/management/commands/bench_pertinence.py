@@ -50,16 +50,13 @@ class Command(BaseCommand):
         tenant, _ = Departement.objects.get_or_create(code=pertinence.DEP, defaults={"nom": "Ardennes"})
         with departement_scope(tenant):
             catalogue, communes = pertinence.charger(tenant, today=today)
-            structure, per_person = pertinence.evaluer(catalogue, communes, avec_semantique=False, today=today)[:2]
-            rows = [("structurée seule", structure, per_person)]
+            rows = [("structurée seule", pertinence.evaluer(catalogue, communes, avec_semantique=False, today=today))]
             if semantique.disponible():
                 self.stdout.write("Calcul des plongements du catalogue…")
                 services.embeddings_refresh()
-                mean, per_person_sem, everywhere = pertinence.evaluer(
-                    catalogue, communes, avec_semantique=True, today=today
-                )
-                rows.append(("avec classement sémantique", mean, per_person_sem))
-                if not everywhere:
+                mesure = pertinence.evaluer(catalogue, communes, avec_semantique=True, today=today)
+                rows.append(("avec classement sémantique", mesure))
+                if not mesure.semantique_partout:
                     self.stdout.write("Attention : le classement sémantique n'a pas tourné pour chaque personne.")
             else:
                 self.stdout.write(
@@ -68,7 +65,10 @@ class Command(BaseCommand):
         self.stdout.write(
             f"\n{len(pertinence.PERSONNES)} personnes, {len(pertinence.CATALOGUE)} offres (jeu écrit à la main)."
         )
-        for label, mean, per_person in rows:
-            self.stdout.write(f"Précision à 5, {label} : {mean:.2f}")
+        for label, mesure in rows:
+            self.stdout.write(
+                f"{label} : précision à 5 {mesure.precision_5:.2f} ; première suggestion attendue pour "
+                f"{mesure.premier_attendu:.0%} des personnes"
+            )
             if detail:
-                self.stdout.write("  " + " ".join(f"{p:.2f}" for p in per_person))
+                self.stdout.write("  " + " ".join(f"{p:.2f}" for p in mesure.precisions))

@@ -291,3 +291,13 @@ def test_semantic_ranking_brings_the_project_first(dep_a, structure_a, geo):
     assert noms(avec)[0] == "Formation aide-soignant"
     assert structure_seule.semantique is False
     assert avec.suggestions[0].similarite > max(s.similarite for s in avec.suggestions[1:])
+
+
+def test_daily_sweep_embeds_what_is_missing_once(structure_a, dep_a):
+    from offre.tasks import rattraper_embeddings
+
+    s = service(structure_a, nom="Écrit sans tâche")  # no commit in a test: no task ran
+    assert rattraper_embeddings() >= 1
+    with departement_scope(dep_a):
+        assert EmbeddingService.objects.filter(service=s).exists()
+    assert rattraper_embeddings() == 0

@@ -7,6 +7,7 @@ existing prescription form, for the group's members.
 
 from django import forms
 from django.contrib import messages
+from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET
 
@@ -18,7 +19,7 @@ from offre import services
 from offre.perms import can_moderate_catalogue
 from offre.referentiels import Thematique, label, thematique_choices
 from offre.suggestions import correspondances, profil_du_carnet, suggerer
-from spie.decorators import require_perm
+from spie.decorators import require_membership, require_perm
 
 NOMBRE = 10
 
@@ -110,7 +111,10 @@ def correspondance_theme(request, code):
     return _edit(request, theme=get_object_or_404(Theme, code=code))
 
 
-@require_perm(can_moderate_catalogue)
+@require_membership
 def correspondance_situation(request, uid):
+    # The situation first: another département's own situation is a 404 for every role, before the role's 403.
     situation = get_object_or_404(Situation.objects.disponibles(request.departement), uid=uid)
+    if not can_moderate_catalogue(request.acting):
+        raise PermissionDenied
     return _edit(request, situation=situation)

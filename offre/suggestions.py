@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
-from django.db.models import Avg, Count, Q
+from django.db.models import Avg, BooleanField, Case, Count, ExpressionWrapper, IntegerField, Q, Value, When
 from django.utils import formats, timezone
 
 from offre import semantique
@@ -247,36 +247,46 @@ class Resultat:
     semantique: bool  # whether the semantic ranking was applied
 
 
-COLONNES = ("pk", "thematiques", "zone_keys", "modes_accueil", "publics", "latitude", "longitude", "score_qualite")
-
-
-def candidats(profil: Profil):
-    """The structured filter, as one query over indexed columns (narrow rows: no text)."""
+def candidats(profil: Profil, niveaux):
+    """The structured filter, as one query over indexed columns. The tests of each candidate (needs answered,
+    zone level, publics, distance mode) are computed by PostgreSQL: rows come back as numbers and booleans, not as
+    arrays to parse (thousands of candidates on a large catalogue)."""
     queryset = Service.objects.publies().filter(thematiques__overlap=profil.thematiques)
     if profil.commune is not None:
-        queryset = queryset.filter(zone_keys__overlap=[key for _, key in commune_keys(profil.commune)])
+        queryset = queryset.filter(zone_keys__overlap=[key for _, key in niveaux])
     publics = sorted({*profil.publics, Public.TOUS_PUBLICS.value})
     queryset = queryset.filter(Q(publics=[]) | Q(publics__overlap=publics))
-    return queryset.values_list(*COLONNES)
-
-
-def _zone_level(zone_keys, niveaux):
-    for kind, key in niveaux:
-        if key in zone_keys:
-            return kind
-    return None
+    cibles = sorted(profil.publics)
+    annotations = {
+        "s_niveau": Case(
+            *[When(zone_keys__contains=[key], then=Value(rank)) for rank, (_kind, key) in enumerate(niveaux)],
+            default=Value(-1),
+            output_field=IntegerField(),
+        ),
+        "s_distance": ExpressionWrapper(Q(modes_accueil__contains=[A_DISTANCE]), output_field=BooleanField()),
+        **{
+            f"s_besoin_{index}": ExpressionWrapper(
+                Q(thematiques__overlap=sorted(besoin.thematiques)), output_field=BooleanField()
+            )
+            for index, besoin in enumerate(profil.besoins)
+        },
+        **{
+            f"s_public_{index}": ExpressionWrapper(Q(publics__contains=[public]), output_field=BooleanField())
+            for index, public in enumerate(cibles)
+        },
+    }
+    return queryset.annotate(**annotations).values_list("pk", "latitude", "longitude", "score_qualite", *annotations)
 
 
 def _score_structure(row, profil, niveaux, position):
     """(score, reasons, distance) of a candidate row, or None when it is out of the person's reach."""
-    _pk, thematiques, zone_keys, modes, publics, lat, lon, qualite = row
-    thematiques = set(thematiques)
+    _pk, lat, lon, qualite, rang_zone, a_distance, *tests = row
+    besoins, publics = tests[: len(profil.besoins)], tests[len(profil.besoins) :]
     score, raisons = 0.0, []
-    for besoin in profil.besoins:
-        if besoin.thematiques & thematiques:
+    for besoin, couvert in zip(profil.besoins, besoins, strict=True):
+        if couvert:
             score += besoin.poids
             raisons.append(besoin.raison)
-    a_distance = A_DISTANCE in modes
     distance = None
     if position is not None and lat is not None and lon is not None:
         distance = distance_km(position, (lat, lon))
@@ -288,7 +298,7 @@ def _score_structure(row, profil, niveaux, position):
         if seulement_sur_place or distance < 1:
             nom = profil.commune.nom
             raisons.append(f"À moins d'1 km de {nom}" if distance < 1 else f"À {round(distance)} km de {nom}")
-    niveau = _zone_level(zone_keys, niveaux)
+    niveau = niveaux[rang_zone][0] if rang_zone >= 0 else None
     if niveau in POIDS_ZONE:
         score += POIDS_ZONE[niveau]
         if niveau == COMMUNE:
@@ -298,10 +308,10 @@ def _score_structure(row, profil, niveaux, position):
     if a_distance:
         score += 0.5 if profil.peu_mobile else 0.1
         raisons.append("Accessible à distance")
-    cibles = set(publics) & profil.publics
+    cibles = [public for public, vise in zip(sorted(profil.publics), publics, strict=True) if vise]
     if cibles:
         score += 0.3
-        raisons.append("Pour le public : " + ", ".join(label(Public, p).lower() for p in sorted(cibles)))
+        raisons.append("Pour le public : " + ", ".join(label(Public, p).lower() for p in cibles))
     score += POIDS_QUALITE * (qualite or 0)
     return score, raisons, distance
 
@@ -336,7 +346,7 @@ def suggerer(profil: Profil, *, limite=10, avec_semantique=True, today=None) -> 
     niveaux = commune_keys(profil.commune) if profil.commune is not None else []
     position = position_commune(profil.commune)
     scored = []
-    rows = list(candidats(profil))
+    rows = list(candidats(profil, niveaux))
     for row in rows:
         result = _score_structure(row, profil, niveaux, position)
         if result is not None:

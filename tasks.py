@@ -41,7 +41,7 @@ SHUTDOWN_GRACE_SECONDS = 20
 EXTRAS = {
     "run": ("local",),
     "manage": ("local",),
-    "test": ("local", "dev"),
+    "test": ("local", "dev", "semantique"),
     "quality": ("local", "dev"),
     "fix": ("local", "dev"),
 }

@@ -18,6 +18,7 @@ SECTIONS = [
     ("historique", "Historique", ("historique",)),
     ("sorties", "Sortie", ("sorties",)),
     ("groupe", "Groupe de suivi", ("groupe",)),
+    ("offre:carnet_suggestions", "Offres suggérées", ("carnet_suggestions",)),
     ("offre:carnet_prescriptions", "Prescriptions", ("carnet_prescriptions", "carnet_recherche", "prescrire")),
 ]
 

@@ -43,3 +43,26 @@ def relancer_suivi_prescriptions():
 def recalculer_scores_qualite():
     """Beat: the package's score decays with the age of `date_maj`; refresh the stored scores."""
     return services.scores_refresh()
+
+
+@shared_task(acks_late=True)
+def calculer_embedding(departement_id, service_id):
+    """Embed a service after its write (idempotent: skipped when its text did not change)."""
+    if not Departement.objects.filter(pk=departement_id).exists():
+        return False
+    with departement_scope(departement_id):
+        return services.embedding_refresh(service_id=service_id)
+
+
+@shared_task(acks_late=True)
+def rattraper_embeddings():
+    """Beat: embed the services whose vector is missing or stale (bulk writes, a lost message, a new model)."""
+    from offre import semantique
+
+    if not semantique.disponible():
+        return 0
+    done = 0
+    for departement in Departement.objects.actifs():
+        with departement_scope(departement):
+            done += services.embeddings_refresh()
+    return done

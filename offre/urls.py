@@ -1,6 +1,6 @@
 from django.urls import path
 
-from offre.views import administration, catalogue, prescriptions, recherche
+from offre.views import administration, catalogue, prescriptions, recherche, suggestions
 
 app_name = "offre"
 
@@ -30,6 +30,14 @@ urlpatterns = [
     path("imports/<uuid:uid>/statut/", administration.import_statut, name="import_statut"),
     path("imports/<uuid:uid>/rapport.csv", administration.import_rapport, name="import_rapport"),
     path("export/", administration.export, name="export"),
+    # The mapping of the carnet's themes and situations to thématiques (suggested offers)
+    path("correspondances/", suggestions.correspondances_liste, name="correspondances"),
+    path("correspondances/themes/<slug:code>/", suggestions.correspondance_theme, name="correspondance_theme"),
+    path(
+        "correspondances/situations/<uuid:uid>/",
+        suggestions.correspondance_situation,
+        name="correspondance_situation",
+    ),
     path("export/<str:fichier>", administration.export_fichier, name="export_fichier"),
     # Prescriptions received by the structure
     path("prescriptions/recues/", prescriptions.prescriptions_recues, name="prescriptions_recues"),
@@ -39,6 +47,7 @@ urlpatterns = [
     # Prescriptions from a carnet (the carnet's tab "Prescriptions")
     path("carnets/<uuid:uid>/prescriptions/", prescriptions.carnet_prescriptions, name="carnet_prescriptions"),
     path("carnets/<uuid:uid>/recherche/", prescriptions.carnet_recherche, name="carnet_recherche"),
+    path("carnets/<uuid:uid>/suggestions/", suggestions.carnet_suggestions, name="carnet_suggestions"),
     path("carnets/<uuid:uid>/prescrire/<uuid:service_uid>/", prescriptions.prescrire, name="prescrire"),
     path(
         "carnets/<uuid:uid>/prescriptions/<uuid:prescription_uid>/suivi/",

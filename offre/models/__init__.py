@@ -13,8 +13,12 @@ from offre.models.prescriptions import (
     Prescription,
     StatutPrescription,
 )
+from offre.models.suggestions import CorrespondanceThematique, EmbeddingService, UsageService
 
 __all__ = [
+    "CorrespondanceThematique",
+    "EmbeddingService",
+    "UsageService",
     "ETAPES_SUIVANTES",
     "MOTIFS_PAR_ETAPE",
     "SUIVI_EN_RETARD_APRES",

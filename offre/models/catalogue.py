@@ -107,6 +107,8 @@ class Service(TenantModel):
                 fields=["departement", "statut", "-score_qualite", "-date_maj", "id"], name="service_classement_idx"
             ),
             models.Index(fields=["structure", "statut"], name="service_structure_idx"),
+            # The position of a commune for the suggestions' distances (offre/suggestions.py).
+            models.Index(fields=["departement", "code_insee"], name="service_code_insee_idx"),
         ]
 
     def __str__(self):
@@ -137,6 +139,10 @@ class Service(TenantModel):
         if kwargs.get("update_fields") is not None:
             kwargs["update_fields"] = {*kwargs["update_fields"], "zone_keys", "mots", "score_qualite"}
         super().save(*args, **kwargs)
+        # The embedding of the suggestions follows every write of a service (after the commit, by a task).
+        from offre.services.suggestions import embedding_schedule
+
+        embedding_schedule(self)
 
 
 class SessionQuerySet(TenantQuerySet):

@@ -20,6 +20,13 @@ from offre.services.prescriptions import (
     prescriptions_expire,
     prescriptions_remind,
 )
+from offre.services.suggestions import (
+    correspondance_reset,
+    correspondance_update,
+    embedding_refresh,
+    embeddings_refresh,
+    usage_record,
+)
 from offre.services.suivi_prescriptions import (
     etapes_possibles,
     indicateurs_prescriptions,
@@ -28,6 +35,11 @@ from offre.services.suivi_prescriptions import (
 )
 
 __all__ = [
+    "correspondance_reset",
+    "correspondance_update",
+    "embedding_refresh",
+    "embeddings_refresh",
+    "usage_record",
     "etapes_possibles",
     "indicateurs_prescriptions",
     "prescription_etape_enregistrer",

@@ -4,7 +4,8 @@ import json
 
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.db.models import Avg, Count, Q
+from django.db.models import Avg, Count, F, Q
+from django.db.models.functions import Coalesce
 from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_safe
@@ -41,6 +42,8 @@ def moderation(request):
         Service.objects.filter(statut=statut)
         .select_related("structure")
         .defer("mots", "description")
+        # Consultations from a carnet (offre.UsageService): which services are used.
+        .annotate(consultations=Coalesce(F("usage__consultations"), 0))
         .order_by("-updated_at", "pk")
     )
     compteurs = dict(Service.objects.values_list("statut").annotate(n=Count("pk")).order_by())

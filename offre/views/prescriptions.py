@@ -66,6 +66,9 @@ def carnet_recherche(request, carnet):
 @carnet_view(can_edit_carnet)
 def prescrire(request, carnet, service_uid):
     service = get_object_or_404(Service.objects.publies().select_related("structure"), uid=service_uid)
+    if request.method == "GET":
+        # A service consulted from a carnet: counted for the catalogue's admin (like the access log, a GET record).
+        services.usage_record(service=service)
     beneficiaire = carnet.beneficiaire
     form = PrescriptionForm(request.POST or None, service=service, beneficiaire=beneficiaire)
     if request.method == "POST" and form.is_valid():

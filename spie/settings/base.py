@@ -491,6 +491,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "offre.tasks.recalculer_scores_qualite",
         "schedule": 24 * 3600,
     },
+    # Suggested offers: embeddings missing or stale (bulk writes, lost messages); a no-op without the model.
+    "offre-rattraper-embeddings": {
+        "task": "offre.tasks.rattraper_embeddings",
+        "schedule": crontab(hour=2, minute=40),
+    },
     # Suivi (times are Europe/Paris): each task finds what is due and is idempotent by key, so a late or
     # repeated run sends nothing twice; the outbox sweep sends what the after-commit task missed.
     "suivi-rappels-rendez-vous": {

@@ -71,6 +71,11 @@ ROUTES = {
         expect(tous=200, responsable=403, partenaire=403),
     ),
     "carnet_recherche": (lambda w: {"uid": w.carnet.uid}, ECRITURE_CARNET),
+    # Suggested offers read like the plan: whoever reads the carnet; "Prescrire" is for the group's members.
+    "carnet_suggestions": (lambda w: {"uid": w.carnet.uid}, expect(tous=200, responsable=403, partenaire=403)),
+    "correspondances": (lambda w: {}, ADMIN),
+    "correspondance_theme": (lambda w: {"code": "mobilite"}, ADMIN),
+    "correspondance_situation": (lambda w: {"uid": w.situation_locale.uid}, ADMIN),
     "prescrire": (lambda w: {"uid": w.carnet.uid, "service_uid": w.service.uid}, ECRITURE_CARNET),
     "prescription_annuler": (
         lambda w: {"uid": w.carnet.uid, "prescription_uid": w.prescription.uid},

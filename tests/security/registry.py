@@ -193,6 +193,8 @@ OBJECT_ROUTES = {
     "offre:carnet_recherche": lambda w: {"uid": w.carnet.uid},
     "offre:prescrire": lambda w: {"uid": w.carnet.uid, "service_uid": w.service.uid},
     "offre:prescription_annuler": lambda w: {"uid": w.carnet.uid, "prescription_uid": w.prescription.uid},
+    "offre:carnet_suggestions": lambda w: {"uid": w.carnet.uid},
+    "offre:correspondance_situation": lambda w: {"uid": w.situation_locale.uid},
     # The professionals' side of the person's space.
     "usager:pro_lien": lambda w: {"uid": w.carnet.uid},
     "usager:pro_demandes": lambda w: {"uid": w.carnet.uid},
@@ -216,6 +218,7 @@ PARAM_ROUTES = {
     "openid_connect_callback": lambda w: {"provider_id": "proconnect"},
     "evaluation:repondre": lambda w: {"token": "jeton-inconnu"},
     "offre:export_fichier": lambda w: {"fichier": "services.json"},
+    "offre:correspondance_theme": lambda w: {"code": "mobilite"},
     "suivi:indicateur_definition": lambda w: {"code": "delai_orientation"},
     "usager:lien": lambda w: {"token": "jeton-inconnu"},
 }
@@ -311,6 +314,7 @@ PLAIN_ROUTES = {
     "offre:qualite",
     "offre:imports",
     "offre:export",
+    "offre:correspondances",
     "offre:prescriptions_recues",
     "sanctions:liste",
     "sanctions:parametres",

@@ -175,6 +175,7 @@ class TypeAlerte(models.TextChoices):
     DELAI_LEGAL_5_SEMAINES = "delai_legal_5s", "Cinq semaines du délai légal d'orientation écoulées"
     CE_NON_SIGNE = "ce_non_signe", "Contrat d'engagement non signé un mois après l'orientation"
     STOCK_SANS_CE = "stock_sans_ce", "Personne suivie avant 2025 sans contrat d'engagement"
+    REVISION_PARCOURS_SOCIAL = "revision_social", "Orientation en parcours social à revoir (6 ou 12 mois)"
 
 
 class Alerte(TenantModel):

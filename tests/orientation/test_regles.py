@@ -385,3 +385,30 @@ def test_other_departements_version_is_404(client_admin_a, dep_b):
 
 def test_a_chargé_cannot_edit_the_rules(client_charge):
     assert client_charge.get(reverse("orientation:regles")).status_code == 403
+
+
+# --- The social path's review delay, chosen with the decision -------------------------------------------
+
+
+def test_a_social_decision_is_reviewed_at_six_months_by_default(dep_a, charge, dossier_termine):
+    services.regles_enregistrer(departement=dep_a, regles=_regles(_tout_social), base_numero=1, auteur=None)
+    orientation = _propose(dossier_termine, charge, "social")
+    assert (orientation.revision_mois, orientation.motif_revision_12_mois) == (6, "")
+
+
+def test_twelve_months_needs_its_reason_and_nothing_is_written_without(dep_a, charge, dossier_termine):
+    services.regles_enregistrer(departement=dep_a, regles=_regles(_tout_social), base_numero=1, auteur=None)
+    with pytest.raises(RegleMetier, match="pourquoi l'orientation sociale sera revue au bout de 12 mois"):
+        _propose(dossier_termine, charge, "social", revision_mois=12, motif_revision_12_mois="  ")
+    assert not Orientation.objects.exists()
+    dossier_termine.refresh_from_db()
+    assert dossier_termine.statut == "diagnostic_termine"
+    orientation = _propose(
+        dossier_termine, charge, "social", revision_mois=12, motif_revision_12_mois="Freins durables de logement"
+    )
+    assert (orientation.revision_mois, orientation.motif_revision_12_mois) == (12, "Freins durables de logement")
+
+
+def test_other_paths_have_no_review_delay(charge, dossier_termine):
+    orientation = _propose(dossier_termine, charge, "pro", revision_mois=12, motif_revision_12_mois="Sans objet")
+    assert (orientation.revision_mois, orientation.motif_revision_12_mois) == (None, "")

@@ -104,16 +104,16 @@ def regles(request):
         if formset.is_valid():
             edite = formset.regles()
             empreinte = forms_regles.empreinte(edite)
-            if request.POST.get("action") == "enregistrer" and request.POST.get("empreinte") == empreinte:
+            enregistrer = request.POST.get("action") == "enregistrer"
+            if enregistrer and request.POST.get("empreinte") == empreinte:
                 try:
                     jeu = services.regles_enregistrer(
                         departement=request.departement, regles=edite, base_numero=base, auteur=request.user
                     )
                 except RegleMetier as error:
-                    formset = ReglesFormSet(prefix="regles", initial=forms_regles.initial(courantes))
-                    base = actif.numero if actif else 0
+                    # Another version was saved meanwhile: the edits stay, previewed against that version.
                     messages.error(request, str(error))
-                    empreinte = ""
+                    base = actif.numero if actif else 0
                 else:
                     log_access(request=request, action=Action.CREATION, obj=jeu, details={"regles": len(jeu.regles)})
                     messages.success(
@@ -122,18 +122,14 @@ def regles(request):
                         "maintenant aux propositions.",
                     )
                     return redirect("orientation:regles")
-            else:
-                if request.POST.get("action") == "enregistrer":
-                    messages.warning(
-                        request,
-                        "Les règles ont changé depuis l'aperçu : vérifiez l'aperçu ci-dessous, puis enregistrez.",
-                    )
-                apercu = services.regles_apercu(departement=request.departement, regles=edite)
-                log_list_view(
-                    request,
-                    page="orientation_regles_apercu",
-                    uids=[cas.diagnostic.carnet.uid for cas in apercu.changes],
+            elif enregistrer:
+                messages.warning(
+                    request, "Les règles ont changé depuis l'aperçu : vérifiez l'aperçu ci-dessous, puis enregistrez."
                 )
+            apercu = services.regles_apercu(departement=request.departement, regles=edite)
+            log_list_view(
+                request, page="orientation_regles_apercu", uids=[cas.diagnostic.carnet.uid for cas in apercu.changes]
+            )
     if formset is None:
         formset = ReglesFormSet(prefix="regles", initial=forms_regles.initial(courantes))
     versions = JeuRegles.objects.select_related("auteur").order_by("-numero")

@@ -412,3 +412,57 @@ def test_twelve_months_needs_its_reason_and_nothing_is_written_without(dep_a, ch
 def test_other_paths_have_no_review_delay(charge, dossier_termine):
     orientation = _propose(dossier_termine, charge, "pro", revision_mois=12, motif_revision_12_mois="Sans objet")
     assert (orientation.revision_mois, orientation.motif_revision_12_mois) == (None, "")
+
+
+def test_the_organisme_referent_sees_the_review_delay_but_not_its_reason(dep_a, charge, dossier_termine):
+    from tests.conftest import logged_client
+    from tests.spie.factories import MembershipFactory
+
+    services.regles_enregistrer(departement=dep_a, regles=_regles(_tout_social), base_numero=1, auteur=None)
+    orientation = _propose(
+        dossier_termine, charge, "social", revision_mois=12, motif_revision_12_mois="Relogement en cours, long"
+    )
+    url = reverse("orientation:orientation", kwargs={"uid": orientation.uid})
+    manager = MembershipFactory(structure=orientation.structure, role="responsable_structure").user
+    page = logged_client(manager).get(url).content.decode()
+    assert "au bout de 12 mois" in page and "Relogement en cours, long" not in page
+    assert "Relogement en cours, long" in logged_client(charge).get(url).content.decode()
+
+
+@pytest.mark.clock(MAINTENANT)
+def test_the_preview_page_reads_a_constant_number_of_queries(client_admin_a, dep_a, admin_a):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    url = reverse("orientation:regles")
+    data = _post(_regles(_sans_jeunes), action="apercu")
+
+    def queries():
+        with CaptureQueriesContext(connection) as context:
+            page = client_admin_a.post(url, data)
+        assert page.status_code == 200
+        return len(context.captured_queries), len(page.context["apercu"].changes)
+
+    _entretien(dep_a, termine_le=_novembre(3), naissance=JEUNE)
+    un = queries()
+    for jour in (4, 5, 6):
+        _entretien(dep_a, termine_le=_novembre(jour), naissance=JEUNE)
+    for _ in range(3):
+        services.regles_enregistrer(
+            departement=dep_a, regles=_regles(), base_numero=services.regles_actives(dep_a.pk).numero, auteur=admin_a
+        )
+    data["base"] = str(services.regles_actives(dep_a.pk).numero)
+    quatre = queries()
+    assert (un[1], quatre[1]) == (1, 4)
+    assert quatre[0] == un[0]
+
+
+def test_a_save_over_a_version_saved_meanwhile_keeps_the_edits_and_saves_nothing(client_admin_a, dep_a, admin_a):
+    url = reverse("orientation:regles")
+    regles = _regles(_sans_jeunes)
+    services.regles_enregistrer(departement=dep_a, regles=_regles(_tout_social), base_numero=1, auteur=admin_a)
+    page = client_admin_a.post(url, _post(regles, action="enregistrer", base=1, empreinte_vue=empreinte(regles)))
+    assert page.status_code == 200
+    assert "La version 2 des règles a été enregistrée pendant que vous les modifiiez" in page.content.decode()
+    assert page.context["base"] == 2 and page.context["apercu"] is not None
+    assert JeuRegles.objects.filter(departement=dep_a).count() == 2

@@ -67,7 +67,7 @@ def test_criteria_lead_to_a_proposal_a_decision_a_contrat_d_engagement_and_its_w
     charge.get_by_role("combobox", name="Organisme référent").select_option(
         label="Direction de l'insertion — Département de la Seine-Maritime"
     )
-    charge.get_by_role("combobox", name="Référent").select_option(label="Rémi Référent")
+    charge.get_by_role("combobox", name=re.compile("^Référent")).select_option(label="Rémi Référent")
     charge.get_by_role("textbox", name="Motif de l'orientation").fill("Construire un projet de formation d'abord.")
     follow(charge.get_by_role("button", name="Proposer l'orientation"))
     expect(charge.get_by_role("status")).to_contain_text("L'orientation est proposée : elle attend la validation.")

@@ -54,7 +54,7 @@ class RegleForm(forms.Form):
 
 class BaseReglesFormSet(forms.BaseFormSet):
     def clean(self):
-        if any(self.errors):
+        if not self.management_form.is_valid() or any(self.errors):
             return
         try:
             criteres.valider_regles(self.regles())

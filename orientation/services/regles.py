@@ -20,7 +20,7 @@ from spie.models import Departement
 
 def regles_actives(departement_id) -> JeuRegles | None:
     """The latest version of the département's rules, None when it has none (the rules in code apply)."""
-    return JeuRegles.objects.filter(departement_id=departement_id).order_by("-numero").first()
+    return JeuRegles.objects.filter(departement_id=departement_id).select_related("auteur").order_by("-numero").first()
 
 
 def proposer(data, *, date_naissance, jour, jeu: JeuRegles | None) -> criteres.Proposition:

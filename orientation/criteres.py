@@ -132,6 +132,9 @@ class Proposition:
     regle: str
     libelle: str
     explication: str
+    # The département's rule set that fired (`JeuRegles`), None for the rules in code.
+    version: int | None = None
+    jeu_id: int | None = None
 
     @property
     def parcours_libelle(self):
@@ -210,3 +213,154 @@ def proposer(data: dict, *, date_naissance, jour, regles=None) -> Proposition:
                 regle["parcours"], regle["organisme"], regle["code"], regle["libelle"], regle["pourquoi"]
             )
     return Proposition(DEFAUT["parcours"], DEFAUT["organisme"], DEFAUT["code"], DEFAUT["libelle"], DEFAUT["pourquoi"])
+
+
+# --- Validation of a rule set edited by the département ------------------------------------------------
+
+# The conditions a rule may set, on the recorded criteria only: label, kind, accepted values (lists).
+CONDITIONS = {
+    "age_min": ("âge minimum (ans)", "entier", None),
+    "age_max": ("âge maximum (ans)", "entier", None),
+    "rqth": ("bénéficiaire de l'obligation d'emploi (RQTH/OETH)", "oui_non", None),
+    "activite_recente": ("activité dans les deux dernières années", "oui_non", None),
+    "inactivite": ("durée sans activité", "liste", DUREES_INACTIVITE),
+    "qualification": ("niveau de qualification", "liste", NIVEAUX_QUALIFICATION),
+    "aspiration": ("ce que la personne vise", "liste", ASPIRATIONS),
+    "difficulte_forte": ("au moins une difficulté à fort impact", "oui_non", None),
+    "difficultes_fortes_min": ("nombre de difficultés à fort impact (0 : aucune)", "entier", None),
+}
+BORNES = {"age_min": (16, 99), "age_max": (16, 99), "difficultes_fortes_min": (0, len(DIFFICULTES))}
+CHAMPS_REGLE = ("code", "libelle", "si", "parcours", "organisme", "pourquoi")
+
+
+class ReglesInvalides(ValueError):
+    """A rule set refused, with one message per problem (in French, for the admin)."""
+
+    def __init__(self, erreurs):
+        super().__init__("; ".join(erreurs))
+        self.erreurs = list(erreurs)
+
+
+def _erreurs_condition(nom, valeur) -> list[str]:
+    if nom not in CONDITIONS:
+        connus = ", ".join(CONDITIONS)
+        return [f"critère inconnu « {nom} » (critères possibles : {connus})"]
+    libelle, sorte, choix = CONDITIONS[nom]
+    if sorte == "entier":
+        bas, haut = BORNES[nom]
+        if isinstance(valeur, bool) or not isinstance(valeur, int) or not bas <= valeur <= haut:
+            return [f"« {nom} » ({libelle}) attend un nombre entier entre {bas} et {haut}, pas « {valeur} »"]
+    elif sorte == "oui_non":
+        if not isinstance(valeur, bool):
+            return [f"« {nom} » ({libelle}) attend oui ou non, pas « {valeur} »"]
+    else:
+        codes = [code for code, _ in choix]
+        if not isinstance(valeur, list) or not valeur:
+            return [f"« {nom} » ({libelle}) attend au moins une valeur parmi : {', '.join(codes)}"]
+        inconnues = [str(v) for v in valeur if v not in codes]
+        if inconnues:
+            return [
+                f"valeur inconnue « {', '.join(inconnues)} » pour « {nom} » ({libelle}) : valeurs possibles "
+                f"{', '.join(codes)}"
+            ]
+    return []
+
+
+def valider_regles(regles) -> list:
+    """The rule set, checked: known criteria and values only, a path and an organisme type of the lists, a
+    plain "why", unique codes, the last rule a catch-all (no condition) and no catch-all before it (the
+    rules after it would never fire). Raises `ReglesInvalides` with every problem found."""
+    erreurs = []
+    if not regles:
+        raise ReglesInvalides(
+            ["il faut au moins une règle : la dernière, sans condition, oriente tous les autres cas"]
+        )
+    codes = set()
+    for position, regle in enumerate(regles, start=1):
+        nom = f"Règle {position}" + (f" « {regle.get('libelle')} »" if regle.get("libelle") else "")
+        manquants = [champ for champ in CHAMPS_REGLE if champ not in regle]
+        inconnus = [champ for champ in regle if champ not in CHAMPS_REGLE]
+        if manquants or inconnus:
+            erreurs.append(f"{nom} : champs attendus {', '.join(CHAMPS_REGLE)}")
+            continue
+        code = regle["code"]
+        if not isinstance(code, str) or not code.strip() or len(code) > 40:
+            erreurs.append(f"{nom} : donnez un code court (40 caractères au plus)")
+        elif code in codes or code == DEFAUT["code"]:
+            erreurs.append(f"{nom} : le code « {code} » est déjà pris, chaque règle a le sien")
+        codes.add(code)
+        if not str(regle["libelle"] or "").strip():
+            erreurs.append(f"{nom} : donnez un libellé")
+        if regle["parcours"] not in Parcours.values:
+            erreurs.append(f"{nom} : parcours inconnu « {regle['parcours']} »")
+        if regle["organisme"] not in TypeOrganisme.values:
+            erreurs.append(f"{nom} : type d'organisme inconnu « {regle['organisme']} »")
+        if not str(regle["pourquoi"] or "").strip():
+            erreurs.append(f"{nom} : expliquez en mots simples pourquoi cette règle oriente ainsi")
+        if not isinstance(regle["si"], dict):
+            erreurs.append(f"{nom} : conditions illisibles")
+            continue
+        for condition, valeur in regle["si"].items():
+            erreurs.extend(f"{nom} : {erreur}" for erreur in _erreurs_condition(condition, valeur))
+        si = regle["si"]
+        if isinstance(si.get("age_min"), int) and isinstance(si.get("age_max"), int) and si["age_min"] > si["age_max"]:
+            erreurs.append(f"{nom} : l'âge minimum dépasse l'âge maximum, la règle ne s'appliquerait jamais")
+        if not si and position < len(regles):
+            erreurs.append(
+                f"{nom} : une règle sans condition s'applique à tous ; seule la dernière peut l'être (les règles "
+                "suivantes ne s'appliqueraient jamais)"
+            )
+    if isinstance(regles[-1], dict) and regles[-1].get("si"):
+        erreurs.append(
+            "La dernière règle doit être sans condition : elle oriente toutes les situations que les autres règles "
+            "ne couvrent pas"
+        )
+    if erreurs:
+        raise ReglesInvalides(erreurs)
+    return regles
+
+
+def lire_conditions(texte: str) -> dict:
+    """The conditions typed on the admin page, one per line: `critère : valeur[, valeur]` (oui/non, a number or
+    codes). Raises `ReglesInvalides` on a line it cannot read or an unknown criterion or value."""
+    si, erreurs = {}, []
+    for numero, ligne in enumerate((texte or "").splitlines(), start=1):
+        ligne = ligne.strip()
+        if not ligne:
+            continue
+        nom, separateur, valeur = ligne.partition(":")
+        nom, valeur = nom.strip(), valeur.strip()
+        if not separateur or not nom or not valeur:
+            erreurs.append(f"ligne {numero} illisible « {ligne} » : écrivez « critère : valeur »")
+            continue
+        if nom in si:
+            erreurs.append(f"le critère « {nom} » figure deux fois")
+            continue
+        sorte = CONDITIONS[nom][1] if nom in CONDITIONS else None
+        if sorte == "entier":
+            si[nom] = int(valeur) if valeur.isdigit() else valeur
+        elif sorte == "oui_non":
+            si[nom] = {"oui": True, "non": False}.get(valeur.lower(), valeur)
+        else:
+            si[nom] = [v.strip() for v in valeur.split(",") if v.strip()]
+        erreurs.extend(_erreurs_condition(nom, si[nom]))
+    if erreurs:
+        raise ReglesInvalides(erreurs)
+    return si
+
+
+def ecrire_conditions(si: dict) -> str:
+    """The inverse of `lire_conditions`."""
+    lignes = []
+    for nom, valeur in si.items():
+        if isinstance(valeur, bool):
+            valeur = "oui" if valeur else "non"
+        elif isinstance(valeur, list):
+            valeur = ", ".join(valeur)
+        lignes.append(f"{nom} : {valeur}")
+    return "\n".join(lignes)
+
+
+def regles_pour_stockage(regles) -> list:
+    """The rules as JSON (plain strings for the choices)."""
+    return [{**regle, "parcours": str(regle["parcours"]), "organisme": str(regle["organisme"])} for regle in regles]

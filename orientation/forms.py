@@ -184,6 +184,23 @@ class PropositionForm(forms.Form):
         max_length=2000,
         help_text="Obligatoire quand le parcours décidé diffère de la proposition. Sans information de santé.",
     )
+    revision_mois = forms.TypedChoiceField(
+        label="Orientation sociale : revoir l'orientation au bout de",
+        choices=[(6, "6 mois"), (12, "12 mois : le diagnostic relève des freins durables")],
+        coerce=int,
+        initial=6,
+        required=False,
+        widget=forms.RadioSelect,
+        help_text="Seulement pour une orientation sociale : la révision avec France Travail a lieu à 6 mois, ou à "
+        "12 mois quand le diagnostic relève des freins durables.",
+    )
+    motif_revision_12_mois = forms.CharField(
+        label="Pourquoi une révision à 12 mois",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        max_length=2000,
+        help_text="Obligatoire pour une révision à 12 mois : les freins durables relevés. Sans information de santé.",
+    )
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

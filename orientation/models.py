@@ -81,6 +81,36 @@ DISPOSITIFS_PAR_DEFAUT = [
 ]
 
 
+class JeuRegles(TenantModel):
+    """One version of the département's ordered orientation rules (see `orientation.criteres`): each save by
+    the admin is a new row with the next number, its author and date; the active rules are the latest version.
+    A département with none proposes with the rules in code (`REGLES_PAR_DEFAUT`), which also seed version 1.
+    An orientation keeps the version that proposed it (`Orientation.regles_version`)."""
+
+    uid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    numero = models.PositiveIntegerField("version")
+    regles = models.JSONField("règles, dans l'ordre")
+    auteur = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name="enregistrée par",
+        help_text="Vide pour les règles nationales par défaut reprises à la création.",
+    )
+    created_at = models.DateTimeField("enregistrée le", auto_now_add=True)
+
+    class Meta:
+        verbose_name = "version des règles d'orientation"
+        verbose_name_plural = "versions des règles d'orientation"
+        ordering = ["-numero"]
+        constraints = [models.UniqueConstraint(fields=["departement", "numero"], name="jeu_regles_numero_unique")]
+
+    def __str__(self):
+        return f"Règles d'orientation, version {self.numero}"
+
+
 class Secteur(TenantModel):
     """A territory assigned to a chargé d'orientation: their queue shows its people by default."""
 
@@ -371,6 +401,23 @@ class Orientation(TenantModel):
     regle_proposition = models.CharField("règle appliquée", max_length=40, blank=True, db_default="")
     explication_proposition = models.TextField("pourquoi", blank=True, db_default="")
     motif_ecart = models.TextField("motif de l'écart avec la proposition", blank=True, db_default="")
+    regles_version = models.ForeignKey(
+        JeuRegles,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name="version des règles appliquée",
+    )
+    # Social path: the joint review of the orientation is due 6 months after the decision, or 12 when the
+    # diagnostic found lasting barriers, with that reason kept (D.262-65-2-1 CASF).
+    revision_mois = models.PositiveSmallIntegerField(
+        "révision de l'orientation sociale au bout de",
+        null=True,
+        blank=True,
+        choices=[(6, "6 mois"), (12, "12 mois")],
+    )
+    motif_revision_12_mois = models.TextField("motif d'une révision à 12 mois", blank=True, db_default="")
 
     class Meta:
         verbose_name = "orientation"
@@ -378,7 +425,11 @@ class Orientation(TenantModel):
         constraints = [
             models.UniqueConstraint(
                 fields=["dossier"], condition=Q(statut__in=["proposee", "validee"]), name="orientation_une_par_dossier"
-            )
+            ),
+            models.CheckConstraint(
+                condition=~Q(revision_mois=12) | ~Q(motif_revision_12_mois=""),
+                name="orientation_revision_12_mois_motivee",
+            ),
         ]
         indexes = [models.Index(fields=["carnet", "statut"], name="orientation_carnet_statut_idx")]
 

@@ -1,6 +1,7 @@
 """Receivers connected in `OrientationConfig.ready()`.
 
-- Every new département gets the default orientation programmes.
+- Every new département gets the default orientation programmes and version 1 of its orientation rules (the
+  national rules in code).
 - The first accompaniment appointment after a decision is recorded whatever wrote it: a `RendezVous` saved
   with `save()` (creation by the carnet services, the API, the demo), and the carnet's update service, which
   writes with a conditional UPDATE (no post_save) but always records a timeline event naming the appointment.
@@ -21,6 +22,9 @@ def creer_dispositifs_par_defaut(sender, instance, created, raw=False, **kwargs)
             ],
             ignore_conflicts=True,
         )
+        from orientation.services.regles import regles_seed
+
+        regles_seed(instance)
 
 
 def rendez_vous_enregistre(sender, instance, raw=False, **kwargs):

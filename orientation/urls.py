@@ -40,5 +40,7 @@ urlpatterns = [
     path("administration/dispositifs/nouveau/", administration.dispositif_creer, name="dispositif_creer"),
     path("administration/dispositifs/<uuid:uid>/", administration.dispositif_modifier, name="dispositif"),
     path("administration/secteurs/", administration.secteurs, name="secteurs"),
+    path("administration/regles/", administration.regles, name="regles"),
+    path("administration/regles/versions/<uuid:uid>/", administration.regles_version, name="regles_version"),
     path("administration/secteurs/<uuid:uid>/supprimer/", administration.secteur_supprimer, name="secteur_supprimer"),
 ]

@@ -177,6 +177,7 @@ class TypeAlerte(models.TextChoices):
     STOCK_SANS_CE = "stock_sans_ce", "Personne suivie avant 2025 sans contrat d'engagement"
     SUIVI_SORTIE = "suivi_sortie", "Point de suivi à faire après une sortie vers l'emploi"
     CONSERVATION = "conservation", "Carnet à anonymiser dans 30 jours (durée de conservation atteinte)"
+    REVISION_PARCOURS_SOCIAL = "revision_social", "Orientation en parcours social à revoir (6 ou 12 mois)"
 
 
 class Alerte(TenantModel):

@@ -75,6 +75,12 @@ def alertes_stock_contrat_engagement():
 
 
 @shared_task(acks_late=True)
+def alertes_revision_parcours_social():
+    """Beat (daily): people on the social path due for their orientation review (6 or 12 months), to the référent."""
+    return _par_departement(services.alertes_revision_parcours_social_envoyer)
+
+
+@shared_task(acks_late=True)
 def alertes_sans_referent():
     """Beat (working days): people followed without référent, to the structure managers."""
     return _par_departement(services.alertes_sans_referent_envoyer)

@@ -2,7 +2,8 @@
 
 The one orchestrator: each app empties its own tables through its own function (`offre.services.anonymisation`,
 `orientation.services.anonymisation`, `suivi.services.anonymisation`, `usager.anonymisation`,
-`partenaires.anonymisation`, `spie.notifications.notifications_anonymiser`); this module owns the carnet's tables.
+`partenaires.anonymisation`, `sanctions.anonymisation`, `spie.notifications.notifications_anonymiser`); this
+module owns the carnet's tables.
 All of it runs in one transaction on the locked carnet: either everything is emptied, or nothing is. Files are
 deleted from storage after the commit. The timeline, append-only otherwise, is emptied by its one SECURITY DEFINER
 function (migration carnet.0018). A second run is refused with a clear message.
@@ -86,6 +87,7 @@ def _autres_apps(carnet, *, supprimer):
     from offre.services import anonymisation as offre
     from orientation.services import anonymisation as orientation
     from partenaires import anonymisation as partenaires
+    from sanctions import anonymisation as sanctions
     from spie.notifications import notifications_anonymiser
     from suivi.services import anonymisation as suivi
     from usager import anonymisation as usager
@@ -94,12 +96,14 @@ def _autres_apps(carnet, *, supprimer):
     noms, contacts = _noms(b), _contacts(b)
     compte = {}
     if supprimer:
+        compte |= sanctions.supprimer(carnet=carnet)
         compte |= offre.supprimer(carnet=carnet)
         compte |= orientation.supprimer(carnet=carnet)
         compte |= suivi.supprimer(carnet=carnet, contacts=contacts, noms=noms)
         compte |= usager.supprimer(carnet=carnet)
         compte |= partenaires.supprimer(carnet=carnet)
     else:
+        compte |= sanctions.anonymiser(carnet=carnet)
         compte |= offre.anonymiser(carnet=carnet)
         compte |= orientation.anonymiser(carnet=carnet)
         compte |= suivi.anonymiser(carnet=carnet, contacts=contacts, noms=noms)

@@ -26,6 +26,7 @@ from orientation.services.dossiers import (
 )
 from orientation.services.echeances import information_recevoir, orientations_france_travail_enregistrer
 from orientation.services.jalons import record_first_accompaniment
+from orientation.services.regles import regles_actives, regles_apercu, regles_enregistrer, regles_seed
 from orientation.services.reorientation import (
     demande_en_attente,
     reorientation_accept,
@@ -51,6 +52,10 @@ __all__ = [
     "orientation_validate",
     "proposition_des_criteres",
     "record_first_accompaniment",
+    "regles_actives",
+    "regles_apercu",
+    "regles_enregistrer",
+    "regles_seed",
     "reorientation_accept",
     "reorientation_refuse",
     "reorientation_request",

@@ -22,8 +22,28 @@ from orientation.models import (
     StatutOrientation,
     TypeOrientation,
 )
+from orientation.services import regles
 from orientation.services.base import evenement, lock, notifier, professionnels_de, url, valideurs
 from spie.models import Membership
+
+REVISION_SOCIALE_MOIS = (6, 12)
+
+
+def _revision(type_orientation, revision_mois, motif_revision):
+    """The social path's review delay: 6 months unless 12 is chosen with its reason (D.262-65-2-1 CASF);
+    nothing for the other paths."""
+    if type_orientation != TypeOrientation.SOCIAL:
+        return None, ""
+    revision_mois = revision_mois or 6
+    if revision_mois not in REVISION_SOCIALE_MOIS:
+        raise RegleMetier("La révision d'une orientation sociale a lieu au bout de 6 ou de 12 mois.")
+    motif_revision = (motif_revision or "").strip()
+    if revision_mois == 12 and not motif_revision:
+        raise RegleMetier(
+            "Indiquez pourquoi l'orientation sociale sera revue au bout de 12 mois : les freins durables relevés "
+            "par le diagnostic."
+        )
+    return revision_mois, motif_revision if revision_mois == 12 else ""
 
 
 def _check(*, dossier, type_orientation, dispositif, structure, referent, motif):
@@ -62,12 +82,28 @@ def proposition_des_criteres(diagnostic, carnet):
     if diagnostic is None or "criteres" not in (diagnostic.data or {}):
         return None
     jour = timezone.localdate(diagnostic.termine_le) if diagnostic.termine_le else timezone.localdate()
-    return criteres.proposer(diagnostic.data, date_naissance=carnet.beneficiaire.date_naissance, jour=jour)
+    return regles.proposer(
+        diagnostic.data,
+        date_naissance=carnet.beneficiaire.date_naissance,
+        jour=jour,
+        jeu=regles.regles_actives(carnet.departement_id),
+    )
 
 
 @transaction.atomic
 def orientation_propose(
-    *, dossier, type_orientation, dispositif, structure, referent, motif, auteur, auteur_structure, motif_ecart=""
+    *,
+    dossier,
+    type_orientation,
+    dispositif,
+    structure,
+    referent,
+    motif,
+    auteur,
+    auteur_structure,
+    motif_ecart="",
+    revision_mois=None,
+    motif_revision_12_mois="",
 ) -> Orientation:
     dossier = lock(dossier)
     _check(
@@ -78,6 +114,7 @@ def orientation_propose(
         referent=referent,
         motif=motif,
     )
+    revision_mois, motif_revision_12_mois = _revision(type_orientation, revision_mois, motif_revision_12_mois)
     diagnostic = (
         Diagnostic.objects.filter(carnet_id=dossier.carnet_id, statut=StatutDiagnostic.TERMINE)
         .order_by("-numero_version")
@@ -109,6 +146,9 @@ def orientation_propose(
         regle_proposition=proposition.regle if proposition else "",
         explication_proposition=proposition.explication if proposition else "",
         motif_ecart=motif_ecart if ecart else "",
+        regles_version_id=proposition.jeu_id if proposition else None,
+        revision_mois=revision_mois,
+        motif_revision_12_mois=motif_revision_12_mois,
     )
     carnet = dossier.carnet
     evenement(

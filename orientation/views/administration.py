@@ -1,13 +1,17 @@
-"""The département admin's pages: orientation programmes (dispositifs) and the chargés' sectors."""
+"""The département admin's pages: orientation programmes (dispositifs), the chargés' sectors, the orientation
+rules (versions, preview)."""
 
 from django.contrib import messages
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
+from carnet.services import RegleMetier
+from orientation import criteres, forms_regles, services
 from orientation.forms import DispositifForm, SecteurForm
-from orientation.models import Dispositif, Secteur
+from orientation.forms_regles import ReglesFormSet
+from orientation.models import Dispositif, JeuRegles, Secteur
 from orientation.perms import can_administer_orientation
-from spie.audit import log_access
+from spie.audit import log_access, log_list_view
 from spie.decorators import require_perm
 from spie.forms import VersionedFormMixin
 from spie.models import Action
@@ -80,3 +84,87 @@ def secteur_supprimer(request, secteur):
     secteur.delete()
     messages.success(request, "Le territoire est retiré du secteur.")
     return redirect("orientation:secteurs")
+
+
+# --- The département's orientation rules ------------------------------------------------------------------
+
+
+@admin_required
+def regles(request):
+    """Edit the ordered rules: "Prévisualiser" shows how last month's interviews would be oriented; "Enregistrer"
+    saves the previewed rules as a new version (a save whose rules differ from the preview shows the preview
+    again, so that nothing is saved unseen)."""
+    actif = services.regles_actives(request.departement.pk)
+    courantes = actif.regles if actif else criteres.REGLES_PAR_DEFAUT
+    base = actif.numero if actif else 0
+    apercu, empreinte, formset = None, "", None
+    if request.method == "POST":
+        formset = ReglesFormSet(request.POST, prefix="regles")
+        base = _entier(request.POST.get("base"))
+        if formset.is_valid():
+            edite = formset.regles()
+            empreinte = forms_regles.empreinte(edite)
+            enregistrer = request.POST.get("action") == "enregistrer"
+            if enregistrer and request.POST.get("empreinte") == empreinte:
+                try:
+                    jeu = services.regles_enregistrer(
+                        departement=request.departement, regles=edite, base_numero=base, auteur=request.user
+                    )
+                except RegleMetier as error:
+                    # Another version was saved meanwhile: the edits stay, previewed against that version.
+                    messages.error(request, str(error))
+                    base = actif.numero if actif else 0
+                else:
+                    log_access(request=request, action=Action.CREATION, obj=jeu, details={"regles": len(jeu.regles)})
+                    messages.success(
+                        request,
+                        f"Les règles sont enregistrées : version {jeu.numero}, appliquée dès "
+                        "maintenant aux propositions.",
+                    )
+                    return redirect("orientation:regles")
+            elif enregistrer:
+                messages.warning(
+                    request, "Les règles ont changé depuis l'aperçu : vérifiez l'aperçu ci-dessous, puis enregistrez."
+                )
+            apercu = services.regles_apercu(departement=request.departement, regles=edite)
+            log_list_view(
+                request, page="orientation_regles_apercu", uids=[cas.diagnostic.carnet.uid for cas in apercu.changes]
+            )
+    if formset is None:
+        formset = ReglesFormSet(prefix="regles", initial=forms_regles.initial(courantes))
+    versions = JeuRegles.objects.select_related("auteur").order_by("-numero")
+    context = {
+        "formset": formset,
+        "actif": actif,
+        "base": base,
+        "apercu": apercu,
+        "empreinte": empreinte,
+        "versions": versions,
+        "conditions": [
+            (nom, libelle, sorte, [code for code, _ in choix] if choix else [])
+            for nom, (libelle, sorte, choix) in criteres.CONDITIONS.items()
+        ],
+    }
+    return render(request, "orientation/admin/regles.html", context)
+
+
+@require_perm(can_administer_orientation, model=JeuRegles)
+@require_GET
+def regles_version(request, jeu):
+    regles_lues = [
+        {
+            **regle,
+            "conditions": criteres.ecrire_conditions(regle["si"]),
+            "parcours_libelle": criteres.Parcours(regle["parcours"]).label,
+            "organisme_libelle": criteres.TypeOrganisme(regle["organisme"]).label,
+        }
+        for regle in jeu.regles
+    ]
+    return render(request, "orientation/admin/regles_version.html", {"jeu": jeu, "regles": regles_lues})
+
+
+def _entier(valeur):
+    try:
+        return int(valeur)
+    except (TypeError, ValueError):
+        return -1

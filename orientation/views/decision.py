@@ -51,6 +51,8 @@ def proposer(request, dossier):
                 referent=data["referent"],
                 motif=data["motif"],
                 motif_ecart=data.get("motif_ecart", ""),
+                revision_mois=data.get("revision_mois") or None,
+                motif_revision_12_mois=data.get("motif_revision_12_mois", ""),
                 auteur=request.user,
                 auteur_structure=request.structure,
             )
@@ -87,7 +89,14 @@ def proposer(request, dossier):
 
 def _orientations():
     return Orientation.objects.select_related(
-        "carnet__beneficiaire", "dossier", "dispositif", "structure", "referent", "proposee_par", "decidee_par"
+        "carnet__beneficiaire",
+        "dossier",
+        "dispositif",
+        "structure",
+        "referent",
+        "proposee_par",
+        "decidee_par",
+        "regles_version",
     )
 
 

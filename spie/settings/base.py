@@ -535,6 +535,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "suivi.tasks.alertes_stock_contrat_engagement",
         "schedule": crontab(hour=7, minute=50, day_of_week="1"),
     },
+    # The social path's orientation is reviewed 6 months after the decision, or 12 with a reason (D.262-65-2-1 CASF).
+    "suivi-alertes-revision-parcours-social": {
+        "task": "suivi.tasks.alertes_revision_parcours_social",
+        "schedule": crontab(hour=7, minute=55),
+    },
     "suivi-alertes-sans-referent": {
         "task": "suivi.tasks.alertes_sans_referent",
         "schedule": crontab(hour=7, minute=45, day_of_week="1-5"),

@@ -6,6 +6,7 @@ from suivi.services.alertes import (
     alertes_sans_referent_envoyer,
 )
 from suivi.services.alertes_engagement import alertes_contrat_engagement_envoyer, alertes_stock_ce_envoyer
+from suivi.services.alertes_parcours_social import alertes_revision_parcours_social_envoyer
 from suivi.services.base import (
     regles_du_departement,
     regles_en_lecture,
@@ -42,6 +43,7 @@ __all__ = [
     "QuestionnaireInvalide",
     "agregats_evaluations",
     "alertes_contrat_engagement_envoyer",
+    "alertes_revision_parcours_social_envoyer",
     "alertes_delai_legal_envoyer",
     "alertes_stock_ce_envoyer",
     "alertes_suivi_sortie_envoyer",

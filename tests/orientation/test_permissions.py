@@ -65,8 +65,10 @@ ROUTES = {
     "dispositif": ("administration", "administration"),
     "secteurs": ("administration", "administration"),
     "secteur_supprimer": (None, "administration"),
+    "regles": ("administration", "administration"),
+    "regles_version": ("administration", None),
 }
-PLAIN = {"file", "a_valider", "reorientations", "dispositifs", "dispositif_creer", "secteurs"}
+PLAIN = {"file", "a_valider", "reorientations", "dispositifs", "dispositif_creer", "secteurs", "regles"}
 
 
 def test_every_orientation_route_is_in_the_table():

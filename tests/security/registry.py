@@ -146,6 +146,7 @@ OBJECT_ROUTES = {
     "orientation:reorientation": lambda w: {"uid": w.demande_reorientation.uid},
     "orientation:dispositif": lambda w: {"uid": w.dispositif.uid},
     "orientation:secteur_supprimer": lambda w: {"uid": w.secteur.uid},
+    "orientation:regles_version": lambda w: {"uid": w.jeu_regles.uid},
     # CAF/MSA flux and spreadsheet imports (partenaires.flux, partenaires.imports).
     **{
         f"partenaires:{name}": (lambda w: {"uid": w.import_flux.uid})
@@ -253,6 +254,7 @@ PLAIN_ROUTES = {
     "orientation:dispositifs",
     "orientation:dispositif_creer",
     "orientation:secteurs",
+    "orientation:regles",
     "partenaires:jetons",
     "partenaires:flux_liste",
     "partenaires:imports_liste",

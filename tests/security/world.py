@@ -45,6 +45,7 @@ class World:
     demande_reorientation: object
     dispositif: object
     secteur: object
+    jeu_regles: object
     jeton: object
     jeton_valeur: str
     webhook: object
@@ -286,6 +287,7 @@ def build_orientation(departement, structure, carnet, users_by_role):
         Diagnostic,
         Dispositif,
         DossierOrientation,
+        JeuRegles,
         Orientation,
         Secteur,
     )
@@ -317,6 +319,8 @@ def build_orientation(departement, structure, carnet, users_by_role):
             **common, demandeur=users_by_role[Role.PROFESSIONNEL], structure=structure, motif="Nouveau projet"
         ),
         "dispositif": dispositif,
+        # Version 1 of the rules, seeded when the département was created.
+        "jeu_regles": JeuRegles.unscoped_objects.get(departement=departement, numero=1),
         "secteur": Secteur.unscoped_objects.create(
             departement=departement,
             user=charge,

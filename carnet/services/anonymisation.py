@@ -34,6 +34,7 @@ from carnet.models import (
     Note,
     Objectif,
     ObservationPersonne,
+    PointDeSuivi,
     ProjetProfessionnel,
     RendezVous,
     SituationConstatee,
@@ -152,8 +153,13 @@ def _tables_du_carnet(carnet):
     compte["carnet.activiteengagement"] = effacer(
         ActiviteEngagement.objects.filter(carnet=carnet), vider=["precision"], mois=["date", "created_at"]
     )
+    compte["carnet.pointdesuivi"] = effacer(
+        PointDeSuivi.objects.filter(carnet=carnet), vider=["note"], mois=["echeance", "realise_le", "created_at"]
+    )
     compte["carnet.sortie"] = effacer(
-        Sortie.objects.filter(carnet=carnet), vider=["precision"], mois=["date_sortie", "created_at"]
+        Sortie.objects.filter(carnet=carnet),
+        vider=["precision", "ce_qui_a_aide", "paroles_personne", "motif_reouverture"],
+        mois=["date_sortie", "rouverte_le", "created_at"],
     )
     # The group ends: the carnet leaves every portfolio.
     MembreGroupe.objects.filter(carnet=carnet, fin=None).update(fin=debut_du_mois())
@@ -176,7 +182,7 @@ def _tables_du_carnet(carnet):
     compte["carnet.carnet"] = effacer(
         Carnet.objects.filter(pk=carnet.pk),
         vider=["dernier_rendez_vous", "prochain_rendez_vous", "fin_contrat_en_cours"],
-        mois=["created_at", "updated_at"],
+        mois=["created_at", "updated_at", "cloture_le"],
         anonymise_le=timezone.localdate(),
     )
     return compte

@@ -38,6 +38,7 @@ SECTIONS = {
     "carnet.note": "Notes",
     "carnet.observationpersonne": "Observations de la personne",
     "carnet.sortie": "Sorties du parcours",
+    "carnet.pointdesuivi": "Points de suivi après une sortie vers l'emploi",
     "carnet.evenement": "Historique du parcours",
     "carnet.accesexceptionnel": "Accès exceptionnels au carnet",
     "carnet.justificationconservation": "Justifications de conservation",
@@ -56,11 +57,17 @@ SECTIONS = {
     "usager.lienacces": "Liens d'accès envoyés",
     "usager.accusereception": "Accusés de réception des courriers",
     "usager.demandedroits": "Demandes d'exercice des droits",
+    "sanctions.dossiermanquement": "Dossiers de manquement (sanctions)",
+    "sanctions.etapedossier": "Étapes des dossiers de manquement",
+    "sanctions.observationdossier": "Observations et auditions (dossiers de manquement)",
+    "sanctions.piecedossier": "Pièces des dossiers de manquement (liste)",
 }
 
 # Linked models left out of the report, with the reason.
 NON_MONTRES = {
     "carnet.contrat_objectifs": "table de liaison : les objectifs couverts figurent dans chaque contrat",
+    "carnet.sortie_objectifs_atteints": "table de liaison : les objectifs atteints figurent dans chaque sortie",
+    "sanctions.dossiermanquement_rendez_vous": "table de liaison : les rendez-vous figurent dans chaque dossier",
     "partenaires.empreinteflux": "empreinte technique (condensat) de la dernière ligne reçue du flux, sans contenu",
     "orientation.candidatfile": "index de la file d'orientation tenu par la base : l'identifiant du carnet seulement",
 }
@@ -89,30 +96,38 @@ CONTENU_RESTREINT = "[contenu restreint : communiqué à la personne par son ré
 
 
 def modeles_lies():
-    """{model: (lookup, root)} for every model reachable from Carnet or Beneficiaire by reverse foreign keys (hidden
-    ones included): `lookup` filters the model's rows by the root (the carnet, or the person)."""
-    trouves = {Carnet: ("pk", Carnet), Beneficiaire: ("pk", Beneficiaire)}
+    """{model: [(lookup, root), ...]} for every model reachable from Carnet or Beneficiaire by reverse foreign keys
+    (hidden ones included): each `lookup` filters the model's rows by its root (the carnet, or the person). A model
+    reachable by several paths keeps them all (an observation of a sanction file is the person's through its file,
+    and through its optional scanned letter)."""
+    trouves = {Carnet: [("pk", Carnet)], Beneficiaire: [("pk", Beneficiaire)]}
     a_voir = [Carnet, Beneficiaire]
     while a_voir:
         model = a_voir.pop(0)
-        chemin, racine = trouves[model]
-        for relation in model._meta.get_fields(include_hidden=True):
-            if not (relation.auto_created and not relation.concrete and relation.is_relation):
-                continue
-            lie = relation.related_model
-            if lie in trouves:
-                continue
-            nom = relation.field.name
-            trouves[lie] = (nom if chemin == "pk" else f"{nom}__{chemin}", racine)
-            a_voir.append(lie)
+        for chemin, racine in list(trouves[model]):
+            for relation in model._meta.get_fields(include_hidden=True):
+                if not (relation.auto_created and not relation.concrete and relation.is_relation):
+                    continue
+                lie = relation.related_model
+                if lie in (Carnet, Beneficiaire):
+                    continue
+                nom = relation.field.name
+                chemin_lie = (nom if chemin == "pk" else f"{nom}__{chemin}", racine)
+                if lie not in trouves:
+                    trouves[lie] = [chemin_lie]
+                    a_voir.append(lie)
+                elif chemin_lie not in trouves[lie] and chemin_lie[0].count("__") < 4:
+                    trouves[lie].append(chemin_lie)
     return trouves
 
 
 def lignes_de(model, carnet, liens=None):
-    """The rows of `model` about the person of `carnet`."""
-    lookup, racine = (liens or modeles_lies())[model]
-    cible = carnet if racine is Carnet else carnet.beneficiaire
-    return model._default_manager.filter(**{lookup: cible.pk})
+    """The rows of `model` about the person of `carnet`, by any of its paths."""
+    condition = Q()
+    for lookup, racine in (liens or modeles_lies())[model]:
+        cible = carnet if racine is Carnet else carnet.beneficiaire
+        condition |= Q(**{lookup: cible.pk})
+    return model._default_manager.filter(pk__in=model._default_manager.filter(condition).values("pk"))
 
 
 def _texte_de(cible):

@@ -29,10 +29,12 @@ def personne_complete(world):
         Evenement,
         JustificationConservation,
         ObservationPersonne,
+        PointDeSuivi,
         Sortie,
     )
     from offre.models import EtapePrescription, Prescription
     from partenaires.models import CleIdempotence, EmpreinteFlux, LivraisonWebhook
+    from sanctions.models import EtapeDossier, ObservationDossier
     from spie.models import Notification, Role
     from suivi.models import Alerte, Message
     from tests.carnet.factories import NoteFactory
@@ -62,8 +64,36 @@ def personne_complete(world):
     common = {"departement": dep, "carnet": carnet}
     NoteFactory(carnet=carnet, auteur=referent, structure=world.structure, texte="Mme Zorglubienne va mieux")
     ObservationPersonne.unscoped_objects.create(**common, texte="Je ne suis pas d'accord, Zorglubienne")
-    Sortie.unscoped_objects.create(
+    sortie = Sortie.unscoped_objects.create(
         **common, date_sortie=timezone.localdate(), motif="emploi", precision="CDI chez Kwaxolotte", auteur=referent
+    )
+    PointDeSuivi.unscoped_objects.create(
+        **common,
+        sortie=sortie,
+        mois=1,
+        echeance=timezone.localdate(),
+        realise_le=timezone.localdate(),
+        toujours_en_emploi=True,
+        note="Zorglubienne toujours chez Kwaxolotte",
+        auteur=referent,
+    )
+    # The world's sanction file gets a step and the person's observations.
+    EtapeDossier.unscoped_objects.create(
+        departement=dep,
+        dossier=world.dossier_manquement,
+        transition="notifier",
+        etat_apres="notifie",
+        article="R.262-68 CASF",
+        resume="Notification à Mme Zorglubienne",
+        auteur=referent,
+    )
+    ObservationDossier.unscoped_objects.create(
+        departement=dep,
+        dossier=world.dossier_manquement,
+        source="espace",
+        texte="Zorglubienne : j'étais malade",
+        accompagnant="Kwaxolotte Senior",
+        recue_le=timezone.now(),
     )
     AccesExceptionnel.unscoped_objects.create(
         **common,

@@ -40,8 +40,10 @@ PERMIS = {
     ("suivi.questionnaire", "cle"): "clé d'idempotence (motif et identifiant)",
     ("suivi.questionnaire", "token_hash"): "condensat d'un lien à usage unique",
     ("carnet.carnet", "anonymise_le"): "date de l'anonymisation elle-même",
+    ("sanctions.etapedossier", "transition"): "code de la transition de la machine à états",
+    ("sanctions.etapedossier", "article"): "article de loi appliqué (texte fixe du code)",
 }
-APPS_DU_PROJET = {"spie", "carnet", "orientation", "offre", "partenaires", "suivi", "usager"}
+APPS_DU_PROJET = {"spie", "carnet", "orientation", "offre", "partenaires", "suivi", "usager", "sanctions"}
 
 
 def valeurs_restantes(model, obj):

@@ -78,6 +78,7 @@ def test_the_admin_sets_the_retention_within_the_bounds(dep_a, client_admin_a):
         "heures_activite_cible": 15,
         "conservation_mois": 30,
         "suppression_sans_accompagnement_mois": 4,
+        "suivi_sortie_mois": "1,3,6",
         "version": dep_a.updated_at.isoformat(),
     }
     response = client_admin_a.post(reverse("spie:admin_parametres"), data)

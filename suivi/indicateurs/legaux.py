@@ -72,7 +72,7 @@ def orientations_sql(borne: str) -> str:
     WHERE d.departement_id = %(dep)s
       AND ((d.statut = 'oriente' AND d.date_decision {borne} AND o.id IS NOT NULL)
            OR (d.statut = 'oriente_france_travail' AND d.date_orientation_france_travail {borne}))
-"""
+"""  # nosec B608: only this module's constants are interpolated; values are parameters
 
 
 DANS_LA_PERIODE = "BETWEEN %(debut)s AND %(fin)s"
@@ -131,7 +131,7 @@ LISTE_COMITES = RapportLegal(
                CASE WHEN NOT reorientation THEN orientation - reception END AS delai
         FROM ({orientations_sql(DANS_LA_PERIODE)}) o
         ORDER BY carnet_id, orientation DESC, dossier_id DESC
-    """,
+    """,  # nosec B608: only this module's constants are interpolated; values are parameters
     historique=PREMIERE_VERSION,
 )
 
@@ -284,7 +284,7 @@ STOCK_DREES = RapportLegal(
         FROM bandes
         GROUP BY GROUPING SETS ((organisme), (age, organisme), (sexe, organisme), (famille, organisme),
                                 (anciennete, organisme), (niveau, organisme))
-    """,
+    """,  # nosec B608: only this module's constants are interpolated; values are parameters
     historique=PREMIERE_VERSION,
 )
 
@@ -356,7 +356,7 @@ DELAIS_LEGAUX = RapportLegal(
                count(*) FILTER (WHERE dans_ce) AS dans_ce
         FROM lignes
         GROUP BY GROUPING SETS ((mois), (mois, organisme), (organisme), ())
-    """,
+    """,  # nosec B608: only this module's constants are interpolated; values are parameters
     historique=PREMIERE_VERSION,
 )
 

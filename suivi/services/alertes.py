@@ -116,6 +116,22 @@ def _envoyer(*, departement, type, par_destinataire, lot, titre, template, lien,
     return envoyes
 
 
+def referent_sinon_admins(carnet_ids) -> dict:
+    """{user id: [carnet ids]}: each carnet goes to its active référent, or to every active admin of the
+    département when nobody is référent (the recipients of the alerts on one person's path). A référent whose
+    account was deactivated still receives the row here; `_envoyer` skips inactive accounts."""
+    carnet_ids = sorted(carnet_ids)
+    referents = dict(
+        MembreGroupe.objects.referents().filter(carnet_id__in=carnet_ids).values_list("carnet_id", "user_id")
+    )
+    admins = set(Membership.objects.actifs().filter(role=Role.ADMIN_DEPARTEMENT).values_list("user_id", flat=True))
+    par_destinataire = defaultdict(list)
+    for carnet_id in carnet_ids:
+        for user_id in {referents[carnet_id]} if carnet_id in referents else admins:
+            par_destinataire[user_id].append(carnet_id)
+    return dict(par_destinataire)
+
+
 def _lien(name, **kwargs):
     try:
         return reverse(name, kwargs=kwargs or None)

@@ -5,15 +5,14 @@ moves the due date, and the next due date is warned again. Without an active ré
 are told. One notification (and one e-mail unless "jamais") per recipient and run.
 """
 
-from collections import defaultdict
-
 from django.urls import reverse
 
-from carnet.models import Carnet, MembreGroupe
-from spie.models import Membership, Role, User
+from carnet.models import Carnet
+from spie.models import User
 from spie.notifications import notify
 from suivi import outbox
 from suivi.models import Alerte, Canal, FrequenceCourriel, TypeAlerte
+from suivi.services.alertes import referent_sinon_admins
 from suivi.services.base import lien_absolu, preferences_de, verrou
 
 
@@ -36,16 +35,7 @@ def alertes_conservation_envoyer(*, departement, echeances, wet_run=True) -> int
             for pk, cle in nouvelles.items()
         ]
     )
-    referents = defaultdict(set)
-    for carnet_id, user_id in (
-        MembreGroupe.objects.referents().filter(carnet_id__in=nouvelles).values_list("carnet_id", "user_id")
-    ):
-        referents[carnet_id].add(user_id)
-    admins = set(Membership.objects.actifs().filter(role=Role.ADMIN_DEPARTEMENT).values_list("user_id", flat=True))
-    par_destinataire = defaultdict(list)
-    for carnet_id in sorted(nouvelles):
-        for user_id in referents.get(carnet_id) or admins:
-            par_destinataire[user_id].append(carnet_id)
+    par_destinataire = referent_sinon_admins(nouvelles)
     _envoyer(departement=departement, par_destinataire=par_destinataire, echeances=echeances)
     return len(nouvelles)
 

@@ -19,7 +19,7 @@ from carnet.models import Carnet, Contrat, MembreGroupe, StatutContrat, TypeCont
 from spie.dates import add_months
 from spie.models import Membership, Role
 from suivi.models import TypeAlerte
-from suivi.services.alertes import _envoyer, _lien, _signaler, _signaler_par_cle
+from suivi.services.alertes import _envoyer, _lien, _signaler, _signaler_par_cle, referent_sinon_admins
 from suivi.services.base import aujourd_hui
 from suivi.services.listes import DEBUT_REGIME_2025, DROITS_CLOS, ce_non_signe
 
@@ -52,19 +52,11 @@ def alertes_contrat_engagement_envoyer(*, departement, jour=None) -> int:
     )
     if not alertes:
         return 0
-    carnet_ids = sorted(a.carnet_id for a in alertes)
-    referents = dict(
-        MembreGroupe.objects.referents().filter(carnet_id__in=carnet_ids).values_list("carnet_id", "user_id")
-    )
-    admins = set(Membership.objects.actifs().filter(role=Role.ADMIN_DEPARTEMENT).values_list("user_id", flat=True))
-    par_destinataire = defaultdict(list)
-    for carnet_id in carnet_ids:
-        for user_id in {referents[carnet_id]} if carnet_id in referents else admins:
-            par_destinataire[user_id].append(carnet_id)
+    par_destinataire = referent_sinon_admins(a.carnet_id for a in alertes)
     return _envoyer(
         departement=departement,
         type=TypeAlerte.CE_NON_SIGNE,
-        par_destinataire=dict(par_destinataire),
+        par_destinataire=par_destinataire,
         lot=min(a.pk for a in alertes),
         titre=lambda n: (
             f"{n} personne{'s' if n > 1 else ''} sans contrat d'engagement signé un mois après l'orientation"

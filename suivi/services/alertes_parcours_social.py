@@ -11,15 +11,13 @@ since the decision, or whose right is closed, are not signalled.
 
 import calendar
 import datetime
-from collections import defaultdict
 
 from django.db.models import OuterRef, Subquery
 from django.utils import timezone
 
-from carnet.models import Carnet, MembreGroupe, Sortie
-from spie.models import Membership, Role
+from carnet.models import Carnet, Sortie
 from suivi.models import TypeAlerte
-from suivi.services.alertes import DROITS_CLOS, _envoyer, _lien, _signaler_par_cle
+from suivi.services.alertes import DROITS_CLOS, _envoyer, _lien, _signaler_par_cle, referent_sinon_admins
 from suivi.services.alertes_engagement import DEBUT_REGIME_2025, _debut_du_jour
 from suivi.services.base import aujourd_hui
 
@@ -93,19 +91,11 @@ def alertes_revision_parcours_social_envoyer(*, departement, jour=None) -> int:
     )
     if not alertes:
         return 0
-    carnet_ids = sorted(a.carnet_id for a in alertes)
-    referents = dict(
-        MembreGroupe.objects.referents().filter(carnet_id__in=carnet_ids).values_list("carnet_id", "user_id")
-    )
-    admins = set(Membership.objects.actifs().filter(role=Role.ADMIN_DEPARTEMENT).values_list("user_id", flat=True))
-    par_destinataire = defaultdict(list)
-    for carnet_id in carnet_ids:
-        for user_id in {referents[carnet_id]} if carnet_id in referents else admins:
-            par_destinataire[user_id].append(carnet_id)
+    par_destinataire = referent_sinon_admins(a.carnet_id for a in alertes)
     return _envoyer(
         departement=departement,
         type=TypeAlerte.REVISION_PARCOURS_SOCIAL,
-        par_destinataire=dict(par_destinataire),
+        par_destinataire=par_destinataire,
         lot=min(a.pk for a in alertes),
         titre=lambda n: f"{n} orientation{'s' if n > 1 else ''} en parcours social à revoir",
         template="alerte_revision_parcours_social",

@@ -6,12 +6,9 @@ a second run the same day, or any later day, finds it and sends nothing. A check
 reopening or a closed carnet is not reminded.
 """
 
-from collections import defaultdict
-
-from carnet.models import MembreGroupe, PointDeSuivi
-from spie.models import Membership, Role
+from carnet.models import PointDeSuivi
 from suivi.models import TypeAlerte
-from suivi.services.alertes import _envoyer, _lien, _signaler_par_cle
+from suivi.services.alertes import _envoyer, _lien, _signaler_par_cle, referent_sinon_admins
 from suivi.services.base import aujourd_hui
 
 
@@ -30,19 +27,11 @@ def alertes_suivi_sortie_envoyer(*, departement, jour=None) -> int:
     alertes = _signaler_par_cle(departement=departement, type=TypeAlerte.SUIVI_SORTIE, cles=cles)
     if not alertes:
         return 0
-    carnet_ids = sorted(a.carnet_id for a in alertes)
-    referents = dict(
-        MembreGroupe.objects.referents().filter(carnet_id__in=carnet_ids).values_list("carnet_id", "user_id")
-    )
-    admins = set(Membership.objects.actifs().filter(role=Role.ADMIN_DEPARTEMENT).values_list("user_id", flat=True))
-    par_destinataire = defaultdict(list)
-    for carnet_id in carnet_ids:
-        for user_id in {referents[carnet_id]} if carnet_id in referents else admins:
-            par_destinataire[user_id].append(carnet_id)
+    par_destinataire = referent_sinon_admins(a.carnet_id for a in alertes)
     return _envoyer(
         departement=departement,
         type=TypeAlerte.SUIVI_SORTIE,
-        par_destinataire=dict(par_destinataire),
+        par_destinataire=par_destinataire,
         lot=min(a.pk for a in alertes),
         titre=lambda n: f"{n} point{'s' if n > 1 else ''} de suivi à faire après une sortie vers l'emploi",
         template="alerte_suivi_sortie",

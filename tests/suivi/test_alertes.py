@@ -148,3 +148,21 @@ def test_alerts_stay_in_their_departement(sans_referent, structure_a, dep_b, run
     run_twice(tasks.alertes_sans_referent)
     assert not Notification.objects.filter(user=manager_b).exists()
     assert Notification.objects.get().departement_id == structure_a.departement_id
+
+
+def test_recipients_are_the_referent_else_the_departement_admins(dep_a, structure_a, agent_a, admin_a, partner_a):
+    from suivi.services.alertes import referent_sinon_admins
+
+    with departement_scope(dep_a):
+        suivi = CarnetFactory(departement=dep_a)
+        MembreGroupeFactory(carnet=suivi, user=agent_a, structure=structure_a, est_referent=True)
+        MembreGroupeFactory(carnet=suivi, user=partner_a, structure=partner_a.memberships.get().structure)
+        seul = CarnetFactory(departement=dep_a)
+        ancien = MembershipFactory(structure=structure_a, role="professionnel").user
+        MembreGroupeFactory(carnet=seul, user=ancien, structure=structure_a, est_referent=True, fin=timezone.now())
+        autre_admin = MembershipFactory(structure=structure_a, role="admin_departement").user
+        MembershipFactory(structure=structure_a, role="admin_departement", is_active=False)
+
+        destinataires = referent_sinon_admins([seul.pk, suivi.pk])
+
+    assert destinataires == {agent_a.pk: [suivi.pk], admin_a.pk: [seul.pk], autre_admin.pk: [seul.pk]}

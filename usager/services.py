@@ -217,6 +217,7 @@ def _notifier_groupe(*, carnet, titre, message, cle, lien, aussi=()):
 
 
 def rendez_vous_repondre(*, rendez_vous, reponse, motif="") -> ReponseAuRendezVous:
+    carnet_services.exiger_carnet_ouvert_en_base(rendez_vous.carnet_id)
     if rendez_vous.statut != StatutRendezVous.PREVU or rendez_vous.date_heure <= timezone.now():
         raise RegleMetier("Ce rendez-vous est passé ou annulé : vous ne pouvez plus y répondre.")
     motif = (motif or "").strip()
@@ -322,7 +323,9 @@ def objectif_avis_donner(*, objectif, accord, commentaire="", version):
 
 
 def observation_envoyer(*, carnet, texte, demande_audition=False):
-    """The person's observations (written by the carnet, dated on receipt); the référent is told."""
+    """The person's observations (written by the carnet, dated on receipt); the référent is told. Refused once the
+    carnet is closed (the answers to a sanction notice stay open: `sanction_observation_envoyer`)."""
+    carnet_services.exiger_carnet_ouvert_en_base(carnet.pk)
     with transaction.atomic():
         observation = carnet_services.observation_envoyer(
             carnet=carnet, texte=texte, demande_audition=demande_audition

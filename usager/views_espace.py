@@ -33,10 +33,28 @@ from usager import lecture, ratelimit, services
 from usager.models import ReponseRendezVous, TypeCourrier, TypeDemandeDroits
 from usager.session import espace_usager
 
+ACCOMPAGNEMENT_TERMINE = (
+    "Votre accompagnement est terminé : vous ne pouvez plus envoyer de document, de message ni de réponse. "
+    "Vous pouvez toujours lire votre dossier."
+)
+
+
+def _contexte(request, context):
+    # A closed carnet is read, not written: the pages say so and hide their forms; the POST views refuse.
+    return {"beneficiaire": request.usager.beneficiaire, "carnet_clos": request.carnet.cloture_le, **context}
+
+
+def _refus_si_clos(request, url):
+    """A write from the space on a closed carnet: nothing is saved, the page says why."""
+    if request.carnet.cloture_le is None:
+        return None
+    messages.error(request, ACCOMPAGNEMENT_TERMINE)
+    return redirect(url)
+
 
 def _page(request, template, context, page):
     lecture.journaliser(carnet=request.carnet, page=page)
-    return render(request, template, {"beneficiaire": request.usager.beneficiaire, **context})
+    return render(request, template, _contexte(request, context))
 
 
 @espace_usager
@@ -94,6 +112,8 @@ def rendez_vous_repondre(request, uid):
     rdv = get_object_or_404(
         RendezVous.objects.filter(carnet=request.carnet).select_related("carnet__beneficiaire"), uid=uid
     )
+    if refus := _refus_si_clos(request, "usager:rendez_vous"):
+        return refus
     form = ReponseForm(request.POST)
     if not form.is_valid():
         messages.error(request, "Choisissez « Je viendrai » ou « Je ne peux pas venir ».")
@@ -130,6 +150,8 @@ def documents(request):
     form = EnvoiDocumentForm()
     status = 200
     if request.method == "POST":
+        if refus := _refus_si_clos(request, "usager:documents"):
+            return refus
         if not ratelimit.autorise(request, "envoi_document", str(request.usager.uid)):
             messages.error(request, ratelimit.MESSAGE)
             return redirect("usager:documents")
@@ -162,12 +184,10 @@ def documents(request):
     return render(
         request,
         "usager/documents.html",
-        {
-            "beneficiaire": request.usager.beneficiaire,
-            "documents": lecture.documents(request.carnet),
-            "form": form,
-            "accept": ",".join(EXTENSIONS_ACCEPTEES),
-        },
+        _contexte(
+            request,
+            {"documents": lecture.documents(request.carnet), "form": form, "accept": ",".join(EXTENSIONS_ACCEPTEES)},
+        ),
         status=status,
     )
 
@@ -305,12 +325,14 @@ def mes_donnees(request):
     return render(
         request,
         "usager/mes_donnees.html",
-        {
-            "beneficiaire": request.usager.beneficiaire,
-            "form": form,
-            "demandes": DemandeDroits.objects.filter(beneficiaire=request.usager.beneficiaire),
-            "lectures": lecture.lectures_du_dossier(request.carnet)[:50],
-        },
+        _contexte(
+            request,
+            {
+                "form": form,
+                "demandes": DemandeDroits.objects.filter(beneficiaire=request.usager.beneficiaire),
+                "lectures": lecture.lectures_du_dossier(request.carnet)[:50],
+            },
+        ),
         status=status,
     )
 
@@ -372,6 +394,8 @@ def mon_plan(request):
 def objectif_avis(request, uid):
     objectifs = lecture.objectifs(request.carnet).select_related("axe__carnet__beneficiaire")
     objectif = get_object_or_404(objectifs, uid=uid)
+    if refus := _refus_si_clos(request, "usager:mon_plan"):
+        return refus
     form = AvisObjectifForm(request.POST)
     if not form.is_valid():
         messages.error(request, "Choisissez « Je suis d'accord » ou « Je ne suis pas d'accord ».")
@@ -419,6 +443,8 @@ def observations(request):
     form = ObservationForm()
     status = 200
     if request.method == "POST":
+        if refus := _refus_si_clos(request, "usager:observations"):
+            return refus
         form = ObservationForm(request.POST)
         if form.is_valid():
             try:
@@ -437,11 +463,7 @@ def observations(request):
     return render(
         request,
         "usager/observations.html",
-        {
-            "beneficiaire": request.usager.beneficiaire,
-            "form": form,
-            "observations": lecture.observations(request.carnet),
-        },
+        _contexte(request, {"form": form, "observations": lecture.observations(request.carnet)}),
         status=status,
     )
 

@@ -5,7 +5,14 @@ keyword-only and named `<entity>_<action>`.
 """
 
 from carnet.services.acces import acces_exceptionnel_ouvrir
-from carnet.services.base import RegleMetier, evenement_record
+from carnet.services.base import (
+    CARNET_CLOS,
+    CarnetClos,
+    RegleMetier,
+    carnet_est_clos,
+    evenement_record,
+    exiger_carnet_ouvert_en_base,
+)
 from carnet.services.beneficiaires import (
     Correspondance,
     beneficiaire_create,
@@ -20,7 +27,11 @@ from carnet.services.situation import projet_add, projet_update, situation_add, 
 __all__ = [
     "acces_exceptionnel_ouvrir",
     "Correspondance",
+    "CARNET_CLOS",
+    "CarnetClos",
     "RegleMetier",
+    "carnet_est_clos",
+    "exiger_carnet_ouvert_en_base",
     "adhesion_decide",
     "adhesion_request",
     "beneficiaire_create",

@@ -26,7 +26,7 @@ from carnet.models import (
     TypeContrat,
     TypeEvenement,
 )
-from carnet.services.base import RegleMetier, evenement_record
+from carnet.services.base import CarnetClos, RegleMetier, evenement_record
 
 MAX_MINUTES_SEMAINE = 70 * 60  # beyond this a week is an input mistake (10 hours a day, 7 days a week)
 MAX_MINUTES_JOUR = 24 * 60
@@ -101,6 +101,8 @@ def activite_record(*, contrat, data, auteur, structure, source=SourceActivite.G
     # Writes on one contract's hours wait for each other, so that the weekly cap holds under concurrency.
     contrat = Contrat.objects.select_for_update(of=("self",)).select_related("carnet").get(pk=contrat.pk)
     data = {"precision": "", "justificatif": None, **data}
+    if contrat.carnet.cloture_le is not None:
+        raise CarnetClos()
     _check_contrat(contrat)
     _check_activite(contrat, data)
     semaine = lundi(data["date"])

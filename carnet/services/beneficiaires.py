@@ -5,7 +5,7 @@ from django.db import transaction
 
 from carnet.models import Beneficiaire, Carnet, RoleFoyer, Sensibilite, TypeEvenement
 from carnet.nir import nir_hash
-from carnet.services.base import RegleMetier, evenement_record
+from carnet.services.base import RegleMetier, evenement_record, exiger_carnet_ouvert_en_base
 from carnet.services.bulk import colonnes_recherche
 from carnet.services.correspondance import Correspondance, allocataire_verifier, beneficiaire_match
 from spie.versioning import save_versioned
@@ -39,7 +39,8 @@ def beneficiaire_update(*, beneficiaire, data, version, nir=None, auteur=None, s
 
     The timeline gets the names of the fields changed (general), and a restricted event (the référent and the
     author) with their old and new values, so that a wrong change can be traced and undone; the NIR's value never
-    goes to the timeline."""
+    goes to the timeline. Refused when the person's carnet is closed (`CarnetClos`)."""
+    exiger_carnet_ouvert_en_base(beneficiaire.carnet.pk)
     fields = list(data)
     anciennes = {name: getattr(beneficiaire, name) for name in data}
     for name, value in data.items():

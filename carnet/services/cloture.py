@@ -19,10 +19,8 @@ from django.utils import formats, timezone
 
 from carnet.models import Carnet, EtatDroitRsa, PointDeSuivi, Sortie, TypeEvenement
 from carnet.models.parcours import MOTIFS_SORTIE_VERS_EMPLOI
-from carnet.services.base import RegleMetier, evenement_record
+from carnet.services.base import CARNET_CLOS, CarnetClos, RegleMetier, evenement_record
 from spie.dates import add_months
-
-CARNET_CLOS = "Ce carnet est clos : il n'est plus modifiable. Le référent ou un administrateur peut le rouvrir."
 
 
 def _date(jour):
@@ -36,7 +34,7 @@ def _lock(carnet) -> Carnet:
 
 def exiger_carnet_ouvert(carnet) -> None:
     if carnet.cloture_le is not None:
-        raise RegleMetier(CARNET_CLOS)
+        raise CarnetClos(CARNET_CLOS)
 
 
 def sortie_en_suivi(carnet):

@@ -12,7 +12,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from carnet.models import Analyse, Document, Sensibilite, TypeEvenement
-from carnet.services.base import evenement_record
+from carnet.services.base import evenement_record, exiger_carnet_ouvert_en_base
 from spie import clamav
 from spie.outbox import publish_after_commit
 from spie.tenancy import all_departements
@@ -149,7 +149,8 @@ def documents_a_analyser():
 def document_add_par_personne(*, carnet, fichier, nom, type_document) -> Document:
     """A document the person sent from their own space (checked by `carnet.uploads.check_upload`), scanned as
     every upload. It is general (the group reads it) and shared back with the person; it has no professional
-    author."""
+    author. Refused on a closed carnet (`CarnetClos`)."""
+    exiger_carnet_ouvert_en_base(carnet.pk)
     return document_add(
         carnet=carnet,
         fichier=fichier,

@@ -6,7 +6,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from carnet.models import Objectif, ObservationPersonne, Sensibilite, StatutObjectif, TypeEvenement
-from carnet.services.base import RegleMetier, evenement_record
+from carnet.services.base import RegleMetier, evenement_record, exiger_carnet_ouvert_en_base
 from spie.versioning import save_versioned
 
 OBSERVATION_LONGUEUR_MAX = 5000
@@ -23,6 +23,7 @@ def objectif_avis_personne(*, objectif, accord, commentaire="", version) -> Obje
 
     `version` is the version of the objective the person read: if the group changed it since, nothing is written
     (`VersionConflict`), so that the person never agrees to a wording they have not seen."""
+    exiger_carnet_ouvert_en_base(objectif.axe.carnet_id)
     if not objectif_visible_par_la_personne(objectif):
         raise RegleMetier("Cet objectif se discute avec votre référent, en rendez-vous.")
     if objectif.statut != StatutObjectif.EN_COURS:

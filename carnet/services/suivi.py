@@ -11,7 +11,7 @@ from django.db import transaction
 from django.utils import formats, timezone
 
 from carnet.models import Carnet, Contrat, RendezVous, StatutContrat, TypeContrat, TypeEvenement
-from carnet.services.base import RegleMetier, evenement_record
+from carnet.services.base import RegleMetier, evenement_record, exiger_carnet_ouvert_en_base
 from carnet.services.notes import carnet_refresh_dates
 from orientation.lecture import orientation_du_carnet
 from spie.versioning import save_versioned
@@ -31,7 +31,9 @@ def _rdv_resume(rendez_vous, verbe) -> str:
 @transaction.atomic
 def rendez_vous_create(*, carnet, data, auteur, structure) -> RendezVous:
     """`auteur` is the person who acts; None when a structure acts (partner API): the event is then the
-    structure's and the appointment is recorded as created by its professional (`data["professionnel"]`)."""
+    structure's and the appointment is recorded as created by its professional (`data["professionnel"]`).
+    Refused on a closed carnet (`CarnetClos`)."""
+    exiger_carnet_ouvert_en_base(carnet.pk)
     rendez_vous = RendezVous.objects.create(
         departement_id=carnet.departement_id, carnet=carnet, created_by=auteur or data["professionnel"], **data
     )
@@ -50,7 +52,8 @@ def rendez_vous_create(*, carnet, data, auteur, structure) -> RendezVous:
 @transaction.atomic
 def rendez_vous_update(*, rendez_vous, data, version, auteur, structure) -> RendezVous:
     """Raises `VersionConflict` when someone saved the appointment since `version` was read.
-    `auteur` is None when a structure acts (partner API)."""
+    `auteur` is None when a structure acts (partner API). Refused on a closed carnet (`CarnetClos`)."""
+    exiger_carnet_ouvert_en_base(rendez_vous.carnet_id)
     for name, value in data.items():
         setattr(rendez_vous, name, value)
     save_versioned(rendez_vous, version=version, fields=list(data))

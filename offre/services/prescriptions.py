@@ -16,7 +16,7 @@ from django.urls import reverse
 from django.utils import formats, timezone
 
 from carnet.models import TypeEvenement
-from carnet.services import evenement_record
+from carnet.services import CARNET_CLOS, carnet_est_clos, evenement_record
 from offre.models import (
     EXPIRATION_APRES,
     RELANCE_APRES,
@@ -137,6 +137,13 @@ def _changed(prescription, fields):
     )  # fmt: skip
 
 
+def exiger_carnet_ouvert(prescription):
+    """A closed carnet takes no new write, an answer or an outcome step included (the web pages and the partner
+    API show this message, 409 for the API)."""
+    if carnet_est_clos(prescription.carnet_id):
+        raise RegleMetier(CARNET_CLOS)
+
+
 def _close(prescription, statut, **values):
     """Claim the pending prescription; raise when someone (or the expiry) came first."""
     updated = Prescription.objects.filter(pk=prescription.pk, statut=StatutPrescription.EN_ATTENTE).update(
@@ -150,6 +157,7 @@ def _close(prescription, statut, **values):
 
 @transaction.atomic
 def prescription_answer(*, prescription, accepte, auteur, structure, motif="", precision="") -> Prescription:
+    exiger_carnet_ouvert(prescription)
     if not accepte and motif not in MotifRefus.values:
         raise RegleMetier("Choisissez le motif du refus.")
     now = timezone.now()

@@ -24,7 +24,7 @@ from offre.models import (
     StatutPrescription,
 )
 from offre.services.catalogue import RegleMetier
-from offre.services.prescriptions import _changed, _each_departement, _event, _receivers
+from offre.services.prescriptions import _changed, _each_departement, _event, _receivers, exiger_carnet_ouvert
 from spie.notifications import notify
 
 ETAPES_FINALES = frozenset(etape for etape, suivantes in ETAPES_SUIVANTES.items() if not suivantes)
@@ -66,7 +66,9 @@ def _verifier(prescription, etape, date, motif):
 def prescription_etape_enregistrer(
     *, prescription, etape, date, auteur, structure, motif="", precision=""
 ) -> EtapePrescription:
-    """Record the next outcome step. `auteur` is None when a structure acts through the partner API."""
+    """Record the next outcome step. `auteur` is None when a structure acts through the partner API. Refused on a
+    closed carnet."""
+    exiger_carnet_ouvert(prescription)
     _verifier(prescription, etape, date, motif)
     now = timezone.now()
     claimed = Prescription.objects.filter(

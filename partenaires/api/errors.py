@@ -11,6 +11,7 @@ from rest_framework import exceptions, status
 from rest_framework.renderers import JSONRenderer
 from rest_framework.views import exception_handler
 
+from carnet.services.base import CarnetClos
 from partenaires.auth import API_PREFIX
 
 TITLES = {
@@ -67,7 +68,14 @@ def not_found(request, exception=None):
     return page_not_found(request, exception)
 
 
+class CarnetCloseConflict(exceptions.APIException):
+    status_code = status.HTTP_409_CONFLICT
+    default_code = "carnet_clos"
+
+
 def problem_exception_handler(exc, context):
+    if isinstance(exc, CarnetClos):
+        exc = CarnetCloseConflict(str(exc))
     if isinstance(exc, Http404):
         exc = exceptions.NotFound("Aucune ressource ne correspond à cet identifiant.")
     response = exception_handler(exc, context)

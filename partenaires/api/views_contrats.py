@@ -219,6 +219,8 @@ class ActiviteListCreate(PartnerAPIMixin, generics.GenericAPIView):
                 structure=request.auth.structure,
                 source=SourceActivite.PARTENAIRE,
             )
+        except carnet_services.CarnetClos:
+            raise  # 409 (partenaires.api.errors)
         except carnet_services.RegleMetier as error:
             raise exceptions.ValidationError({"activite": [str(error)]}) from error
         self.touched(contrat, activite)

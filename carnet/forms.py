@@ -232,3 +232,32 @@ class TransmissionForm(forms.Form):
         if ancien and any(d.pk == ancien.pk for d in destinataires):
             self.add_error("destinataires", "Le professionnel qui part ne peut pas reprendre son propre portefeuille.")
         return data
+
+
+class TransfertForm(forms.Form):
+    """The sending admin proposes to transfer a carnet to the département where the person now lives."""
+
+    departement = forms.ModelChoiceField(
+        label="Département d'arrivée", queryset=None, to_field_name="uid", empty_label="Choisir un département"
+    )
+    motif = forms.CharField(
+        label="Motif",
+        widget=forms.Textarea(attrs={"rows": 3}),
+        max_length=1000,
+        help_text="Par exemple : la personne nous a signalé son déménagement à Évreux le 2 décembre. Le "
+        "département d'arrivée lira ce motif. Ne mentionnez pas d'information de santé.",
+    )
+
+    def __init__(self, *args, departements, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["departement"].queryset = departements
+        self.fields["departement"].label_from_instance = lambda d: f"{d.code} — {d.nom}"
+
+
+class TransfertRefusForm(forms.Form):
+    motif_refus = forms.CharField(
+        label="Motif du refus",
+        widget=forms.Textarea(attrs={"rows": 3}),
+        max_length=1000,
+        help_text="Le département de départ le lira dans l'historique du carnet.",
+    )

@@ -15,6 +15,7 @@ from carnet.views import (
     referentiels,
     situation,
     suivi,
+    transfert,
 )
 
 app_name = "carnet"
@@ -31,6 +32,10 @@ urlpatterns = [
     path("referentiels/", referentiels.referentiels, name="referentiels"),
     # Exceptional accesses of the département (admin, for the data protection officer)
     path("acces-exceptionnels/", acces.acces_exceptionnels, name="acces_exceptionnels"),
+    # Transfers between départements: the proposals addressed to the admin's département
+    path("transferts/", transfert.transferts, name="transferts"),
+    path("transferts/<uuid:uid>/", transfert.transfert_examiner, name="transfert_examiner"),
+    path("transferts/<uuid:uid>/decision/", transfert.transfert_decider, name="transfert_decider"),
     # Retention: carnets due for anonymisation, people never accompanied to delete (admin)
     path("conservation/", conservation.conservation, name="conservation"),
     path("referentiels/situations/<uuid:uid>/", referentiels.situation_basculer, name="situation_basculer"),
@@ -43,6 +48,7 @@ urlpatterns = [
     path("<uuid:uid>/identite/", fiche.beneficiaire_modifier, name="beneficiaire_modifier"),
     # Personal data: keeping the carnet past its due date (référent), the subject-access report (admin)
     path("<uuid:uid>/conservation/", conservation.conservation_justifier, name="conservation_justifier"),
+    path("<uuid:uid>/transfert/", transfert.transfert_proposer_vue, name="transfert_proposer"),
     path("<uuid:uid>/rapport-personne.json", conservation.rapport_personne_json, name="rapport_personne_json"),
     path("<uuid:uid>/rapport-personne.pdf", conservation.rapport_personne_pdf, name="rapport_personne_pdf"),
     # Groupe de suivi

@@ -34,8 +34,12 @@ from carnet.models.parcours import (
     TypeContratSouhaite,
 )
 from carnet.models.referentiels import ObjectifReference, Situation, Theme
+from carnet.models.transfert import OrigineTransfert, StatutTransfert, TransfertCarnet
 
 __all__ = [
+    "OrigineTransfert",
+    "StatutTransfert",
+    "TransfertCarnet",
     "JustificationConservation",
     "ActiviteEngagement",
     "EtatActivite",

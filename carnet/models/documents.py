@@ -109,6 +109,7 @@ class TypeEvenement(models.TextChoices):
     SANCTION = "sanction", "Dossier de manquement"
     CONSERVATION = "conservation", "Conservation du carnet justifiée"
     ANONYMISATION = "anonymisation", "Carnet anonymisé (durée de conservation atteinte)"
+    TRANSFERT = "transfert", "Transfert entre départements"
 
 
 class Evenement(TenantModel):

@@ -39,6 +39,7 @@ from carnet.models import (
     RendezVous,
     SituationConstatee,
     Sortie,
+    TransfertCarnet,
     TypeEvenement,
 )
 from carnet.services.base import RegleMetier, evenement_record
@@ -172,6 +173,11 @@ def _tables_du_carnet(carnet):
     compte["carnet.justificationconservation"] = effacer(
         JustificationConservation.objects.filter(carnet=carnet), vider=["motif"], mois=["jusqu_au", "created_at"]
     )
+    compte["carnet.transfertcarnet"] = effacer(
+        TransfertCarnet.objects.filter(carnet=carnet),
+        vider=["motif", "motif_refus"],
+        mois=["date_mutation", "decide_le", "created_at"],
+    )
     compte["carnet.evenement"] = _historique(carnet, supprimer=False)
     compte["carnet.beneficiaire"] = effacer(
         Beneficiaire.objects.filter(pk=carnet.beneficiaire_id),
@@ -225,6 +231,7 @@ def beneficiaire_supprimer(*, carnet, request=None) -> dict[str, int]:
         compte["carnet.evenement"] = _historique(carnet, supprimer=True)
         Contrat.objectifs.through.objects.filter(contrat__carnet=carnet).delete()
         ConflitIdentite.objects.filter(beneficiaire=beneficiaire).delete()
+        TransfertCarnet.objects.filter(carnet=carnet).delete()
         log_access(
             action=ActionJournal.SUPPRESSION,
             obj=carnet,

@@ -43,6 +43,7 @@ SECTIONS = {
     "carnet.accesexceptionnel": "Accès exceptionnels au carnet",
     "carnet.justificationconservation": "Justifications de conservation",
     "carnet.conflitidentite": "Conflits d'identité (flux CAF/MSA)",
+    "carnet.transfertcarnet": "Transferts entre départements",
     "orientation.dossierorientation": "Dossiers d'orientation",
     "orientation.diagnostic": "Diagnostics d'orientation",
     "orientation.convocation": "Convocations",

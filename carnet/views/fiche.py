@@ -29,6 +29,7 @@ from carnet.perms import (
 from spie.audit import log_access
 from spie.decorators import require_membership
 from spie.models import Action, Role
+from spie.perms import can_administer_departement
 from spie.versioning import VersionConflict
 
 # The columns of the summary (see `carnet_detail`).
@@ -117,6 +118,7 @@ def carnet_detail(request, uid):
         else [],
         peut_rapport=can_produce_subject_access_report(request.acting, carnet),
         peut_justifier_conservation=can_justify_retention(request.acting, carnet),
+        peut_transferer=can_administer_departement(request.acting),
     )
     return render(request, "carnet/detail.html", context)
 

@@ -22,6 +22,7 @@ from carnet.search import merge_pending_entries
 from partenaires.flux.controles import FluxPlusAncien, verifier_fichier
 from partenaires.flux.integration import Communes, Integration, preparer
 from partenaires.flux.lecture import FluxRefuse, controler, lire_foyers, verifier_entete
+from partenaires.flux.mutations import mutations_proposer
 from partenaires.models import CanalDepot, ImportFlux, StatutTraitement
 from spie import services as spie_services
 from spie.locks import session_lock
@@ -292,9 +293,20 @@ def flux_run(*, import_id):
         if absents:
             rapport["absents"] = len(absents)
             rapport["avertissements"].insert(0, message_absents(absents))
+        rapport["avertissements"].extend(_mutations(row))
         _finish(row, StatutTraitement.TERMINE, rapport)
     _log_run(row)
     return row
+
+
+def _mutations(row):
+    """Transfers announced by the file (`partenaires.flux.mutations`), after the households are written."""
+    source, handle = _source(row)
+    try:
+        return mutations_proposer(departement=row.departement, source=source)
+    finally:
+        if handle is not None:
+            handle.close()
 
 
 def _lots(source):

@@ -30,6 +30,7 @@ class Action(models.TextChoices):
     EXPORT = "export", "Export"
     ACCES_EXCEPTIONNEL = "acces_exceptionnel", "Accès exceptionnel"
     ANONYMISATION = "anonymisation", "Anonymisation"
+    TRANSFERT = "transfert", "Transfert vers un autre département"
 
 
 # Access logs are kept 6 to 12 months (DOMAIN.md): the database refuses to delete a row younger than this floor,

@@ -2,8 +2,9 @@
 
 `personne_complete(world)` adds to the security world's carnet (tests/security/world.py, which has one object of
 each kind of the path) what it lacks: notes, the person's observations, an exit, their space (account, links,
-answers, requests), the flux fingerprint, an exceptional access, a retention justification, and the rows linked by
-text or identifier only (an SMS to the person, a notification naming them, a webhook delivery, a stored API answer).
+answers, requests), the flux fingerprint, an exceptional access, a retention justification, a refused transfer, and
+the rows linked by text or identifier only (an SMS to the person, a notification naming them, a webhook delivery, a
+stored API answer).
 """
 
 import datetime
@@ -31,6 +32,7 @@ def personne_complete(world):
         ObservationPersonne,
         PointDeSuivi,
         Sortie,
+        TransfertCarnet,
     )
     from offre.models import EtapePrescription, Prescription
     from partenaires.models import CleIdempotence, EmpreinteFlux, LivraisonWebhook
@@ -38,6 +40,7 @@ def personne_complete(world):
     from spie.models import Notification, Role
     from suivi.models import Alerte, Message
     from tests.carnet.factories import NoteFactory
+    from tests.spie.factories import DepartementFactory
     from usager.models import (
         AccuseReception,
         CompteUsager,
@@ -109,6 +112,17 @@ def personne_complete(world):
         auteur=referent,
         structure=world.structure,
         jusqu_au=timezone.localdate() + datetime.timedelta(days=700),
+    )
+    TransfertCarnet.unscoped_objects.create(
+        **common,
+        departement_origine=dep,
+        departement_destination=DepartementFactory(code="27", nom="Eure"),
+        origine="admin",
+        motif="Mme Zorglubienne s'installe à Évreux",
+        statut="refuse",
+        motif_refus="Mme Zorglubienne est restée à Rouen",
+        propose_par=admin,
+        decide_le=timezone.now(),
     )
     Prescription.unscoped_objects.filter(carnet=carnet).update(
         personne_nom="Zorglubienne", personne_telephone="0611223344", message="Pour Philomène Ysolde"

@@ -162,6 +162,17 @@ EXPECTED = {
         "orientation": REFUSE,
         "autre_departement": INCONNU,
     },
+    # Proposing a transfer to another département: the admin only (an empty form is refused).
+    "admin_seul_envoi": {
+        "referent": REFUSE,
+        "membre": REFUSE,
+        "ancien_membre": REFUSE,
+        "meme_structure": REFUSE,
+        "autre_structure": REFUSE,
+        "admin": INVALIDE,
+        "orientation": REFUSE,
+        "autre_departement": INCONNU,
+    },
     # The person's subject-access report: the département's admin only.
     "admin_seul": {
         "referent": REFUSE,
@@ -220,6 +231,7 @@ ROUTES = {
     "conservation_justifier": ("referent_seul", "referent_seul_envoi"),
     "rapport_personne_json": ("admin_seul", None),
     "rapport_personne_pdf": ("admin_seul", None),
+    "transfert_proposer": ("admin_seul", "admin_seul_envoi"),
 }
 
 
@@ -243,6 +255,10 @@ def test_every_carnet_route_is_in_the_matrix():
             "conflit_decider",
             "acces_exceptionnels",
             "conservation",  # the admin's retention list (tests/carnet/test_conservation.py)
+            # The receiving admin's transfers, addressed by the transfer (tests/carnet/test_transfert.py).
+            "transferts",
+            "transfert_examiner",
+            "transfert_decider",
         }
         and not n.endswith("_basculer")
     }

@@ -82,8 +82,12 @@ OBJECT_ROUTES = {
             "conservation_justifier",
             "rapport_personne_json",
             "rapport_personne_pdf",
+            "transfert_proposer",
         )
     },
+    # A transfer proposed to the world's département by another one: found by its destination only.
+    "carnet:transfert_examiner": lambda w: {"uid": w.transfert_entrant.uid},
+    "carnet:transfert_decider": lambda w: {"uid": w.transfert_entrant.uid},
     "carnet:adhesion_decider": lambda w: {"uid": w.carnet.uid, "demande_uid": w.demande.uid},
     "carnet:membre_retirer": lambda w: {"uid": w.carnet.uid, "membre_uid": w.membre.uid},
     "carnet:referent_designer": lambda w: {"uid": w.carnet.uid, "membre_uid": w.membre.uid},
@@ -248,6 +252,7 @@ PLAIN_ROUTES = {
     "carnet:conflits",
     "carnet:acces_exceptionnels",
     "carnet:conservation",
+    "carnet:transferts",
     "orientation:file",
     "orientation:a_valider",
     "orientation:reorientations",

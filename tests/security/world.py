@@ -69,6 +69,8 @@ class World:
     # A sanction file decided (so that its notice and decision letters exist) with one piece of evidence.
     dossier_manquement: object = None
     piece_manquement: object = None
+    # A transfer of another département's carnet proposed to this one (the receiving admin examines it).
+    transfert_entrant: object = None
 
 
 def build_world(code, nom) -> World:
@@ -104,6 +106,24 @@ def build_world(code, nom) -> World:
         conflit_identite=build_conflit_identite(carnet["carnet"]),
         questionnaire=build_questionnaire(carnet["carnet"], structure),
         **build_sanctions(carnet["carnet"], carnet["document"], users_by_role),
+        transfert_entrant=build_transfert_entrant(departement),
+    )
+
+
+def build_transfert_entrant(departement):
+    """A carnet of a third département ("9" + the world's code) proposed for transfer to the world's."""
+    from carnet.models import TransfertCarnet
+    from tests.carnet.factories import CarnetFactory
+
+    origine = DepartementFactory(code=f"9{departement.code[-2:]}", nom=f"Départ vers {departement.nom}")
+    carnet = CarnetFactory(departement=origine)
+    return TransfertCarnet.unscoped_objects.create(
+        departement=origine,
+        carnet=carnet,
+        departement_origine=origine,
+        departement_destination=departement,
+        origine="admin",
+        motif="La personne a déménagé",
     )
 
 

@@ -22,6 +22,7 @@ FUNCTIONS = (
     "spie_journal_partitions(integer)",
     "spie_journal_purger(timestamptz)",
     "carnet_evenement_anonymiser(bigint, boolean)",
+    "carnet_evenement_transferer(bigint, bigint)",
 )
 
 

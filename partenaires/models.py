@@ -25,6 +25,8 @@ class Scope(models.TextChoices):
     INDICATEURS_READ = "indicateurs:read", "Lire les indicateurs agrégés"
     CONTRATS_READ = "contrats:read", "Lire les contrats d'engagement et leurs heures (sans motif de réduction)"
     CONTRATS_WRITE = "contrats:write", "Enregistrer des heures d'activité des contrats d'engagement"
+    SANCTIONS_READ = "sanctions:read", "Lire les sanctions à appliquer (CAF ou MSA : montants, dates, état)"
+    SANCTIONS_PROPOSE = "sanctions:propose", "Proposer une sanction et en lire l'issue (France Travail, référent)"
 
 
 TOKEN_PREFIX = "spie"

@@ -8,6 +8,7 @@ from carnet.models import Evenement, RendezVous, Sensibilite
 from carnet.services.bulk import evenements_enregistres
 from offre.models import Prescription, StatutPrescription
 from orientation.models import Orientation, StatutOrientation
+from sanctions.models import MouvementPayeur
 from spie.tenancy import departement_scope
 
 
@@ -96,9 +97,46 @@ def _prescription_event(sender, instance, created, **kwargs):
         )
 
 
+EVENEMENT_DU_MOUVEMENT = {
+    "decision": "sanction.decidee",
+    "levee": "sanction.levee",
+    "rattrapage": "sanction.rattrapage",
+}
+
+
+def _sanction_event(sender, instance, created, **kwargs):
+    """The paying body hears of a decision, a lift or arrears: only the CAF or MSA structures of the département that
+    pay this person, with the fields of the API (`views_sanctions.donnees_payeur`), never the facts."""
+    if not created:
+        return
+    from partenaires.api.views_sanctions import SanctionPayeurSerializer, donnees_payeur
+    from partenaires.webhooks import emit
+    from sanctions.payeur import ORGANISME_DE_STRUCTURE
+    from spie.models import Structure
+
+    dossier = instance.dossier
+    organisme = dossier.carnet.beneficiaire.organisme_payeur
+    with departement_scope(instance.departement_id):
+        structure_ids = set(
+            Structure.objects.filter(
+                type__in=[t for t, o in ORGANISME_DE_STRUCTURE.items() if o == organisme]
+            ).values_list("pk", flat=True)
+        )
+    if not structure_ids:
+        return
+    data = SanctionPayeurSerializer(donnees_payeur(dossier)).data
+    emit(
+        event=EVENEMENT_DU_MOUVEMENT[instance.type],
+        departement_id=instance.departement_id,
+        structure_ids=structure_ids,
+        payload_for=lambda structure: {"mouvement": instance.type, "carnet_id": str(dossier.carnet.uid), **data},
+    )
+
+
 def connect():
     post_save.connect(_carnet_event, sender=Evenement, dispatch_uid="webhook_carnet")
     evenements_enregistres.connect(_carnet_events, sender=Evenement, dispatch_uid="webhook_carnet_lot")
     post_save.connect(_rendez_vous_event, sender=RendezVous, dispatch_uid="webhook_rdv")
     post_save.connect(_orientation_event, sender=Orientation, dispatch_uid="webhook_orientation.Orientation")
     post_save.connect(_prescription_event, sender=Prescription, dispatch_uid="webhook_offre.Prescription")
+    post_save.connect(_sanction_event, sender=MouvementPayeur, dispatch_uid="webhook_sanctions.MouvementPayeur")

@@ -30,6 +30,9 @@ EVENTS = {
     "orientation.decidee": "Une orientation a été décidée.",
     "prescription.envoyee": "Une prescription a été envoyée à votre structure.",
     "prescription.repondue": "Une prescription de votre structure a reçu une réponse.",
+    "sanction.decidee": "Une sanction a été décidée pour une personne dont votre organisme verse le RSA (CAF, MSA).",
+    "sanction.levee": "Une sanction a été levée (remobilisation) ou est arrivée à son terme (CAF, MSA).",
+    "sanction.rattrapage": "Des sommes retenues sont à rendre à une personne qui s'est remobilisée (CAF, MSA).",
 }
 
 

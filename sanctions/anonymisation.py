@@ -5,7 +5,14 @@ of each date); the facts, the person's observations, the minutes, the reasons an
 emptied; the evidence rows are deleted (their documents go with the carnet's documents).
 """
 
-from sanctions.models import DossierManquement, EtapeDossier, ObservationDossier, PieceDossier
+from sanctions.models import (
+    DossierManquement,
+    EtapeDossier,
+    MouvementPayeur,
+    ObservationDossier,
+    PieceDossier,
+    PropositionPartenaire,
+)
 from spie.anonymisation import effacer
 
 DATES_DOSSIER = [
@@ -34,6 +41,11 @@ def anonymiser(*, carnet) -> dict[str, int]:
         document=None,
     )
     etapes = effacer(EtapeDossier.objects.filter(dossier__carnet=carnet), vider=["resume"], mois=["created_at"])
+    # What the paying body was told and the partner's proposal keep their codes and figures; dates to the month.
+    mouvements = effacer(MouvementPayeur.objects.filter(dossier__carnet=carnet), mois=["date", "created_at"])
+    propositions = effacer(
+        PropositionPartenaire.objects.filter(dossier__carnet=carnet), vider=["reference"], mois=["created_at"]
+    )
     for dossier in dossiers:
         dossier.rendez_vous.clear()
     nombre = effacer(
@@ -57,6 +69,8 @@ def anonymiser(*, carnet) -> dict[str, int]:
         "sanctions.piecedossier": pieces,
         "sanctions.observationdossier": observations,
         "sanctions.etapedossier": etapes,
+        "sanctions.mouvementpayeur": mouvements,
+        "sanctions.propositionpartenaire": propositions,
         "sanctions.dossiermanquement": nombre,
     }
 
@@ -69,6 +83,8 @@ def supprimer(*, carnet) -> dict[str, int]:
         (PieceDossier, PieceDossier.objects.filter(dossier__carnet=carnet)),
         (ObservationDossier, ObservationDossier.objects.filter(dossier__carnet=carnet)),
         (EtapeDossier, EtapeDossier.objects.filter(dossier__carnet=carnet)),
+        (MouvementPayeur, MouvementPayeur.objects.filter(dossier__carnet=carnet)),
+        (PropositionPartenaire, PropositionPartenaire.objects.filter(dossier__carnet=carnet)),
         (DossierManquement, DossierManquement.objects.filter(carnet=carnet)),
     ):
         resultat[model._meta.label_lower], _ = lignes.delete()

@@ -175,7 +175,10 @@ class DossierManquement(TenantModel):
     rattrapage_mois = models.PositiveSmallIntegerField("mois rendus", null=True, blank=True)
     rattrapage_montant = models.DecimalField("montant rendu", max_digits=9, decimal_places=2, null=True, blank=True)
     cloture_raison = models.TextField("raison du classement", blank=True)
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    # Empty when a partner proposed the file through the API (`PropositionPartenaire` says which structure).
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     version = models.PositiveIntegerField(default=1)
 
@@ -271,3 +274,73 @@ class EtapeDossier(TenantModel):
     class Meta:
         verbose_name = "étape du dossier"
         ordering = ["created_at", "id"]
+
+
+# --- The paying body (CAF/MSA) and partners' proposals (`sanctions.payeur`, `sanctions.propositions`) ------------
+
+
+class TypeMouvement(models.TextChoices):
+    """What the paying body must apply: a decision, its lift (remobilisation or end), the arrears to pay back."""
+
+    DECISION = "decision", "Sanction décidée"
+    LEVEE = "levee", "Sanction levée"
+    RATTRAPAGE = "rattrapage", "Sommes à rendre (rattrapage)"
+
+
+class ExportPayeur(TenantModel):
+    """One file for the CAF/MSA: the movements not yet exported when it was made (`MouvementPayeur.export`). The
+    file is rebuilt from its movements when downloaded again; no copy of the data is stored."""
+
+    uid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    nombre = models.PositiveIntegerField("mouvements", default=0)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField("préparé le", auto_now_add=True)
+
+    class Meta:
+        verbose_name = "export vers l'organisme payeur"
+        ordering = ["-created_at", "-id"]
+
+
+class MouvementPayeur(TenantModel):
+    """A notice owed to the paying body, written in the transaction of the step that causes it: one per file and
+    type (the unique constraint makes the recording idempotent), exported once."""
+
+    uid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    dossier = models.ForeignKey(DossierManquement, on_delete=models.CASCADE, related_name="mouvements_payeur")
+    type = models.CharField("mouvement", max_length=12, choices=TypeMouvement.choices)
+    date = models.DateField("date d'effet")
+    export = models.ForeignKey(
+        ExportPayeur, null=True, blank=True, on_delete=models.PROTECT, related_name="mouvements"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = "mouvement pour l'organisme payeur"
+        ordering = ["created_at", "id"]
+        constraints = [models.UniqueConstraint(fields=["dossier", "type"], name="mouvement_payeur_unique")]
+        indexes = [
+            models.Index(
+                fields=["departement", "created_at"],
+                condition=Q(export__isnull=True),
+                name="mouvement_payeur_a_exporter",
+            )
+        ]
+
+
+class PropositionPartenaire(TenantModel):
+    """A failure proposed through the API by France Travail or the person's organisme référent: which structure
+    (and token) proposed it and the sanction proposed. The file itself is opened by `sanctions.services`."""
+
+    uid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    dossier = models.OneToOneField(DossierManquement, on_delete=models.CASCADE, related_name="proposition")
+    structure = models.ForeignKey("spie.Structure", on_delete=models.PROTECT, related_name="+")
+    jeton_id = models.BigIntegerField(null=True, blank=True)
+    reference = models.CharField("référence de la proposition", max_length=100, blank=True)
+    nature = models.CharField(max_length=12, choices=Nature.choices)
+    taux = models.PositiveSmallIntegerField()
+    duree = models.PositiveSmallIntegerField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = "proposition d'un partenaire"
+        ordering = ["-created_at", "-id"]

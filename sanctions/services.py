@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from carnet import services as carnet_services
 from carnet.models import Beneficiaire, Contrat, RendezVous, Sensibilite, TypeEvenement
-from sanctions import bareme
+from sanctions import bareme, payeur
 from sanctions.etats import (
     ARTICLES_ETATS,
     ETATS_OUVERTS,
@@ -327,6 +327,8 @@ def dossier_franchir(*, dossier, code, data, auteur, structure, est_decideur, pe
         structure=structure,
         article=transition.article,
     )
+    # The CAF/MSA is told of each decision, lift and arrears (`sanctions.payeur`), in the same transaction.
+    payeur.mouvement_enregistrer(dossier=dossier, code=code)
     return dossier
 
 

@@ -17,3 +17,13 @@ urlpatterns = [
     path("dossiers/<uuid:uid>/notification.pdf", views.notification_pdf, name="notification_pdf"),
     path("dossiers/<uuid:uid>/decision.pdf", views.decision_pdf, name="decision_pdf"),
 ]
+
+# The file for a court, the paying body's export file, the indicators (`sanctions.views_pilotage`).
+from sanctions import views_pilotage  # noqa: E402
+
+urlpatterns += [
+    path("dossiers/<uuid:uid>/tribunal.pdf", views_pilotage.dossier_tribunal, name="dossier_tribunal"),
+    path("caf-msa/", views_pilotage.exports_payeur, name="exports_payeur"),
+    path("caf-msa/<uuid:uid>.csv", views_pilotage.export_payeur_csv, name="export_payeur_csv"),
+    path("indicateurs/", views_pilotage.indicateurs_page, name="indicateurs"),
+]

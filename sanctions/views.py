@@ -11,7 +11,7 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 from carnet.models import Analyse, Carnet
 from carnet.services.documents import DocumentInfecte
 from carnet.uploads import download_filename
-from sanctions import bareme, documents, services
+from sanctions import bareme, documents, services, tribunal
 from sanctions.etats import ARTICLES_ETATS, TRANSITIONS, Etat, TransitionRefusee, fin_du_delai, transitions_possibles
 from sanctions.forms import FORMULAIRES, ObservationForm, OuvrirForm, ParametresForm, PieceForm
 from sanctions.models import DossierManquement
@@ -117,6 +117,8 @@ def _contexte(request, dossier, **extra):
         "observations": dossier.observations.select_related("enregistree_par", "document"),
         "rendez_vous": dossier.rendez_vous.order_by("date_heure"),
         "article_etat": ARTICLES_ETATS[dossier.etat],
+        "proposition": tribunal.proposition_de(dossier),
+        "peut_dossier_tribunal": tribunal.can_export_dossier_tribunal(request.acting),
         "actions": actions,
         "peut_instruire": instruit and dossier.etat in (Etat.OUVERT, Etat.A_NOTIFIER, Etat.NOTIFIE, Etat.DECIDE),
         "piece_form": extra.pop("piece_form", None) or PieceForm(),

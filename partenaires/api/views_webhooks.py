@@ -24,6 +24,9 @@ SCOPE_OF_EVENT = {
     "orientation.decidee": Scope.ORIENTATIONS_READ,
     "prescription.envoyee": Scope.PRESCRIPTIONS_WRITE,
     "prescription.repondue": Scope.PRESCRIPTIONS_WRITE,
+    "sanction.decidee": Scope.SANCTIONS_READ,
+    "sanction.levee": Scope.SANCTIONS_READ,
+    "sanction.rattrapage": Scope.SANCTIONS_READ,
 }
 
 

@@ -389,9 +389,11 @@ SPECTACULAR_SETTINGS = {
         "**Historique des versions** : v1.0.0 (2026-11) — bénéficiaires, résumé du carnet, rendez-vous. "
         "v1.1.0 (2026-11) — orientations (lecture), prescriptions reçues (lecture, acceptation, refus), offre "
         "d'insertion au format data·inclusion v1 (structures et services en lecture, services de la structure en "
-        "écriture)."
+        "écriture). v1.2.0 (2026-12) — sanctions du RSA : lecture des sanctions à appliquer par la CAF ou la MSA "
+        "(`sanctions:read`, webhooks `sanction.decidee`, `sanction.levee`, `sanction.rattrapage`), propositions de "
+        "sanction de France Travail et des organismes référents et lecture de leur issue (`sanctions:propose`)."
     ),
-    "VERSION": "1.1.0",
+    "VERSION": "1.2.0",
     "SERVE_INCLUDE_SCHEMA": False,
     "SERVE_PERMISSIONS": ["rest_framework.permissions.AllowAny"],
     "SERVE_AUTHENTICATION": [],
@@ -405,6 +407,7 @@ SPECTACULAR_SETTINGS = {
         "StatutContratEnum": "carnet.models.StatutContrat",
         "EtapeSuiviEnum": "offre.models.EtapeSuivi",
         "MotifEtapeEnum": "offre.models.MotifEtape",
+        "NatureSanctionEnum": "sanctions.models.Nature",
     },
     # The errors and limits shared by every operation, documented in one place (partenaires/api/schema.py).
     "POSTPROCESSING_HOOKS": [

@@ -5,6 +5,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 
 from partenaires.flux.services import flux_deposer
 from spie.tenancy import departement_scope
+from tests.sanctions.outils import monde  # noqa: F401 (fixture of the sanction API tests)
 
 
 def upload(content, name="flux.xml"):

@@ -104,6 +104,12 @@ BEYOND_THE_SCHEMA = {
     "PATCH /api/v1/beneficiaires/{uid}/": COMMUNE,
     "POST /api/v1/offre/services/": OFFRE,
     "PUT /api/v1/offre/services/{uid}/": OFFRE,
+    "POST /api/v1/propositions-sanction/": Rule(
+        400,
+        frozenset({"proposition", "contrat", "rendez_vous"}),
+        "the sanction file's rules: a person subject to rights and duties, one open file per failure, facts not in "
+        "the future, the contract and appointments of that person, the département's scale for the rank",
+    ),
 }
 # Any POST: an Idempotency-Key (a free string in the schema) that already served for another body is a 422; any
 # PATCH or PUT: an If-Match that is not the object's current ETag is a 412.

@@ -16,6 +16,8 @@ To add a route: add it to one dict/set here; for an object route, add the object
 (tests/security/world.py) if it is not there yet.
 """
 
+from tests.security.world import build_payeur_token
+
 PUBLIC = {
     "spie:accueil": "page d'accueil publique (l'espace personnel une fois connecté)",
     "spie:sante": "sonde de santé pour l'hébergeur et docker-compose",
@@ -213,6 +215,18 @@ OBJECT_ROUTES = {
         for name in ("dossier", "etape", "piece_ajouter", "observation_ajouter", "notification_pdf", "decision_pdf")
     },
     "sanctions:piece_telecharger": lambda w: {"uid": w.dossier_manquement.uid, "piece_uid": w.piece_manquement.uid},
+    "sanctions:dossier_tribunal": lambda w: {"uid": w.dossier_manquement.uid},
+    "sanctions:export_payeur_csv": lambda w: {"uid": w.export_payeur.uid},
+    # The paying body's reading (a CAF or MSA token: see API_TOKENS) and a partner's proposal (its author's token).
+    "api:sanction": lambda w: {"uid": w.dossier_manquement.uid},
+    "api:proposition_sanction": lambda w: {"uid": w.proposition_sanction.uid},
+}
+
+# Partner API routes that answer one kind of structure only: the builder makes a token of that kind for the world's
+# département and returns its value (département B's token of the same kind must get 404 for A's object). The
+# other API routes use the world's token.
+API_TOKENS = {
+    "api:sanction": lambda w: build_payeur_token(w),
 }
 
 PARAM_ROUTES = {
@@ -325,6 +339,10 @@ PLAIN_ROUTES = {
     "offre:prescriptions_recues",
     "sanctions:liste",
     "sanctions:parametres",
+    "sanctions:exports_payeur",
+    "sanctions:indicateurs",
+    "api:sanctions",
+    "api:propositions_sanction",
     "usager:connexion",
     "usager:liaison",
     "usager:code",

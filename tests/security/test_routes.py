@@ -13,6 +13,7 @@ from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, resolve, reverse
 
 from tests.security.registry import (
+    API_TOKENS,
     NATIONAL_ADMIN_NAMESPACE,
     OBJECT_ROUTES,
     PARAM_ROUTES,
@@ -133,7 +134,8 @@ def test_other_departement_gets_404_for_every_role(name, world_a, world_b):
     failures = []
     if name.startswith("api:"):
         # The partner API knows tokens, not sessions: département B's token (every scope) gets 404.
-        client = Client(headers={"Authorization": f"Bearer {world_b.jeton_valeur}"})
+        jeton_b = API_TOKENS[name](world_b) if name in API_TOKENS else world_b.jeton_valeur
+        client = Client(headers={"Authorization": f"Bearer {jeton_b}"})
         for method in ("get", "post", "patch"):
             response = getattr(client, method)(url, content_type="application/json", headers={"If-Match": "*"})
             # An action route (POST only) answers any other method with 405 before any lookup: that reveals nothing.
@@ -160,7 +162,8 @@ def test_own_departement_object_is_reachable_by_someone_of_its_departement(name,
     """The 404 above must come from the tenant scope, not from a route that never works."""
     url = reverse(name, kwargs=OBJECT_ROUTES[name](world_a))
     if name.startswith("api:"):
-        client = Client(headers={"Authorization": f"Bearer {world_a.jeton_valeur}"})
+        jeton_a = API_TOKENS[name](world_a) if name in API_TOKENS else world_a.jeton_valeur
+        client = Client(headers={"Authorization": f"Bearer {jeton_a}"})
         if not _api_answers_get(url):
             # An action route: its object is looked up before the body is read, so an empty body is not a 404.
             response = client.post(url, {}, content_type="application/json")

@@ -71,6 +71,9 @@ class World:
     piece_manquement: object = None
     # A transfer of another département's carnet proposed to this one (the receiving admin examines it).
     transfert_entrant: object = None
+    # Its proposal by the world's structure (the person's organisme référent) and an export for the CAF/MSA.
+    proposition_sanction: object = None
+    export_payeur: object = None
 
 
 def build_world(code, nom) -> World:
@@ -130,7 +133,8 @@ def build_transfert_entrant(departement):
 def build_sanctions(carnet, document, users_by_role):
     """A decided sanction file of the world's carnet, opened by its référent, with the world's document as evidence
     (the person's space lists its notice)."""
-    from sanctions.models import PieceDossier
+    from carnet.models import MembreGroupe
+    from sanctions.models import ExportPayeur, MouvementPayeur, PieceDossier, PropositionPartenaire
     from tests.sanctions.factories import DossierManquementFactory
 
     referent = users_by_role[Role.PROFESSIONNEL]
@@ -144,7 +148,38 @@ def build_sanctions(carnet, document, users_by_role):
         libelle="Relevé",
         ajoutee_par=referent,
     )
-    return {"dossier_manquement": dossier, "piece_manquement": piece}
+    structure = MembreGroupe.unscoped_objects.get(carnet=carnet, user=referent).structure
+    proposition = PropositionPartenaire.unscoped_objects.create(
+        departement_id=carnet.departement_id,
+        dossier=dossier,
+        structure=structure,
+        nature="suspension",
+        taux=30,
+        duree=2,
+    )
+    export = ExportPayeur.unscoped_objects.create(
+        departement_id=carnet.departement_id, nombre=1, created_by=users_by_role[Role.DECIDEUR_SANCTIONS]
+    )
+    MouvementPayeur.unscoped_objects.create(
+        departement_id=carnet.departement_id,
+        dossier=dossier,
+        type="decision",
+        date=dossier.decision_effet,
+        export=export,
+    )
+    return {
+        "dossier_manquement": dossier,
+        "piece_manquement": piece,
+        "proposition_sanction": proposition,
+        "export_payeur": export,
+    }
+
+
+def build_payeur_token(world):
+    """A token of a CAF of the world's département (the paying body's API answers such a token only)."""
+    caf = StructureFactory(departement=world.departement, type="caf", nom=f"CAF {world.departement.code}")
+    _, value = build_token(world.departement, caf, world.users_by_role[Role.ADMIN_DEPARTEMENT])
+    return value
 
 
 def build_questionnaire(carnet, structure):

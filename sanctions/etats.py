@@ -288,3 +288,116 @@ def verifier_levee(*, dossier, date, remobilisation=None):
         raise TransitionRefusee("La date est avant le début de la sanction.")
     if remobilisation is not None and not remobilisation.strip():
         raise TransitionRefusee("Décrivez comment la personne s'est remobilisée.")
+
+
+# --- The sessions of the équipes pluridisciplinaires (CASF L.262-39) ---------------------------------------------
+# One small state machine of its own: a session is prepared (files put on its agenda by theme), the people are
+# convened, the session opens once the attendance reaches the quorum, the team gives one opinion per file, the
+# session is raised, the président du conseil départemental decides each file, and the session is closed. Before
+# it opens it may be postponed (the agenda moves to a new session) or cancelled. `sanctions.equipes` writes.
+
+ARTICLE_EP = "CASF L.262-37 et L.262-39 (équipe pluridisciplinaire)"
+
+
+class EtatSeance(models.TextChoices):
+    CREEE = "creee", "Créée : ordre du jour en préparation"
+    CONVOQUEE = "convoquee", "Convocations envoyées"
+    OUVERTE = "ouverte", "Ouverte : quorum atteint, avis en cours"
+    TENUE = "tenue", "Tenue : décisions du président attendues"
+    CLOSE = "close", "Close : procès-verbal disponible"
+    REPORTEE = "reportee", "Reportée"
+    ANNULEE = "annulee", "Annulée"
+
+
+# A file stays on the agenda of one live session at a time.
+ETATS_SEANCE_VIVANTS = (EtatSeance.CREEE, EtatSeance.CONVOQUEE, EtatSeance.OUVERTE, EtatSeance.TENUE)
+# The members read the files of their session from its opening time until it is raised.
+ETATS_SEANCE_EN_COURS = (EtatSeance.CONVOQUEE, EtatSeance.OUVERTE)
+
+
+@dataclass(frozen=True)
+class TransitionSeance:
+    code: str
+    libelle: str
+    depuis: tuple
+    vers: str
+    decideur_seul: bool  # the PCD's decisions; the other steps are the organisers' (décideurs and administrator)
+
+
+TRANSITIONS_SEANCE = {
+    t.code: t
+    for t in (
+        TransitionSeance(
+            "inscrire", "Inscrire un dossier à l'ordre du jour", (EtatSeance.CREEE,), EtatSeance.CREEE, False
+        ),
+        TransitionSeance(
+            "retirer", "Retirer un dossier de l'ordre du jour", (EtatSeance.CREEE,), EtatSeance.CREEE, False
+        ),
+        TransitionSeance("convoquer", "Convoquer les personnes", (EtatSeance.CREEE,), EtatSeance.CONVOQUEE, False),
+        TransitionSeance(
+            "ouvrir",
+            "Enregistrer les présences et ouvrir la séance",
+            (EtatSeance.CONVOQUEE,),
+            EtatSeance.OUVERTE,
+            False,
+        ),
+        TransitionSeance("avis", "Enregistrer l'avis de l'équipe", (EtatSeance.OUVERTE,), EtatSeance.OUVERTE, False),
+        TransitionSeance("lever", "Lever la séance", (EtatSeance.OUVERTE,), EtatSeance.TENUE, False),
+        TransitionSeance("decider", "Décision du président", (EtatSeance.TENUE,), EtatSeance.TENUE, True),
+        TransitionSeance("clore", "Clore la séance", (EtatSeance.TENUE,), EtatSeance.CLOSE, False),
+        TransitionSeance(
+            "reporter",
+            "Reporter la séance",
+            (EtatSeance.CREEE, EtatSeance.CONVOQUEE),
+            EtatSeance.REPORTEE,
+            False,
+        ),
+        TransitionSeance(
+            "annuler",
+            "Annuler la séance",
+            (EtatSeance.CREEE, EtatSeance.CONVOQUEE),
+            EtatSeance.ANNULEE,
+            False,
+        ),
+    )
+}
+
+
+def verifier_transition_seance(seance, code, *, est_decideur: bool, organise: bool) -> TransitionSeance:
+    transition = TRANSITIONS_SEANCE.get(code)
+    if transition is None:
+        raise TransitionRefusee("Cette étape n'existe pas.")
+    if seance.etat not in transition.depuis:
+        raise TransitionRefusee(
+            f"Étape impossible : la séance est « {EtatSeance(seance.etat).label} ». "
+            f"« {transition.libelle} » n'est possible que depuis "
+            + " ou ".join(f"« {EtatSeance(e).label} »" for e in transition.depuis)
+            + "."
+        )
+    if transition.decideur_seul and not est_decideur:
+        raise TransitionRefusee("Seul un décideur des sanctions prend la décision du président.")
+    if not transition.decideur_seul and not organise:
+        raise TransitionRefusee("Seuls les décideurs des sanctions et l'administrateur organisent les séances.")
+    return transition
+
+
+def verifier_quorum(*, presents: int, quorum: int):
+    """No opinion without the quorum: the session opens only when enough members are present."""
+    if presents < quorum:
+        raise TransitionRefusee(
+            f"Quorum non atteint : {presents} présent{'s' if presents > 1 else ''} pour {quorum} requis."
+            f" La séance ne peut pas rendre d'avis : reportez-la."
+        )
+
+
+def verifier_avis_ep(*, nature, avis):
+    """A suppression is decided only after an opinion of the team given in a session on that very file
+    (L.262-37): `avis` is that opinion (a `PassageEquipe` with its opinion), or None."""
+    if nature != "suppression":
+        return
+    if avis is None:
+        raise TransitionRefusee(
+            "Une suppression ne peut être décidée qu'après l'avis de l'équipe pluridisciplinaire rendu en séance sur "
+            "ce dossier : inscrivez-le à une séance (thème « suppression ») et attendez son avis (article L.262-37 "
+            "du CASF)."
+        )

@@ -99,12 +99,6 @@ class DeciderForm(forms.Form):
         decimal_places=2,
     )
     motifs = forms.CharField(label="Motifs de la décision", widget=forms.Textarea(attrs={"rows": 4}), max_length=5000)
-    avis_ep_le = forms.DateField(
-        label="Avis de l'équipe pluridisciplinaire du (obligatoire pour une suppression)", required=False, widget=DATE
-    )
-    avis_ep = forms.CharField(
-        label="Sens de l'avis de l'équipe pluridisciplinaire", required=False, widget=forms.Textarea(attrs={"rows": 2})
-    )
 
 
 class SansSuiteForm(forms.Form):

@@ -10,7 +10,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 
-from sanctions.etats import ETATS_OUVERTS, Etat
+from sanctions.etats import ETATS_OUVERTS, Etat, EtatSeance
 from spie.tenancy import TenantManager, TenantModel, TenantQuerySet
 
 
@@ -344,3 +344,177 @@ class PropositionPartenaire(TenantModel):
     class Meta:
         verbose_name = "proposition d'un partenaire"
         ordering = ["-created_at", "-id"]
+
+
+# --- Équipes pluridisciplinaires (CASF L.262-39) and their sessions ---------------------------------------------
+
+
+class QualiteMembre(models.TextChoices):
+    DEPARTEMENT = "departement", "Représentant du Département"
+    FRANCE_TRAVAIL = "france_travail", "Représentant de France Travail"
+    BENEFICIAIRES = "beneficiaires", "Représentant des personnes bénéficiaires du RSA"
+    ORGANISME_REFERENT = "organisme_referent", "Représentant d'un organisme référent"
+    INSERTION = "insertion", "Professionnel de l'insertion sociale ou professionnelle"
+    AUTRE = "autre", "Autre qualité"
+
+
+class ThemePassage(models.TextChoices):
+    SUPPRESSION = "suppression", "Suppression du RSA (avant la décision)"
+    REORIENTATION_PRO = "reorientation_pro", "Réorientation du social vers le professionnel"
+    REORIENTATION_SOCIAL = "reorientation_social", "Réorientation du professionnel vers le social"
+    CAS_COMPLEXE = "cas_complexe", "Situation complexe"
+
+
+class SensAvis(models.TextChoices):
+    FAVORABLE = "favorable", "Favorable"
+    RESERVES = "reserves", "Favorable avec réserves"
+    DEFAVORABLE = "defavorable", "Défavorable"
+
+
+class SensDecision(models.TextChoices):
+    CONFORME = "conforme", "Le président suit l'avis de l'équipe"
+    DIFFERENTE = "differente", "Le président ne suit pas l'avis de l'équipe"
+
+
+class EquipePluridisciplinaire(TenantModel):
+    """An équipe pluridisciplinaire of one territory of the département, with its members and its quorum."""
+
+    uid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    nom = models.CharField("nom", max_length=150)
+    territoire = models.ForeignKey(
+        "spie.Territoire", on_delete=models.PROTECT, related_name="+", verbose_name="territoire"
+    )
+    quorum = models.PositiveSmallIntegerField(
+        "quorum (membres présents)", validators=[MinValueValidator(1)], help_text="Nombre de membres présents requis."
+    )
+    lieu = models.CharField("lieu habituel des séances", max_length=300, blank=True)
+    active = models.BooleanField("active", default=True)
+    version = models.PositiveIntegerField(default=1)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = "équipe pluridisciplinaire"
+        verbose_name_plural = "équipes pluridisciplinaires"
+        ordering = ["nom"]
+        constraints = [models.UniqueConstraint(fields=["departement", "nom"], name="equipe_ep_nom_unique")]
+
+    def __str__(self):
+        return self.nom
+
+
+class MembreEquipe(TenantModel):
+    """A member: a user of the platform (who then reads the files of a session while it is held) or an external
+    person (named in the minutes only), with the structure they represent and their quality."""
+
+    uid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    equipe = models.ForeignKey(EquipePluridisciplinaire, on_delete=models.PROTECT, related_name="membres")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name="utilisateur",
+    )
+    nom = models.CharField("nom (personne extérieure)", max_length=200, blank=True)
+    structure = models.CharField("structure représentée", max_length=200)
+    qualite = models.CharField("qualité", max_length=20, choices=QualiteMembre.choices)
+    actif = models.BooleanField("actif", default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = "membre d'une équipe pluridisciplinaire"
+        ordering = ["qualite", "id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(user__isnull=False) | ~Q(nom=""), name="membre_ep_user_ou_nom"),
+            models.UniqueConstraint(
+                fields=["equipe", "user"], condition=Q(actif=True, user__isnull=False), name="membre_ep_user_unique"
+            ),
+        ]
+
+    @property
+    def nom_affiche(self):
+        return self.user.get_full_name() if self.user_id else self.nom
+
+
+class SeanceEquipeQuerySet(TenantQuerySet):
+    def tenues(self):
+        return self.filter(etat__in=(EtatSeance.TENUE, EtatSeance.CLOSE))
+
+
+class SeanceEquipe(TenantModel):
+    """A session of an équipe pluridisciplinaire (states: `sanctions.etats.EtatSeance`)."""
+
+    uid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    equipe = models.ForeignKey(EquipePluridisciplinaire, on_delete=models.PROTECT, related_name="seances")
+    etat = models.CharField("état", max_length=12, choices=EtatSeance.choices, default=EtatSeance.CREEE)
+    date_heure = models.DateTimeField("date et heure")
+    lieu = models.CharField("lieu", max_length=300)
+    convoquee_le = models.DateTimeField(null=True, blank=True)
+    ouverte_le = models.DateTimeField("ouverte le", null=True, blank=True)
+    levee_le = models.DateTimeField("levée le", null=True, blank=True)
+    close_le = models.DateTimeField("close le", null=True, blank=True)
+    raison_fin = models.TextField("raison du report ou de l'annulation", blank=True)
+    reportee_vers = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="+", verbose_name="reportée à"
+    )
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    version = models.PositiveIntegerField(default=1)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = TenantManager.from_queryset(SeanceEquipeQuerySet)()
+
+    class Meta:
+        verbose_name = "séance d'équipe pluridisciplinaire"
+        ordering = ["-date_heure", "-id"]
+
+
+class PresenceSeance(TenantModel):
+    """Whether a member attended (recorded once, when the session opens)."""
+
+    seance = models.ForeignKey(SeanceEquipe, on_delete=models.PROTECT, related_name="presences")
+    membre = models.ForeignKey(MembreEquipe, on_delete=models.PROTECT, related_name="+")
+    present = models.BooleanField("présent")
+
+    class Meta:
+        verbose_name = "présence en séance"
+        ordering = ["membre__qualite", "membre_id"]
+        constraints = [models.UniqueConstraint(fields=["seance", "membre"], name="presence_ep_unique")]
+
+
+class PassageEquipe(TenantModel):
+    """A file on a session's agenda: a person's carnet under one theme, pointing at the sanction file for a
+    suppression (a réorientation needs none), with the convocation, the team's opinion and the PCD's decision."""
+
+    uid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    seance = models.ForeignKey(SeanceEquipe, on_delete=models.PROTECT, related_name="passages")
+    theme = models.CharField("thème", max_length=22, choices=ThemePassage.choices)
+    carnet = models.ForeignKey("carnet.Carnet", on_delete=models.PROTECT, related_name="+")
+    dossier = models.ForeignKey(
+        DossierManquement, null=True, blank=True, on_delete=models.PROTECT, related_name="passages_ep"
+    )
+    question = models.TextField("question posée à l'équipe")
+    convocation_envoyee_le = models.DateTimeField("convocation envoyée le", null=True, blank=True)
+    personne_presente = models.BooleanField("la personne s'est présentée", null=True, blank=True)
+    avis_sens = models.CharField("avis", max_length=12, choices=SensAvis.choices, blank=True)
+    avis_texte = models.TextField("avis motivé de l'équipe", blank=True)
+    avis_le = models.DateTimeField("avis rendu le", null=True, blank=True)
+    decision_sens = models.CharField("décision", max_length=12, choices=SensDecision.choices, blank=True)
+    decision_texte = models.TextField("décision du président", blank=True)
+    decide_le = models.DateTimeField("décidé le", null=True, blank=True)
+    decideur = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = "dossier présenté en équipe pluridisciplinaire"
+        ordering = ["created_at", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["seance", "carnet"], name="passage_ep_un_par_carnet"),
+            models.CheckConstraint(
+                condition=~Q(theme="suppression") | Q(dossier__isnull=False), name="passage_ep_suppression_dossier"
+            ),
+        ]

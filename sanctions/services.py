@@ -9,13 +9,14 @@ from django.utils import timezone
 
 from carnet import services as carnet_services
 from carnet.models import Beneficiaire, Contrat, RendezVous, Sensibilite, TypeEvenement
-from sanctions import bareme, payeur
+from sanctions import bareme, equipes, payeur
 from sanctions.etats import (
     ARTICLES_ETATS,
     ETATS_OUVERTS,
     Etat,
     TransitionRefusee,
     fin_du_delai,
+    verifier_avis_ep,
     verifier_date_certaine,
     verifier_decision,
     verifier_levee,
@@ -257,7 +258,11 @@ def dossier_franchir(*, dossier, code, data, auteur, structure, est_decideur, pe
         bareme.verifier(
             params, rang=dossier.rang, foyer_plusieurs=dossier.foyer_plusieurs_personnes, taux=taux, duree=duree
         )
-        verifier_suppression(nature=nature, rang=dossier.rang, avis_ep_le=data.get("avis_ep_le"), motif=dossier.motif)
+        # L.262-37: a suppression only after the EP's opinion given in a session on this very file.
+        avis = equipes.avis_en_seance(dossier)
+        verifier_avis_ep(nature=nature, avis=avis)
+        avis_le = timezone.localdate(avis.avis_le) if avis else None
+        verifier_suppression(nature=nature, rang=dossier.rang, avis_ep_le=avis_le, motif=dossier.motif)
         motifs = (data.get("motifs") or "").strip()
         if not motifs:
             raise TransitionRefusee("Écrivez les motifs de la décision : ils figurent sur le courrier à la personne.")
@@ -269,8 +274,8 @@ def dossier_franchir(*, dossier, code, data, auteur, structure, est_decideur, pe
         dossier.decision_nature, dossier.decision_taux, dossier.decision_duree = nature, taux, duree
         dossier.decision_motifs, dossier.decision_effet = motifs, effet
         dossier.montant_mensuel = data.get("montant_mensuel")
-        dossier.avis_ep_le = data.get("avis_ep_le")
-        dossier.avis_ep = (data.get("avis_ep") or "").strip()
+        dossier.avis_ep_le = avis_le
+        dossier.avis_ep = equipes.avis_en_clair(avis) if avis else ""
         dossier.decideur, dossier.decide_le = auteur, today
         fields += [
             "decision_nature",

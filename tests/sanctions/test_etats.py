@@ -256,14 +256,7 @@ def test_suppression_needs_the_ep_opinion(monde):
         "après l'avis de l'équipe pluridisciplinaire",
         lambda: franchir(monde, dossier, "decider", par="decideur", **decision(nature="suppression", duree=4)),
     )
-    dossier = franchir(
-        monde,
-        dossier,
-        "decider",
-        par="decideur",
-        **decision(nature="suppression", duree=4, avis_ep_le=datetime.date(2026, 12, 1), avis_ep="Favorable."),
-    )
-    assert dossier.decision_nature == "suppression" and dossier.avis_ep == "Favorable."
+    # The opinion comes from a session of an équipe pluridisciplinaire on this file: tests/sanctions/test_ep_etats.py.
 
 
 def test_decision_for_a_person_who_left_the_rights_and_duties_scope_is_refused(monde):

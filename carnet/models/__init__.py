@@ -12,6 +12,7 @@ from carnet.models.conflits import ConflitIdentite, StatutConflit
 from carnet.models.conservation import JustificationConservation
 from carnet.models.documents import Analyse, Document, Evenement, Note, Sensibilite, TypeEvenement
 from carnet.models.groupe import DemandeAdhesion, MembreGroupe, StatutDemande
+from carnet.models.information import CanalInformation, InformationPersonne, OppositionPartage
 from carnet.models.parcours import (
     Action,
     AxeDeTravail,
@@ -37,6 +38,9 @@ from carnet.models.referentiels import ObjectifReference, Situation, Theme
 
 __all__ = [
     "JustificationConservation",
+    "CanalInformation",
+    "InformationPersonne",
+    "OppositionPartage",
     "ActiviteEngagement",
     "EtatActivite",
     "SourceActivite",

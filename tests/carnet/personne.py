@@ -27,8 +27,10 @@ def personne_complete(world):
         AccesExceptionnel,
         Beneficiaire,
         Evenement,
+        InformationPersonne,
         JustificationConservation,
         ObservationPersonne,
+        OppositionPartage,
         PointDeSuivi,
         Sortie,
     )
@@ -109,6 +111,21 @@ def personne_complete(world):
         auteur=referent,
         structure=world.structure,
         jusqu_au=timezone.localdate() + datetime.timedelta(days=700),
+    )
+    InformationPersonne.unscoped_objects.create(
+        **common,
+        informee_le=timezone.localdate(),
+        canal="entretien",
+        version_notice="2026-11",
+        auteur=referent,
+        structure=world.structure,
+    )
+    OppositionPartage.unscoped_objects.create(
+        **common,
+        opposee_le=timezone.localdate(),
+        motif="Mme Zorglubienne ne veut pas que la SIAE lise son carnet",
+        auteur=referent,
+        structure=world.structure,
     )
     Prescription.unscoped_objects.filter(carnet=carnet).update(
         personne_nom="Zorglubienne", personne_telephone="0611223344", message="Pour Philomène Ysolde"

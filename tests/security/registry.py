@@ -82,6 +82,7 @@ OBJECT_ROUTES = {
             "conservation_justifier",
             "rapport_personne_json",
             "rapport_personne_pdf",
+            "partage",
         )
     },
     "carnet:adhesion_decider": lambda w: {"uid": w.carnet.uid, "demande_uid": w.demande.uid},

@@ -13,6 +13,7 @@ import json
 import pytest
 from django.test import Client
 from django.urls import reverse
+from django.utils import timezone
 from pypdf import PdfReader
 
 from carnet import services
@@ -112,7 +113,12 @@ def monde(db, django_capture_on_commit_callbacks):
                     theme=themes[classe], departement=dep, libelle=marque("situation", classe)
                 )
                 SituationConstatee.objects.create(
-                    departement=dep, carnet=carnet, situation=situation, auteur=auteur, structure=ccas
+                    departement=dep,
+                    carnet=carnet,
+                    situation=situation,
+                    constatee_le=timezone.localdate(),
+                    auteur=auteur,
+                    structure=ccas,
                 )
                 axe = AxeFactory(carnet=carnet, created_by=auteur, theme=themes[classe])
                 contrat.objectifs.add(ObjectifFactory(axe=axe, libelle=marque("objectif", classe)))

@@ -68,12 +68,14 @@ class AxeForm(forms.Form):
         label="Thème de l'axe de travail",
         queryset=None,
         empty_label="Choisir un thème",
-        help_text="Un seul axe par thème. Les thèmes santé et contraintes familiales restent réservés au groupe.",
+        help_text="Un seul axe par thème. Seuls les thèmes dont vous lisez la classe de sensibilité sont proposés.",
     )
 
-    def __init__(self, *args, themes_pris=(), **kwargs):
+    def __init__(self, *args, themes_pris=(), classes=(), **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["theme"].queryset = Theme.objects.exclude(pk__in=list(themes_pris))
+        self.fields["theme"].queryset = Theme.objects.filter(sensibilite__in=list(classes)).exclude(
+            pk__in=list(themes_pris)
+        )
 
 
 class ObjectifForm(VersionedFormMixin, forms.ModelForm):

@@ -151,11 +151,14 @@ class DocumentForm(forms.Form):
         help_text="Par défaut, le nom du fichier. Évitez d'y écrire une information de santé ou judiciaire.",
     )
     sensibilite = forms.ChoiceField(
-        label="Visibilité",
+        label="Classe de sensibilité",
         choices=Sensibilite.choices,
         initial=Sensibilite.GENERALE,
         widget=forms.RadioSelect,
-        help_text="Un document de santé (certificat médical, RQTH…), judiciaire ou familial doit être restreint.",
+        help_text=(
+            "Un certificat médical ou une RQTH : « Santé » ; un jugement : « Justice » ; une mesure de protection "
+            "de l'enfance : « Protection de l'enfance » ; une situation familiale : « Famille »."
+        ),
     )
 
     def __init__(self, *args, **kwargs):
@@ -186,14 +189,14 @@ class NoteForm(forms.Form):
         error_messages={"required": "La note est vide."},
     )
     sensibilite = forms.ChoiceField(
-        label="Visibilité",
+        label="Classe de sensibilité",
         choices=Sensibilite.choices,
         initial=Sensibilite.GENERALE,
         widget=forms.RadioSelect,
         help_text=(
             "Une note générale est lue par tout le groupe de suivi et par les personnes habilitées à consulter le "
-            "carnet : n'y écrivez jamais d'information de santé (y compris la RQTH), judiciaire ou de protection "
-            "de l'enfance. Pour ces informations, choisissez « Restreinte »."
+            "carnet : n'y écrivez jamais d'information de santé (y compris la RQTH), familiale, judiciaire ou de "
+            "protection de l'enfance. Choisissez la classe qui correspond : elle décide qui lit la note."
         ),
     )
 

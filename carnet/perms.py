@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 from django.utils import timezone
 
-from carnet.models import AccesExceptionnel, Carnet, MembreGroupe, Sensibilite
+from carnet.models import AccesExceptionnel, Carnet, InformationPersonne, MembreGroupe, OppositionPartage
 from carnet.models.beneficiaire import STRUCTURES_INSTITUTIONNELLES
 from spie.models import Role
 
@@ -175,31 +175,19 @@ def can_list_exceptional_accesses(acting) -> bool:
 
 
 def can_read_sensitive(acting, carnet, obj) -> bool:
-    """General notes and documents: the group's members, and admins or orientation staff during an exceptional
-    access. Restricted (health, justice, family): the référent and the author. Private: the author only."""
-    relation = relation_of(acting, carnet)
-    if obj.sensibilite == Sensibilite.GENERALE:
-        return relation.lit_le_contenu
-    if obj.auteur_id == acting.user_id and relation.lit_le_carnet:
-        return True
-    if obj.sensibilite == Sensibilite.RESTREINTE:
-        return relation.est_referent
-    return False
+    """An item with a sensitivity class (note, document, event): the one rule of `carnet.sensibilite`."""
+    from carnet import sensibilite
 
-
-def visible_sensitivities(acting, carnet):
-    """The sensitivity classes the user may list, beyond their own restricted/private items."""
-    relation = relation_of(acting, carnet)
-    if not relation.lit_le_contenu:
-        return []
-    if relation.est_referent:
-        return [Sensibilite.GENERALE, Sensibilite.RESTREINTE]
-    return [Sensibilite.GENERALE]
+    lecteur = sensibilite.lecteur_professionnel(acting, carnet, notes_et_documents=True)
+    return sensibilite.peut_lire(lecteur, obj.sensibilite, auteur_id=getattr(obj, "auteur_id", None))
 
 
 def can_read_sensitive_themes(acting, carnet) -> bool:
-    """Health and family situations are shown to the group only, never to admins or orientation staff outside it."""
-    return relation_of(acting, carnet).est_membre
+    """Every sensitive theme at once (health and family): the views that show or hide them as a whole (the
+    orientation diagnostic, the reason for reduced hours). The situations and plan pages filter theme by theme."""
+    from carnet import sensibilite
+
+    return sensibilite.lit_toutes_les_classes_des_themes(sensibilite.lecteur_professionnel(acting, carnet))
 
 
 # --- Partner structures (API tokens, webhooks): a structure acts, not a person ----------------------
@@ -207,10 +195,89 @@ def can_read_sensitive_themes(acting, carnet) -> bool:
 
 def can_partner_read_carnet(structure, carnet) -> bool:
     """A partner structure reads a carnet (API, webhooks) when one of its professionals is in the group
-    (need to know); the département's own services read every carnet of their département."""
-    if structure.type in STRUCTURES_INSTITUTIONNELLES:
-        return True
+    (need to know); the département's own services read every carnet of their département. Beyond the référent's
+    structure, only once the person was informed and if they did not object (`Carnet.objects.partages_avec`)."""
     return Carnet.objects.suivis_par_structure(structure).filter(pk=carnet.pk).exists()
+
+
+def partner_refusal(structure, carnet) -> str:
+    """Why a structure may not read the carnet through the API: the person's opposition (whose professionals left
+    the group when it was recorded), or their information still missing for a structure that follows the carnet
+    ("" otherwise: it may, or it does not follow the carnet at all)."""
+    opposition = opposition_of(carnet)
+    if opposition is not None and structure.pk != opposition.structure_id:
+        return REFUS_OPPOSITION
+    if structure.type not in STRUCTURES_INSTITUTIONNELLES:
+        if not Carnet.objects.avec_membre_de(structure).filter(pk=carnet.pk).exists():
+            return ""
+    return refus_de_partage(carnet, structure)
+
+
+# --- Information and opposition: sharing beyond the référent's structure -----------------------------
+
+REFUS_NON_INFORMEE = (
+    "La personne n'a pas encore été informée du partage de son carnet : son référent doit enregistrer cette "
+    "information (date, canal, version de la notice) avant tout partage hors de sa structure."
+)
+REFUS_OPPOSITION = (
+    "La personne s'est opposée au partage de son carnet au-delà de la structure de son référent : seule cette "
+    "structure y a accès."
+)
+
+
+def _etat_du_partage(carnet):
+    """(informed, the opposition or None), once a request."""
+    cache = getattr(carnet, "_etat_du_partage", None)
+    if cache is None:
+        informee = InformationPersonne.objects.filter(carnet=carnet).exists()
+        opposition = OppositionPartage.objects.filter(carnet=carnet).first()
+        cache = carnet._etat_du_partage = (informee, opposition)
+    return cache
+
+
+def structure_du_referent_id(carnet):
+    return next((m.structure_id for m in _active_memberships(carnet) if m.est_referent), None)
+
+
+def est_informee(carnet) -> bool:
+    return _etat_du_partage(carnet)[0]
+
+
+def opposition_of(carnet):
+    return _etat_du_partage(carnet)[1]
+
+
+def refus_de_partage(carnet, structure) -> str:
+    """Why sharing `carnet` with `structure` (a member added to the group, a partner's API read, a webhook) is
+    refused, "" if it is not. The référent's own structure always shares; any other one only after the person was
+    informed, and never after they objected (then only the structure recorded with the opposition keeps it)."""
+    informee, opposition = _etat_du_partage(carnet)
+    if opposition is not None:
+        return "" if structure.pk == opposition.structure_id else REFUS_OPPOSITION
+    if structure.pk == structure_du_referent_id(carnet):
+        return ""
+    return "" if informee else REFUS_NON_INFORMEE
+
+
+def hors_opposition(queryset, acting, *, prefixe=""):
+    """`queryset` (carnets, or rows reaching a carnet through `prefixe`) without the carnets whose person objected
+    to sharing beyond a structure other than the acting one. The Département's admins and orientation staff keep
+    them (their statutory role), as on the carnet's own pages."""
+    if acting.has_role(Role.ADMIN_DEPARTEMENT, Role.CHARGE_ORIENTATION, Role.VALIDATEUR_ORIENTATION):
+        return queryset
+    oppositions = OppositionPartage.objects.exclude(structure_id=getattr(acting.structure, "pk", None))
+    return queryset.exclude(**{f"{prefixe}pk__in": oppositions.values("carnet_id")})
+
+
+def can_record_information(acting, carnet) -> bool:
+    """The référent records that the person was informed, and their opposition (the person's space shows both)."""
+    return relation_of(acting, carnet).est_referent and carnet.cloture_le is None
+
+
+def can_read_information(acting, carnet) -> bool:
+    """Whoever reads the carnet sees whether the person was informed or objected (it tells them what they may
+    share)."""
+    return relation_of(acting, carnet).lit_le_carnet
 
 
 def can_partner_handle_rendez_vous(structure, rendez_vous) -> bool:

@@ -16,9 +16,13 @@ def charger(apps=None):
     Situation = apps.get_model("carnet", "Situation")
     ObjectifReference = apps.get_model("carnet", "ObjectifReference")
     data = json.loads(DATA.read_text(encoding="utf-8"))
+    # Before the sensitivity classes (migration 0023) a theme only knew whether it was sensitive.
+    a_une_classe = any(field.name == "sensibilite" for field in Theme._meta.get_fields())
     for ordre, spec in enumerate(data["themes"], start=1):
+        classe = spec["sensibilite"]
+        classe = {"sensibilite": classe} if a_une_classe else {"sensible": classe != "generale"}
         theme, _ = Theme.objects.update_or_create(
-            code=spec["code"], defaults={"libelle": spec["libelle"], "ordre": ordre, "sensible": spec["sensible"]}
+            code=spec["code"], defaults={"libelle": spec["libelle"], "ordre": ordre, **classe}
         )
         for libelle in spec["situations"]:
             Situation.objects.get_or_create(theme=theme, libelle=libelle, departement=None)

@@ -9,6 +9,7 @@ from carnet.views import (
     documents,
     fiche,
     groupe,
+    information,
     plan,
     portefeuille,
     recherche,
@@ -51,6 +52,8 @@ urlpatterns = [
     path("<uuid:uid>/transfert/", transfert.transfert_proposer_vue, name="transfert_proposer"),
     path("<uuid:uid>/rapport-personne.json", conservation.rapport_personne_json, name="rapport_personne_json"),
     path("<uuid:uid>/rapport-personne.pdf", conservation.rapport_personne_pdf, name="rapport_personne_pdf"),
+    # Information of the person and opposition to sharing (référent)
+    path("<uuid:uid>/partage/", information.partage, name="partage"),
     # Groupe de suivi
     path("<uuid:uid>/groupe/", groupe.groupe, name="groupe"),
     path("<uuid:uid>/groupe/rejoindre/", groupe.adhesion_demander, name="adhesion_demander"),

@@ -164,14 +164,16 @@ def profil_du_carnet(carnet, *, voit_themes_sensibles, today=None) -> Profil:
     """The profile of a carnet: its open axes (no objective yet, or one in progress), its current situations,
     its latest project (job, mobility radius) and the person's commune, age and RSA. Health and family themes
     count only for a reader who may see them (their reasons would show them)."""
-    from carnet.models import AxeDeTravail, ProjetProfessionnel, SituationConstatee, StatutObjectif
+    from carnet.models import AxeDeTravail, ProjetProfessionnel, Sensibilite, SituationConstatee, StatutObjectif
+
+    GENERALE = Sensibilite.GENERALE
 
     today = today or timezone.localdate()
     axes = AxeDeTravail.objects.filter(carnet=carnet).select_related("theme").prefetch_related("objectifs")
     constatees = SituationConstatee.objects.filter(carnet=carnet, fin=None).select_related("situation__theme")
     if not voit_themes_sensibles:
-        axes = axes.filter(theme__sensible=False)
-        constatees = constatees.filter(situation__theme__sensible=False)
+        axes = axes.filter(theme__sensibilite=GENERALE)
+        constatees = constatees.filter(situation__theme__sensibilite=GENERALE)
     ouverts, objectifs = [], []
     for axe in axes:
         en_cours = [o for o in axe.objectifs.all() if o.statut == StatutObjectif.EN_COURS]

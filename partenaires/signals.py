@@ -4,7 +4,8 @@ from collections import defaultdict
 
 from django.db.models.signals import post_save
 
-from carnet.models import Evenement, RendezVous, Sensibilite
+from carnet import sensibilite
+from carnet.models import Evenement, RendezVous
 from carnet.services.bulk import evenements_enregistres
 from offre.models import Prescription, StatutPrescription
 from orientation.models import Orientation, StatutOrientation
@@ -12,8 +13,21 @@ from sanctions.models import MouvementPayeur
 from spie.tenancy import departement_scope
 
 
+def _carnet_payload(evenement, structure):
+    """The event for one structure, if the one sensitivity rule lets it read the event's class (else None)."""
+    lecteur = sensibilite.lecteur_partenaire(structure, evenement.carnet)
+    if not sensibilite.peut_lire(lecteur, evenement.sensibilite):
+        return None
+    return {
+        "carnet_id": str(evenement.carnet.uid),
+        "type": evenement.type,
+        "resume": evenement.resume,
+        "date": evenement.created_at.isoformat(),
+    }
+
+
 def _carnet_event(sender, instance, created, **kwargs):
-    if not created or instance.sensibilite != Sensibilite.GENERALE:
+    if not created or not sensibilite.classe_partagee_avec_les_partenaires(instance.sensibilite):
         return
     from partenaires.webhooks import emit
 
@@ -21,12 +35,7 @@ def _carnet_event(sender, instance, created, **kwargs):
         event="carnet.modifie",
         departement_id=instance.departement_id,
         carnet=instance.carnet,
-        payload_for=lambda structure: {
-            "carnet_id": str(instance.carnet.uid),
-            "type": instance.type,
-            "resume": instance.resume,
-            "date": instance.created_at.isoformat(),
-        },
+        payload_for=lambda structure: _carnet_payload(instance, structure),
     )
 
 
@@ -37,7 +46,7 @@ def _carnet_events(sender, evenements, **kwargs):
 
     generaux = defaultdict(list)
     for evenement in evenements:
-        if evenement.sensibilite == Sensibilite.GENERALE:
+        if sensibilite.classe_partagee_avec_les_partenaires(evenement.sensibilite):
             generaux[evenement.departement_id].append(evenement)
     for departement_id, events in generaux.items():
         with departement_scope(departement_id):

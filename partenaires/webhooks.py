@@ -44,7 +44,8 @@ def sign(secret: str, timestamp: str, body: bytes) -> str:
 def emit(*, event, departement_id, payload_for, carnet=None, structure_ids=None):
     """Queue deliveries of `event` to the subscriptions of the département that may hear about it.
 
-    `payload_for(structure)` builds the (already filtered) payload for one structure. With `carnet`,
+    `payload_for(structure)` builds the (already filtered) payload for one structure, or None when that structure
+    may read none of it (no delivery). With `carnet`,
     only structures following the carnet receive it; with `structure_ids`, only those structures.
     """
     from partenaires.models import AbonnementWebhook, LivraisonWebhook
@@ -59,11 +60,14 @@ def emit(*, event, departement_id, payload_for, carnet=None, structure_ids=None)
                 continue
             if carnet is not None and not can_partner_read_carnet(structure, carnet):
                 continue
+            donnees = payload_for(structure)
+            if donnees is None:  # nothing this structure may read (`carnet.sensibilite`)
+                continue
             deliveries.append(
                 LivraisonWebhook.objects.create(
                     abonnement=subscription,
                     evenement=event,
-                    payload={"evenement": event, "date": _now_iso(), "donnees": payload_for(structure)},
+                    payload={"evenement": event, "date": _now_iso(), "donnees": donnees},
                 )
             )
     if deliveries:

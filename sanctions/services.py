@@ -69,7 +69,7 @@ def _evenement(dossier, resume, *, auteur=None, structure=None):
         resume=resume,
         auteur=auteur,
         structure=structure,
-        sensibilite=Sensibilite.RESTREINTE,
+        sensibilite=Sensibilite.JUSTICE,
         obj=dossier,
     )
 
@@ -351,7 +351,7 @@ def piece_ajouter(*, dossier, fichier, type_document, libelle, auteur, structure
         fichier=fichier,
         nom=f"Pièce du dossier de manquement : {libelle}"[:200],
         type_document=type_document,
-        sensibilite=Sensibilite.RESTREINTE,
+        sensibilite=Sensibilite.JUSTICE,
         auteur=auteur,
         structure=structure,
     )
@@ -384,7 +384,7 @@ def observation_enregistrer(
             fichier=fichier,
             nom="Observations de la personne sur un dossier de manquement",
             type_document=type_document,
-            sensibilite=Sensibilite.RESTREINTE,
+            sensibilite=Sensibilite.JUSTICE,
             auteur=auteur,
             structure=structure,
         )
@@ -462,7 +462,7 @@ def observation_espace_recevoir(*, dossier, texte, demande_audition=False) -> Ob
         objet_type=OBJET_OBSERVATION,
         objet_uid=dossier.uid,
         date_limite=date_limite_observations(dossier),
-        sensibilite=Sensibilite.RESTREINTE,
+        sensibilite=Sensibilite.JUSTICE,
     )
     return ObservationDossier.objects.create(
         departement_id=dossier.departement_id,

@@ -5,6 +5,7 @@ not shared with the person, restricted or private events, the NIR (masked). Ever
 channel "usager".
 """
 
+from carnet import sensibilite
 from carnet.models import (
     Action as ActionPlan,
 )
@@ -17,7 +18,6 @@ from carnet.models import (
     Objectif,
     ObservationPersonne,
     RendezVous,
-    Sensibilite,
     SituationConstatee,
     StatutContrat,
 )
@@ -45,10 +45,11 @@ def groupe(carnet):
 
 
 def objectifs(carnet):
-    """The objectives of the plan, with their actions; never those of a protected theme (health, family): they
-    are restricted to the group, and are discussed with the référent in person."""
+    """The objectives of the plan, with their actions, of the themes the person's space shows (`carnet.sensibilite`:
+    not a protected theme such as health or family, discussed with the référent in person)."""
     return (
-        Objectif.objects.filter(axe__carnet=carnet, axe__theme__sensible=False)
+        Objectif.objects.filter(axe__carnet=carnet)
+        .filter(sensibilite.filtre(sensibilite.LECTEUR_PERSONNE, prefixe="axe__theme__", avec_auteur=False))
         .select_related("axe__theme")
         .prefetch_related(models_prefetch_actions())
         .order_by("axe__theme__ordre", "created_at")
@@ -95,7 +96,10 @@ def documents(carnet):
     """General documents shared with the person, and those the person sent, once the antivirus found them clean
     (a document waiting for its scan, or refused, is never offered)."""
     return Document.objects.filter(
-        carnet=carnet, sensibilite=Sensibilite.GENERALE, partage_avec_la_personne=True, analyse=Analyse.SAINE
+        sensibilite.filtre(sensibilite.LECTEUR_PERSONNE, avec_auteur=False),
+        carnet=carnet,
+        partage_avec_la_personne=True,
+        analyse=Analyse.SAINE,
     )
 
 
@@ -267,7 +271,9 @@ def export(carnet) -> dict:
         ],
         "historique": [
             {"date": iso(e.created_at), "evenement": e.get_type_display(), "resume": e.resume}
-            for e in Evenement.objects.filter(carnet=carnet, sensibilite=Sensibilite.GENERALE)
+            for e in Evenement.objects.filter(
+                sensibilite.filtre(sensibilite.LECTEUR_PERSONNE, avec_auteur=False), carnet=carnet
+            )
         ],
         "mes_observations": [
             {

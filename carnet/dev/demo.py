@@ -12,6 +12,7 @@ from carnet.models import (
     Action,
     AxeDeTravail,
     Beneficiaire,
+    CanalInformation,
     Contrat,
     Objectif,
     ProjetProfessionnel,
@@ -22,6 +23,7 @@ from carnet.models import (
     Theme,
     TypeEvenement,
 )
+from carnet.services.information import information_record
 from spie.models import Membership, User
 
 # Each person: civilité, nom, prénoms, naissance, commune, days since RSA entry, situations,
@@ -176,6 +178,14 @@ def load(departement):
             continue
         services.groupe_add_member(
             carnet=carnet, user=referent, structure=referent_structure, referent=True, auteur=referent
+        )
+        information_record(
+            carnet=carnet,
+            informee_le=carnet.created_at.date(),
+            canal=CanalInformation.ENTRETIEN,
+            version_notice="2026-01",
+            auteur=referent,
+            structure=referent_structure,
         )
         if index % 2 == 0:
             services.groupe_add_member(carnet=carnet, user=conseiller_ft, structure=ft_structure, auteur=referent)

@@ -50,6 +50,7 @@ from carnet.models import (
 )
 from carnet.search import merge_pending_entries
 from carnet.services.bulk import colonnes_recherche
+from carnet.services.notes import libelle_note
 from spie.bulk import Table, raw_connection, reserve_ids
 from spie.models import Commune, Membership, Role, Structure, TypeStructure, User
 from spie.tenancy import departement_scope
@@ -132,11 +133,10 @@ NOTES = {
         "Démarches CAF à jour ; attend la réponse pour l'aide au permis.",
         "Entretien constructif, prochaine étape : immersion en entreprise.",
     ),
-    Sensibilite.RESTREINTE: (
-        "Suivi médical en cours qui limite la recherche à un temps partiel.",
-        "Situation familiale difficile, garde des enfants à organiser avant toute reprise.",
-        "Convocation au tribunal le mois prochain : décaler les rendez-vous.",
-    ),
+    Sensibilite.SANTE: ("Suivi médical en cours qui limite la recherche à un temps partiel.",),
+    Sensibilite.FAMILLE: ("Situation familiale difficile, garde des enfants à organiser avant toute reprise.",),
+    Sensibilite.JUSTICE: ("Convocation au tribunal le mois prochain : décaler les rendez-vous.",),
+    Sensibilite.PROTECTION_ENFANCE: ("Mesure éducative en cours pour l'aîné : coordination avec l'ASE.",),
     Sensibilite.PRIVEE: (
         "Penser à rappeler l'employeur de la SIAE avant vendredi.",
         "Impression personnelle : la personne semble épuisée, à revoir.",
@@ -290,7 +290,6 @@ TABLES = {
         "departement_id carnet_id type resume sensibilite auteur_id structure_id object_uid created_at",
     ),
 }
-NOTE_LABELS = {Sensibilite.GENERALE: "Note ajoutée", Sensibilite.RESTREINTE: "Note restreinte ajoutée"}
 
 
 class Generateur:
@@ -536,7 +535,8 @@ class Generateur:
         """2–3 notes of different sensitivities; the timeline says only that a restricted or private note
         was added, never its text."""
         rng, dep_id = self.rng, self.dep_id
-        sensibilites = [Sensibilite.GENERALE, rng.choice((Sensibilite.RESTREINTE, Sensibilite.PRIVEE))]
+        autres = (Sensibilite.SANTE, Sensibilite.FAMILLE, Sensibilite.JUSTICE, Sensibilite.PRIVEE)
+        sensibilites = [Sensibilite.GENERALE, rng.choice(autres)]
         if rng.random() < 0.5:
             sensibilites.append(rng.choice(Sensibilite.values))
         last = created_at
@@ -547,7 +547,7 @@ class Generateur:
                 auteur.structure_id, moment,
             )  # fmt: skip
             self.tables["evenement"].add(
-                dep_id, carnet_id, TypeEvenement.NOTE, NOTE_LABELS.get(sensibilite, "Note privée ajoutée"),
+                dep_id, carnet_id, TypeEvenement.NOTE, libelle_note(sensibilite),
                 sensibilite, auteur.user_id, auteur.structure_id, note_uid, moment,
             )  # fmt: skip
             last = max(last, moment)

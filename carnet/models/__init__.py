@@ -12,6 +12,7 @@ from carnet.models.conflits import ConflitIdentite, StatutConflit
 from carnet.models.conservation import JustificationConservation
 from carnet.models.documents import Analyse, Document, Evenement, Note, Sensibilite, TypeEvenement
 from carnet.models.groupe import DemandeAdhesion, MembreGroupe, StatutDemande
+from carnet.models.information import CanalInformation, InformationPersonne, OppositionPartage
 from carnet.models.parcours import (
     Action,
     AxeDeTravail,
@@ -41,6 +42,9 @@ __all__ = [
     "StatutTransfert",
     "TransfertCarnet",
     "JustificationConservation",
+    "CanalInformation",
+    "InformationPersonne",
+    "OppositionPartage",
     "ActiviteEngagement",
     "EtatActivite",
     "SourceActivite",

@@ -5,7 +5,7 @@ import uuid
 from django.contrib.postgres.fields import ArrayField
 from django.contrib.postgres.indexes import GinIndex
 from django.db import models
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
 
 from carnet.models.filtres import filtre_portefeuille
 from carnet.models.groupe import MembreGroupe
@@ -171,10 +171,25 @@ class CarnetQuerySet(TenantQuerySet):
 
     def suivis_par_structure(self, structure):
         """The carnets `structure` follows: one of its professionals is an active member of the group
-        (need to know), or every carnet when it is one of the département's own services."""
+        (need to know), or every carnet when it is one of the département's own services; and that may be shared
+        with it (`partages_avec`)."""
         if structure.type in STRUCTURES_INSTITUTIONNELLES:
-            return self.all()
-        return self.avec_membre_de(structure)
+            return self.partages_avec(structure)
+        return self.avec_membre_de(structure).partages_avec(structure)
+
+    def partages_avec(self, structure):
+        """The carnets that may be shared with `structure`, in one WHERE clause (`carnet.perms.refus_de_partage`
+        says why not, in words): without opposition, when it is the référent's structure or once the person was
+        informed; after an opposition, only for the structure recorded with it."""
+        from carnet.models.information import InformationPersonne, OppositionPartage
+
+        opposition = OppositionPartage.objects.filter(carnet_id=OuterRef("pk"))
+        informee = InformationPersonne.objects.filter(carnet_id=OuterRef("pk"))
+        referente = MembreGroupe.objects.actifs().filter(carnet_id=OuterRef("pk"), est_referent=True)
+        return self.filter(
+            Exists(opposition.filter(structure=structure))
+            | (~Exists(opposition) & (Exists(referente.filter(structure=structure)) | Exists(informee)))
+        )
 
     def ouverts(self):
         """The carnets not closed (a closed carnet is read-only, out of every working list)."""

@@ -9,8 +9,13 @@ from spie.tenancy import TenantModel
 
 
 class Sensibilite(models.TextChoices):
-    GENERALE = "generale", "Générale — visible par le groupe de suivi"
-    RESTREINTE = "restreinte", "Restreinte — référent et auteur (santé, justice, famille)"
+    """The sensitivity classes; who reads each one is decided in `carnet.sensibilite` (the one rule)."""
+
+    GENERALE = "generale", "Générale — le groupe de suivi"
+    SANTE = "sante", "Santé — référent, auteur, professionnels du médico-social du groupe"
+    FAMILLE = "famille", "Famille — référent, auteur, travailleurs sociaux du groupe"
+    JUSTICE = "justice", "Justice et procédures — référent et auteur"
+    PROTECTION_ENFANCE = "protection_enfance", "Protection de l'enfance — auteur et service du Département du groupe"
     PRIVEE = "privee", "Privée — auteur seulement"
 
 
@@ -35,7 +40,7 @@ class Document(TenantModel):
     type_mime = models.CharField(max_length=100)
     taille = models.PositiveIntegerField("taille (octets)")
     sensibilite = models.CharField(
-        "visibilité", max_length=10, choices=Sensibilite.choices, default=Sensibilite.GENERALE
+        "visibilité", max_length=20, choices=Sensibilite.choices, default=Sensibilite.GENERALE
     )
     # A document the person sent from their own space has no professional author.
     auteur = models.ForeignKey(
@@ -66,7 +71,7 @@ class Note(TenantModel):
     carnet = models.ForeignKey("carnet.Carnet", on_delete=models.CASCADE, related_name="notes")
     texte = models.TextField("note")
     sensibilite = models.CharField(
-        "visibilité", max_length=10, choices=Sensibilite.choices, default=Sensibilite.GENERALE
+        "visibilité", max_length=20, choices=Sensibilite.choices, default=Sensibilite.GENERALE
     )
     auteur = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     structure = models.ForeignKey("spie.Structure", on_delete=models.PROTECT, related_name="+")
@@ -110,6 +115,8 @@ class TypeEvenement(models.TextChoices):
     CONSERVATION = "conservation", "Conservation du carnet justifiée"
     ANONYMISATION = "anonymisation", "Carnet anonymisé (durée de conservation atteinte)"
     TRANSFERT = "transfert", "Transfert entre départements"
+    INFORMATION = "information", "Information de la personne sur le partage"
+    OPPOSITION = "opposition", "Opposition de la personne au partage"
 
 
 class Evenement(TenantModel):
@@ -122,7 +129,7 @@ class Evenement(TenantModel):
     carnet = models.ForeignKey("carnet.Carnet", on_delete=models.DO_NOTHING, related_name="evenements")
     type = models.CharField("type", max_length=24, choices=TypeEvenement.choices)
     resume = models.CharField("résumé", max_length=255)
-    sensibilite = models.CharField(max_length=10, choices=Sensibilite.choices, default=Sensibilite.GENERALE)
+    sensibilite = models.CharField(max_length=20, choices=Sensibilite.choices, default=Sensibilite.GENERALE)
     auteur = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.DO_NOTHING, related_name="+", db_constraint=False
     )

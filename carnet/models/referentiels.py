@@ -9,14 +9,19 @@ import uuid
 from django.db import models
 from django.db.models import Q
 
+from carnet.models.documents import Sensibilite
+
 
 class Theme(models.Model):
     code = models.SlugField("code", max_length=40, unique=True)
     libelle = models.CharField("libellé", max_length=100)
     ordre = models.PositiveSmallIntegerField("ordre", default=0)
-    # Health, family and justice matters are never shown to partners or in general views.
-    sensible = models.BooleanField(
-        "thème sensible", default=False, help_text="Santé, contraintes familiales : jamais partagé hors du groupe."
+    # The sensitivity class of the theme's situations and plan (`carnet.sensibilite` decides who reads it).
+    sensibilite = models.CharField(
+        "classe de sensibilité",
+        max_length=20,
+        choices=[(value, label.split(" — ")[0]) for value, label in Sensibilite.choices if value != "privee"],
+        default=Sensibilite.GENERALE,
     )
 
     class Meta:
@@ -25,6 +30,11 @@ class Theme(models.Model):
 
     def __str__(self):
         return self.libelle
+
+    @property
+    def sensible(self):
+        """A theme of any class but the general one (health, family...)."""
+        return self.sensibilite != Sensibilite.GENERALE
 
 
 class ReferentielQuerySet(models.QuerySet):

@@ -29,11 +29,13 @@ from carnet.models import (
     Contrat,
     DemandeAdhesion,
     Document,
+    InformationPersonne,
     JustificationConservation,
     MembreGroupe,
     Note,
     Objectif,
     ObservationPersonne,
+    OppositionPartage,
     PointDeSuivi,
     ProjetProfessionnel,
     RendezVous,
@@ -169,6 +171,12 @@ def _tables_du_carnet(carnet):
     )
     compte["carnet.accesexceptionnel"] = effacer(
         AccesExceptionnel.objects.filter(carnet=carnet), vider=["justification"], mois=["created_at", "expire_le"]
+    )
+    compte["carnet.informationpersonne"] = effacer(
+        InformationPersonne.objects.filter(carnet=carnet), mois=["informee_le", "created_at"]
+    )
+    compte["carnet.oppositionpartage"] = effacer(
+        OppositionPartage.objects.filter(carnet=carnet), vider=["motif"], mois=["opposee_le", "created_at"]
     )
     compte["carnet.justificationconservation"] = effacer(
         JustificationConservation.objects.filter(carnet=carnet), vider=["motif"], mois=["jusqu_au", "created_at"]

@@ -80,7 +80,7 @@ def beneficiaire_update(*, beneficiaire, data, version, nir=None, auteur=None, s
             resume=_tronque("Identité, valeurs modifiées — " + " ; ".join(valeurs)),
             auteur=auteur,
             structure=structure,
-            sensibilite=Sensibilite.RESTREINTE,
+            sensibilite=Sensibilite.JUSTICE,  # the référent's class: old identity values are not the group's
         )
     return beneficiaire
 

@@ -71,8 +71,8 @@ def document_add(
                 Sensibilite.GENERALE: f"Document envoyé par la personne : {nom}"
                 if par_la_personne
                 else f"Document ajouté : {nom}",
-                Sensibilite.RESTREINTE: "Document restreint ajouté",
-            }.get(sensibilite, "Document privé ajouté")
+                Sensibilite.PRIVEE: "Document privé ajouté",
+            }.get(sensibilite, f"Document ajouté (classe {Sensibilite(sensibilite).label.split(' — ')[0].lower()})")
             evenement_record(
                 carnet=carnet,
                 type=TypeEvenement.DOCUMENT,

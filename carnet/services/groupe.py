@@ -16,6 +16,14 @@ def groupe_add_member(*, carnet, user, structure, referent=False, auteur=None, a
     """Add a professional to the group; with `referent`, they become the one référent (the former one stays
     in the group as a member, and the change is kept in the history)."""
     Carnet.objects.select_for_update().filter(pk=carnet.pk).first()
+    if not referent and MembreGroupe.objects.actifs().filter(carnet=carnet).exists():
+        # Sharing beyond the référent's structure: once the person is informed, never after their opposition (the
+        # first professional of a new carnet, who opened it, shares nothing).
+        from carnet.perms import refus_de_partage
+
+        refus = refus_de_partage(carnet, structure)
+        if refus:
+            raise RegleMetier(refus)
     existing = MembreGroupe.objects.actifs().filter(carnet=carnet, user=user, structure=structure).first()
     if existing and (existing.est_referent or not referent):
         return existing

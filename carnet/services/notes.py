@@ -35,6 +35,13 @@ def carnet_refresh_dates(carnet):
     )
 
 
+def libelle_note(sensibilite) -> str:
+    """The timeline's summary of a new note: its class, never its text."""
+    return {Sensibilite.GENERALE: "Note ajoutée", Sensibilite.PRIVEE: "Note privée ajoutée"}.get(
+        sensibilite, f"Note ajoutée (classe {Sensibilite(sensibilite).label.split(' — ')[0].lower()})"
+    )
+
+
 def note_add(*, carnet, texte, sensibilite, auteur, structure) -> Note:
     note = Note.objects.create(
         departement_id=carnet.departement_id,
@@ -44,9 +51,7 @@ def note_add(*, carnet, texte, sensibilite, auteur, structure) -> Note:
         auteur=auteur,
         structure=structure,
     )
-    label = {Sensibilite.GENERALE: "Note ajoutée", Sensibilite.RESTREINTE: "Note restreinte ajoutée"}.get(
-        sensibilite, "Note privée ajoutée"
-    )
+    label = libelle_note(sensibilite)
     evenement_record(
         carnet=carnet,
         type=TypeEvenement.NOTE,

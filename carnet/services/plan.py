@@ -1,19 +1,19 @@
 """The plan of action: axes de travail (one theme each) → objectifs → actions.
 
-An axe on a sensitive theme (health, family) is restricted: its events carry the "restreinte"
-sensitivity and their summary never names the theme, the objective or the action.
+An axe on a sensitive theme (health, family) carries its theme's sensitivity class in its events, and their
+summary never names the theme, the objective or the action.
 """
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from carnet.models import Action, AxeDeTravail, Objectif, Sensibilite, StatutAction, StatutObjectif, TypeEvenement
+from carnet.models import Action, AxeDeTravail, Objectif, StatutAction, StatutObjectif, TypeEvenement
 from carnet.services.base import RegleMetier, evenement_record
 from spie.versioning import save_versioned
 
 
 def _sensibilite(axe) -> str:
-    return Sensibilite.RESTREINTE if axe.theme.sensible else Sensibilite.GENERALE
+    return axe.theme.sensibilite
 
 
 def _libelle(axe, text) -> str:

@@ -16,6 +16,7 @@ from decimal import Decimal
 from django.db.models import Q
 from django.utils import timezone
 
+from carnet import sensibilite
 from carnet.models import Beneficiaire, Carnet, Sensibilite
 from spie.models import AccessLog, Canal
 
@@ -42,6 +43,8 @@ SECTIONS = {
     "carnet.evenement": "Historique du parcours",
     "carnet.accesexceptionnel": "Accès exceptionnels au carnet",
     "carnet.justificationconservation": "Justifications de conservation",
+    "carnet.informationpersonne": "Information de la personne sur le partage",
+    "carnet.oppositionpartage": "Opposition de la personne au partage",
     "carnet.conflitidentite": "Conflits d'identité (flux CAF/MSA)",
     "carnet.transfertcarnet": "Transferts entre départements",
     "orientation.dossierorientation": "Dossiers d'orientation",
@@ -169,9 +172,11 @@ def _section(model, carnet, liens):
     lignes = []
     for obj in lignes_de(model, carnet, liens).select_related(*relations):
         ligne = {str(f.verbose_name): _valeur(obj, f) for f in champs}
-        if getattr(obj, "sensibilite", Sensibilite.GENERALE) != Sensibilite.GENERALE:
-            # Restricted and private items (health, justice, family) stay with their référent and author: the
-            # admin's report says they exist, and by whom; their content is handed over by those who may read it.
+        classe = getattr(obj, "sensibilite", Sensibilite.GENERALE)
+        if not sensibilite.peut_lire(sensibilite.LECTEUR_PERSONNE, classe):
+            # Items of a sensitivity class the person's space does not show (health, family, justice, child
+            # protection, private: `carnet.sensibilite`) stay with those who read them: the admin's report says
+            # they exist, and by whom; their content is handed over by those who may read it.
             for nom in CHAMPS_CONTENU:
                 if nom in {f.name for f in champs}:
                     ligne[str(model._meta.get_field(nom).verbose_name)] = CONTENU_RESTREINT

@@ -6,7 +6,7 @@ summary never names the situation: only the référent and the author list them.
 
 from django.db import transaction
 
-from carnet.models import ProjetProfessionnel, Sensibilite, SituationConstatee, TypeEvenement
+from carnet.models import ProjetProfessionnel, SituationConstatee, TypeEvenement
 from carnet.services.base import RegleMetier, evenement_record
 from spie.versioning import save_versioned
 
@@ -19,7 +19,7 @@ def _situation_event(*, constatee, resume_general, resume_sensible, auteur, stru
         resume=resume_sensible if sensible else resume_general,
         auteur=auteur,
         structure=structure,
-        sensibilite=Sensibilite.RESTREINTE if sensible else Sensibilite.GENERALE,
+        sensibilite=constatee.situation.theme.sensibilite,
         obj=constatee,
     )
 

@@ -12,7 +12,7 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
-from carnet import services
+from carnet import sensibilite, services
 from carnet.decorators import carnet_view
 from carnet.forms_plan import PointDeSuiviForm, ReouvertureForm, SortieForm
 from carnet.models import MembreGroupe, PointDeSuivi, Sortie
@@ -32,9 +32,14 @@ def _sorties_context(request, carnet, *, form=None, form_point=None, form_reouve
     sorties = list(
         Sortie.objects.filter(carnet=carnet)
         .select_related("auteur", "structure")
-        .prefetch_related("objectifs_atteints")
+        .prefetch_related("objectifs_atteints__axe__theme")
         .order_by("-date_sortie", "-created_at")
     )
+    lecteur = sensibilite.lecteur_professionnel(request.acting, carnet)
+    for sortie in sorties:
+        sortie.objectifs_lisibles = [
+            o for o in sortie.objectifs_atteints.all() if sensibilite.peut_lire(lecteur, o.axe.theme.sensibilite)
+        ]
     points = list(PointDeSuivi.objects.filter(carnet=carnet).select_related("auteur").order_by("echeance", "pk"))
     for sortie in sorties:
         sortie.points = [p for p in points if p.sortie_id == sortie.pk]
@@ -164,7 +169,16 @@ def bilan_pdf(request, carnet):
         "carnet/pdf/bilan_sortie.html",
         {
             "sortie": sortie,
-            "objectifs": sorted(sortie.objectifs_atteints.all(), key=lambda o: (o.axe.theme.ordre, o.created_at)),
+            "objectifs": sorted(
+                (
+                    o
+                    for o in sortie.objectifs_atteints.all()
+                    if sensibilite.peut_lire(
+                        sensibilite.lecteur_professionnel(request.acting, carnet), o.axe.theme.sensibilite
+                    )
+                ),
+                key=lambda o: (o.axe.theme.ordre, o.created_at),
+            ),
             "points": list(sortie.points_de_suivi.order_by("echeance")),
             "beneficiaire": carnet.beneficiaire,
             "carnet": carnet,

@@ -1,8 +1,8 @@
 """Documents, notes and the timeline of a carnet.
 
 What a user may list is filtered in the query itself (`_lisibles`), with the rule of
-`carnet.perms.can_read_sensitive`: general items for whoever reads the carnet, restricted items for the
-référent, and every item for its author. Nothing hidden is fetched, so no count or order leaks it.
+`carnet.sensibilite` (the one rule of every channel), and every item for its author. Nothing hidden is fetched, so
+no count or order leaks it.
 """
 
 import datetime
@@ -10,16 +10,15 @@ import datetime
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.db.models import Q
 from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_safe
 
-from carnet import services
+from carnet import sensibilite, services
 from carnet.decorators import carnet_child, carnet_view
 from carnet.forms_situation import DocumentForm, HistoriqueFiltreForm, NoteForm
-from carnet.models import Analyse, Document, Evenement, Note, Sensibilite
+from carnet.models import Analyse, Document, Evenement, Note
 from carnet.navigation import carnet_context
 from carnet.perms import can_edit_carnet, can_read_sensitive, can_view_carnet, relation_of
 from carnet.services.documents import DocumentInfecte
@@ -31,20 +30,15 @@ PAR_PAGE = 25
 
 
 def _lisibles(queryset, acting, carnet, *, contenu=True):
-    """Rows of `queryset` (with `sensibilite` and `auteur`) that this user may read, as one WHERE clause.
+    """Rows of `queryset` (with `sensibilite` and `auteur`) that this user may read, as one WHERE clause
+    (`carnet.sensibilite.filtre`).
 
     `contenu`: the group's notes and documents, whose general items need membership or an exceptional access
     (`lit_le_contenu`); the timeline's general events are read by whoever reads the carnet."""
-    relation = relation_of(acting, carnet)
-    if not relation.lit_le_carnet:
+    lecteur = sensibilite.lecteur_professionnel(acting, carnet, notes_et_documents=contenu)
+    if not lecteur.lit_le_carnet:
         return queryset.none()
-    generale = relation.lit_le_contenu if contenu else relation.lit_le_carnet
-    condition = Q(auteur_id=acting.user_id)
-    if generale:
-        condition |= Q(sensibilite=Sensibilite.GENERALE)
-    if relation.est_referent:
-        condition |= Q(sensibilite=Sensibilite.RESTREINTE)
-    return queryset.filter(condition)
+    return queryset.filter(sensibilite.filtre(lecteur))
 
 
 def _page(request, queryset):
@@ -105,7 +99,7 @@ def documents(request, carnet):
 def document_telecharger(request, carnet, document_uid):
     document = carnet_child(carnet, Document.objects.all(), document_uid)
     if not can_read_sensitive(request.acting, carnet, document):
-        raise PermissionDenied("Ce document est réservé au référent et à son auteur.")
+        raise PermissionDenied("La classe de sensibilité de ce document ne vous permet pas de le lire.")
     if document.analyse != Analyse.SAINE:  # quarantine: never served before clamd called it clean
         raise PermissionDenied(
             "Ce document est en attente d'analyse antivirus."

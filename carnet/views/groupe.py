@@ -19,16 +19,20 @@ def groupe(request, carnet):
     if request.method == "POST":
         if form.is_valid():
             membership = form.cleaned_data["membership"]
-            services.groupe_add_member(
-                carnet=carnet,
-                user=membership.user,
-                structure=membership.structure,
-                referent=form.cleaned_data["referent"],
-                auteur=request.user,
-                auteur_structure=request.structure,
-            )
-            messages.success(request, f"{membership.user.get_full_name()} fait partie du groupe de suivi.")
-            return redirect("carnet:groupe", uid=carnet.uid)
+            try:
+                services.groupe_add_member(
+                    carnet=carnet,
+                    user=membership.user,
+                    structure=membership.structure,
+                    referent=form.cleaned_data["referent"],
+                    auteur=request.user,
+                    auteur_structure=request.structure,
+                )
+            except services.RegleMetier as error:
+                form.add_error(None, str(error))
+            else:
+                messages.success(request, f"{membership.user.get_full_name()} fait partie du groupe de suivi.")
+                return redirect("carnet:groupe", uid=carnet.uid)
     membres = MembreGroupe.objects.filter(carnet=carnet).select_related("user", "structure").order_by("fin", "-debut")
     demandes = (
         DemandeAdhesion.objects.filter(carnet=carnet, statut=StatutDemande.EN_ATTENTE).select_related(

@@ -16,7 +16,7 @@ from django.urls import reverse
 from django.utils import formats, timezone
 from django.views.decorators.http import require_GET
 
-from carnet import services
+from carnet import sensibilite, services
 from carnet.decorators import carnet_child, carnet_view
 from carnet.forms_plan import ActionForm, AxeForm, ObjectifForm, suggestions_for
 from carnet.models import Action, AxeDeTravail, Objectif
@@ -41,14 +41,13 @@ def axes_of(acting, carnet):
         .prefetch_related(Prefetch("objectifs", queryset=objectifs))
         .order_by("theme__ordre")
     )
-    if not can_read_sensitive_themes(acting, carnet):
-        queryset = queryset.filter(theme__sensible=False)
-    return list(queryset)
+    lecteur = sensibilite.lecteur_professionnel(acting, carnet)
+    return list(queryset.filter(theme__sensibilite__in=sensibilite.classes_lisibles(lecteur)))
 
 
 def _sensitive_guard(acting, carnet, axe):
     # Writers are group members, who see every theme; kept so that the rule holds if writers widen.
-    if axe.theme.sensible and not can_read_sensitive_themes(acting, carnet):
+    if not sensibilite.peut_lire(sensibilite.lecteur_professionnel(acting, carnet), axe.theme.sensibilite):
         raise Http404
 
 
@@ -90,7 +89,8 @@ def show_conflict(form, instance, names):
 def plan(request, carnet):
     axes = axes_of(request.acting, carnet)
     peut_modifier = can_edit_carnet(request.acting, carnet)
-    axe_form = AxeForm(themes_pris=[axe.theme_id for axe in axes]) if peut_modifier else None
+    classes = sensibilite.classes_lisibles(sensibilite.lecteur_professionnel(request.acting, carnet))
+    axe_form = AxeForm(themes_pris=[axe.theme_id for axe in axes], classes=classes) if peut_modifier else None
     context = carnet_context(
         request,
         carnet,
@@ -105,7 +105,8 @@ def plan(request, carnet):
 @carnet_view(can_edit_carnet)
 def axe_ajouter(request, carnet):
     themes_pris = AxeDeTravail.objects.filter(carnet=carnet).values_list("theme_id", flat=True)
-    form = AxeForm(request.POST or None, themes_pris=themes_pris)
+    classes = sensibilite.classes_lisibles(sensibilite.lecteur_professionnel(request.acting, carnet))
+    form = AxeForm(request.POST or None, themes_pris=themes_pris, classes=classes)
     if request.method == "POST" and form.is_valid():
         try:
             axe = services.axe_create(

@@ -9,11 +9,20 @@ from django.shortcuts import render
 from carnet.forms import RechercheForm, RechercheNirForm
 from carnet.models import Beneficiaire, MembreGroupe
 from carnet.nir import nir_hash
+from carnet.perms import hors_opposition
 from spie.audit import log_access
 from spie.decorators import require_membership
 from spie.models import Action
 
 MAX_RESULTS = 50
+
+
+def _resultats(request, queryset):
+    """The rows the acting user may find: not the carnets whose person objected to sharing beyond another
+    structure than theirs (`carnet.perms.hors_opposition`), with the columns of a result row."""
+    return _with_groups(
+        hors_opposition(queryset, request.acting, prefixe="carnet__"), request.user.pk, request.structure.pk
+    )
 
 
 def _with_groups(queryset, user_id, structure_id):
@@ -61,7 +70,7 @@ def recherche(request):
     if request.method == "POST":
         if nir_form.is_valid():
             found = Beneficiaire.objects.filter(nir_hash=nir_hash(nir_form.cleaned_data["nir"]))
-            results = list(_with_groups(found, request.user.pk, request.structure.pk))
+            results = list(_resultats(request, found))
             # The NIR never goes back to the page: the form is emptied.
             nir_form = RechercheNirForm()
             log_access(
@@ -71,7 +80,7 @@ def recherche(request):
                 details={"critere": "nir", "resultats": len(results)},
             )
     elif form.is_bound and form.is_valid():
-        found = _with_groups(search_beneficiaires(form.cleaned_data), request.user.pk, request.structure.pk)
+        found = _resultats(request, search_beneficiaires(form.cleaned_data))
         results = list(found[:MAX_RESULTS])
         log_access(
             request=request,

@@ -1,27 +1,28 @@
 """The common diagnostic (situations per theme) and the professional projects of a carnet.
 
-Sensitive themes (health, family) are read and written by the follow-up group only
-(`can_read_sensitive_themes`): for anyone else they are left out of every query, not hidden in the template.
+A theme's situations are read and written by whoever reads its sensitivity class (`carnet.sensibilite`: health
+and family themes by the référent and the group's medical and social workers): for anyone else the theme is left
+out of every query, not hidden in the template.
 """
 
 from django.contrib import messages
 from django.http import Http404
 from django.shortcuts import redirect, render
 
-from carnet import services
+from carnet import sensibilite, services
 from carnet.decorators import carnet_child, carnet_view
 from carnet.forms_situation import ProjetForm, SituationAjoutForm, SituationFinForm
 from carnet.models import ProjetProfessionnel, Situation, SituationConstatee, Theme
 from carnet.navigation import carnet_context
-from carnet.perms import can_edit_carnet, can_read_sensitive_themes, can_view_carnet
+from carnet.perms import can_edit_carnet, can_view_carnet
 from spie.versioning import VersionConflict
 
 
 def _themes(request, carnet):
-    themes = Theme.objects.order_by("ordre", "libelle")
-    if not can_read_sensitive_themes(request.acting, carnet):
-        themes = themes.filter(sensible=False)
-    return list(themes)
+    lecteur = sensibilite.lecteur_professionnel(request.acting, carnet)
+    return list(
+        Theme.objects.filter(sensibilite__in=sensibilite.classes_lisibles(lecteur)).order_by("ordre", "libelle")
+    )
 
 
 def _situation_blocks(themes, constatees):
@@ -73,7 +74,7 @@ def situation(request, carnet):
         request,
         carnet,
         blocs=_situation_blocks(themes, constatees),
-        themes_sensibles_visibles=can_read_sensitive_themes(acting, carnet),
+        themes_sensibles_visibles=len(themes) == Theme.objects.count(),
         peut_modifier=form is not None,
         form=form,
         projets=projets,
@@ -86,7 +87,8 @@ def situation_terminer(request, carnet, situation_uid):
     constatee = carnet_child(
         carnet, SituationConstatee.objects.select_related("situation__theme", "auteur", "structure"), situation_uid
     )
-    if constatee.situation.theme.sensible and not can_read_sensitive_themes(request.acting, carnet):
+    lecteur = sensibilite.lecteur_professionnel(request.acting, carnet)
+    if not sensibilite.peut_lire(lecteur, constatee.situation.theme.sensibilite):
         raise Http404("Situation introuvable.")
     if constatee.fin is not None:
         messages.info(request, "Cette situation n'est déjà plus d'actualité.")

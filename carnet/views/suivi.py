@@ -11,7 +11,7 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
-from carnet import services
+from carnet import sensibilite, services
 from carnet.decorators import carnet_child, carnet_view
 from carnet.forms_plan import (
     ContratForm,
@@ -155,9 +155,8 @@ def _historique(carnet, contrat):
 
 def _objectifs_visibles(request, carnet, contrat):
     objectifs = list(contrat.objectifs.select_related("axe__theme").order_by("axe__theme__ordre", "created_at"))
-    if can_read_sensitive_themes(request.acting, carnet):
-        return objectifs, False
-    visibles = [o for o in objectifs if not o.axe.theme.sensible]
+    lecteur = sensibilite.lecteur_professionnel(request.acting, carnet)
+    visibles = [o for o in objectifs if sensibilite.peut_lire(lecteur, o.axe.theme.sensibilite)]
     return visibles, len(visibles) != len(objectifs)
 
 

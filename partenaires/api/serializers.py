@@ -3,6 +3,7 @@
 from django.utils import timezone
 from rest_framework import serializers
 
+from carnet import sensibilite
 from carnet.models import (
     Beneficiaire,
     ModeRendezVous,
@@ -12,7 +13,6 @@ from carnet.models import (
 )
 from carnet.nir import normalise_nir
 from partenaires.api.fields import PartnerModelSerializer
-from partenaires.api.filtrage import themes_visibles
 from spie.models import Commune
 
 
@@ -137,8 +137,9 @@ class PresenceSerializer(serializers.Serializer):
 
 
 def carnet_summary(carnet, structure):
-    """The carnet as a partner structure may see it (see partenaires.api.filtrage)."""
-    themes = themes_visibles(structure)
+    """The carnet as a partner structure may see it (the one sensitivity rule: `carnet.sensibilite`)."""
+    # What this structure reads: the one sensitivity rule (general class only, the themes of its type).
+    lecteur = sensibilite.lecteur_partenaire(structure, carnet)
     beneficiaire = carnet.beneficiaire
     membres = [m for m in carnet.membres.all() if m.fin is None]
     contrat = next(
@@ -190,7 +191,8 @@ def carnet_summary(carnet, structure):
         "situations": [
             {"theme": s.situation.theme.code, "libelle": s.situation.libelle, "depuis": s.constatee_le.isoformat()}
             for s in carnet.situations.all()
-            if s.fin is None and s.situation.theme.code in themes and not s.situation.theme.sensible
+            if s.fin is None
+            and sensibilite.peut_lire(lecteur, s.situation.theme.sensibilite, theme=s.situation.theme.code)
         ],
         "plan_action": [
             {
@@ -205,7 +207,7 @@ def carnet_summary(carnet, structure):
                 ],
             }
             for axe in carnet.axes.all()
-            if axe.theme.code in themes and not axe.theme.sensible
+            if sensibilite.peut_lire(lecteur, axe.theme.sensibilite, theme=axe.theme.code)
         ],
         "version": carnet.version,
     }

@@ -9,7 +9,7 @@ from rest_framework.response import Response
 
 from carnet import services as carnet_services
 from carnet.models import Beneficiaire, Carnet, MembreGroupe, RendezVous
-from carnet.perms import can_partner_handle_rendez_vous, can_partner_read_carnet
+from carnet.perms import can_partner_handle_rendez_vous, can_partner_read_carnet, partner_refusal
 from carnet.search import search_text
 from partenaires.api.base import IDEMPOTENCY_KEY, IF_MATCH, PartnerAPIMixin, PreconditionFailed
 from partenaires.api.pagination import CursorPaginationSPIE
@@ -223,9 +223,11 @@ class BeneficiaireDetail(PartnerAPIMixin, generics.GenericAPIView):
 
     def get_object(self):
         beneficiaire = get_object_or_404(Beneficiaire.objects.select_related("carnet"), uid=self.kwargs["uid"])
-        if not can_partner_read_carnet(self.request.auth.structure, beneficiaire.carnet):
+        structure = self.request.auth.structure
+        if not can_partner_read_carnet(structure, beneficiaire.carnet):
             raise exceptions.PermissionDenied(
-                "Votre structure ne fait pas partie du groupe de suivi de cette personne."
+                partner_refusal(structure, beneficiaire.carnet)
+                or "Votre structure ne fait pas partie du groupe de suivi de cette personne."
             )
         self.touched(beneficiaire)
         return beneficiaire
@@ -265,7 +267,10 @@ class BeneficiaireDetail(PartnerAPIMixin, generics.GenericAPIView):
 def _carnet_for(request, uid):
     carnet = get_object_or_404(Carnet.objects.select_related("beneficiaire"), uid=uid)
     if not can_partner_read_carnet(request.auth.structure, carnet):
-        raise exceptions.PermissionDenied("Votre structure ne fait pas partie du groupe de suivi de cette personne.")
+        raise exceptions.PermissionDenied(
+            partner_refusal(request.auth.structure, carnet)
+            or "Votre structure ne fait pas partie du groupe de suivi de cette personne."
+        )
     return carnet
 
 

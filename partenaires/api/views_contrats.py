@@ -24,7 +24,7 @@ from carnet.models import (
     TypeActivite,
     TypeContrat,
 )
-from carnet.perms import can_partner_read_carnet
+from carnet.perms import can_partner_read_carnet, partner_refusal
 from partenaires.api.base import IDEMPOTENCY_KEY, PartnerAPIMixin
 from partenaires.api.docs import CLE_REUTILISEE, REJEU, erreurs_communes, requete_invalide
 from partenaires.api.pagination import CursorPaginationSPIE
@@ -120,7 +120,7 @@ def _contrat_for(request, uid):
         Contrat.objects.filter(type=TypeContrat.CONTRAT_ENGAGEMENT).select_related("carnet", "structure"), uid=uid
     )
     if not can_partner_read_carnet(request.auth.structure, contrat.carnet):
-        raise exceptions.PermissionDenied(REFUS_STRUCTURE)
+        raise exceptions.PermissionDenied(partner_refusal(request.auth.structure, contrat.carnet) or REFUS_STRUCTURE)
     return contrat
 
 
@@ -137,7 +137,7 @@ class CarnetContratsEngagement(PartnerAPIMixin, generics.GenericAPIView):
     def get(self, request, uid):
         carnet = get_object_or_404(Carnet.objects.all(), uid=uid)
         if not can_partner_read_carnet(request.auth.structure, carnet):
-            raise exceptions.PermissionDenied(REFUS_STRUCTURE)
+            raise exceptions.PermissionDenied(partner_refusal(request.auth.structure, carnet) or REFUS_STRUCTURE)
         contrats = list(
             Contrat.objects.filter(carnet=carnet, type=TypeContrat.CONTRAT_ENGAGEMENT)
             .select_related("carnet", "structure")

@@ -5,7 +5,7 @@ Usage::
     carnet = CarnetFactory(departement=dep)                 # with its Beneficiaire
     MembreGroupeFactory(carnet=carnet, user=u, structure=s, est_referent=True)
     objectif = ObjectifFactory(axe=AxeFactory(carnet=carnet))
-    NoteFactory(carnet=carnet, auteur=u, structure=s, sensibilite="restreinte")
+    NoteFactory(carnet=carnet, auteur=u, structure=s, sensibilite="justice")
 
 All write through `unscoped_objects`; the `departement` of children follows their carnet.
 """
@@ -23,6 +23,7 @@ from carnet.models import (
     Carnet,
     Contrat,
     Document,
+    InformationPersonne,
     MembreGroupe,
     Note,
     Objectif,
@@ -62,9 +63,23 @@ class BeneficiaireFactory(UnscopedFactory):
 class CarnetFactory(UnscopedFactory):
     class Meta:
         model = Carnet
+        skip_postgeneration_save = True
 
     departement = factory.SubFactory(DepartementFactory)
     beneficiaire = factory.SubFactory(BeneficiaireFactory, departement=factory.SelfAttribute("..departement"))
+
+    @factory.post_generation
+    def informee(carnet, create, extracted, **kwargs):
+        """The person was informed of the sharing (the condition of sharing beyond the référent's structure);
+        `CarnetFactory(informee=False)` for a carnet whose person was not informed yet."""
+        if create and extracted is not False:
+            InformationPersonne.unscoped_objects.create(
+                departement=carnet.departement,
+                carnet=carnet,
+                informee_le=timezone.localdate(),
+                canal="entretien",
+                version_notice="2026-01",
+            )
 
 
 class MembreGroupeFactory(UnscopedFactory):

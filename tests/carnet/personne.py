@@ -28,8 +28,10 @@ def personne_complete(world):
         AccesExceptionnel,
         Beneficiaire,
         Evenement,
+        InformationPersonne,
         JustificationConservation,
         ObservationPersonne,
+        OppositionPartage,
         PointDeSuivi,
         Sortie,
         TransfertCarnet,
@@ -123,6 +125,21 @@ def personne_complete(world):
         motif_refus="Mme Zorglubienne est restée à Rouen",
         propose_par=admin,
         decide_le=timezone.now(),
+    )
+    InformationPersonne.unscoped_objects.create(
+        **common,
+        informee_le=timezone.localdate(),
+        canal="entretien",
+        version_notice="2026-11",
+        auteur=referent,
+        structure=world.structure,
+    )
+    OppositionPartage.unscoped_objects.create(
+        **common,
+        opposee_le=timezone.localdate(),
+        motif="Mme Zorglubienne ne veut pas que la SIAE lise son carnet",
+        auteur=referent,
+        structure=world.structure,
     )
     Prescription.unscoped_objects.filter(carnet=carnet).update(
         personne_nom="Zorglubienne", personne_telephone="0611223344", message="Pour Philomène Ysolde"

@@ -42,6 +42,7 @@ PERMIS = {
     ("carnet.carnet", "anonymise_le"): "date de l'anonymisation elle-même",
     ("sanctions.etapedossier", "transition"): "code de la transition de la machine à états",
     ("sanctions.etapedossier", "article"): "article de loi appliqué (texte fixe du code)",
+    ("carnet.informationpersonne", "version_notice"): "version de la notice remise : un texte du Département",
 }
 APPS_DU_PROJET = {"spie", "carnet", "orientation", "offre", "partenaires", "suivi", "usager", "sanctions"}
 

@@ -31,7 +31,7 @@ def test_identity_change_records_old_and_new_values_in_a_restricted_event(carnet
         )
     general, restricted = Evenement.objects.filter(carnet=carnet).order_by("id")
     assert general.sensibilite == Sensibilite.GENERALE and "Martin" not in general.resume
-    assert restricted.sensibilite == Sensibilite.RESTREINTE
+    assert restricted.sensibilite == Sensibilite.JUSTICE
     assert "« Martin » → « Bernard »" in restricted.resume
     assert "« vide » → « 06 11 22 33 44 »" in restricted.resume
     assert "prénoms" not in restricted.resume  # unchanged

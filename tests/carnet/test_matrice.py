@@ -232,6 +232,8 @@ ROUTES = {
     "rapport_personne_json": ("admin_seul", None),
     "rapport_personne_pdf": ("admin_seul", None),
     "transfert_proposer": ("admin_seul", "admin_seul_envoi"),
+    # Information of the person and opposition: read by whoever reads the carnet, recorded by the référent.
+    "partage": ("lecture", "referent_seul_envoi"),
 }
 
 
@@ -364,12 +366,12 @@ def test_restricted_and_private_content_never_reaches_those_who_may_not_see_it(m
     author = users["membre"]
     structure = world.carnet.membres.filter(user=author).get().structure
     NoteFactory(
-        carnet=world.carnet, auteur=author, structure=structure, sensibilite="restreinte", texte=SENTINEL_RESTRICTED
+        carnet=world.carnet, auteur=author, structure=structure, sensibilite="justice", texte=SENTINEL_RESTRICTED
     )
     NoteFactory(carnet=world.carnet, auteur=author, structure=structure, sensibilite="privee", texte=SENTINEL_PRIVATE)
     NoteFactory(carnet=world.carnet, auteur=author, structure=structure, texte=SENTINEL_GENERAL)
     DocumentFactory(
-        carnet=world.carnet, auteur=author, structure=structure, sensibilite="restreinte", nom=SENTINEL_RESTRICTED
+        carnet=world.carnet, auteur=author, structure=structure, sensibilite="justice", nom=SENTINEL_RESTRICTED
     )
     Contrat.unscoped_objects.filter(pk=world.contrat.pk).update(
         type="contrat_engagement",
@@ -397,7 +399,9 @@ def test_restricted_and_private_content_never_reaches_those_who_may_not_see_it(m
     sentinels = (SENTINEL_GENERAL, SENTINEL_RESTRICTED, SENTINEL_PRIVATE, SENTINEL_REDUCTION, SENTINEL_BILAN)
     may_see = {
         "referent": {SENTINEL_GENERAL, SENTINEL_RESTRICTED, SENTINEL_REDUCTION, SENTINEL_BILAN},
-        "membre": {SENTINEL_GENERAL, SENTINEL_RESTRICTED, SENTINEL_PRIVATE, SENTINEL_REDUCTION, SENTINEL_BILAN},
+        # An association's member (the author of the notes) reads neither the health nor the family class: not the
+        # reason for reduced hours (a disability) either (`carnet.sensibilite`).
+        "membre": {SENTINEL_GENERAL, SENTINEL_RESTRICTED, SENTINEL_PRIVATE, SENTINEL_BILAN},
     }
 
     def seen_by(client):
@@ -415,7 +419,8 @@ def test_restricted_and_private_content_never_reaches_those_who_may_not_see_it(m
         assert seen <= allowed, f"{relation} voit {seen - allowed}"
         if relation in may_see:
             assert SENTINEL_RESTRICTED in seen, f"{relation} devrait voir la note restreinte"
-            assert SENTINEL_REDUCTION in seen, f"{relation} devrait voir le motif de réduction des heures"
+            if relation == "referent":
+                assert SENTINEL_REDUCTION in seen, f"{relation} devrait voir le motif de réduction des heures"
             assert SENTINEL_BILAN in seen, f"{relation} devrait voir le bilan de sortie"
     for relation in ("admin", "orientation", "validateur"):
         client = Client()

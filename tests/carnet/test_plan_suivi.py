@@ -231,7 +231,7 @@ def test_axe_sensible_reserve_au_groupe_et_evenements_restreints(client_agent_a,
 
     for type in (TypeEvenement.AXE, TypeEvenement.OBJECTIF):
         (event,) = events(carnet, type)
-        assert event.sensibilite == Sensibilite.RESTREINTE
+        assert event.sensibilite == Sensibilite.SANTE
         assert "Santé" not in event.resume and "soins" not in event.resume
     assert "Accéder aux soins" in client_agent_a.get(url("plan", carnet)).content.decode()
     page = client_admin_a.get(url("plan", carnet)).content.decode()

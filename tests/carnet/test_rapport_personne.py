@@ -89,7 +89,7 @@ def test_restricted_content_is_listed_without_its_text(monde):
         carnet=monde.carnet,
         auteur=monde.users_by_role[Role.PROFESSIONNEL],
         structure=monde.structure,
-        sensibilite="restreinte",
+        sensibilite="justice",
         texte="Suivi psychiatrique confidentiel",
     )
     with departement_scope(monde.departement):

@@ -263,7 +263,7 @@ def test_themes_sensibles_caches_a_l_admin_et_au_charge_d_orientation(
         structure=structure_a,
     )
     evenements = Evenement.objects.filter(carnet=carnet_a, type=TypeEvenement.SITUATION)
-    assert sorted(evenements.values_list("sensibilite", flat=True)) == ["generale", "restreinte", "restreinte"]
+    assert sorted(evenements.values_list("sensibilite", flat=True)) == ["famille", "generale", "sante"]
     assert not any("Addiction" in e.resume or "Parent isolé" in e.resume for e in evenements)
 
     for user in (admin_a, charge_orientation):
@@ -404,14 +404,14 @@ def test_document_trop_volumineux_refuse_et_rien_n_est_stocke(carnet_a, membre, 
         {
             "fichier": upload("gros.pdf", pdf_bytes() + b"0" * 200),
             "nom": "Mon attestation",
-            "sensibilite": "restreinte",
+            "sensibilite": "justice",
         },
     )
     assert response.status_code == 200
     page = texte(response)
     assert "Le fichier est trop volumineux" in page and "la taille maximale est de 100 octets" in page
     assert 'value="Mon attestation"' in page  # input kept
-    assert case_cochee(page, "sensibilite", "restreinte")  # choice kept
+    assert case_cochee(page, "sensibilite", "justice")  # choice kept
     assert not Document.objects.exists()
     assert stored_files(settings) == []
 
@@ -463,7 +463,7 @@ def test_fichier_disparu_404_sans_trace_de_telechargement(carnet_a, membre, stru
 
 
 def test_document_restreint_interdit_au_membre_non_referent(carnet_a, agent_a, auteur, membre, structure_a):
-    document = DocumentFactory(carnet=carnet_a, sensibilite="restreinte", auteur=auteur, structure=structure_a)
+    document = DocumentFactory(carnet=carnet_a, sensibilite="justice", auteur=auteur, structure=structure_a)
     cible = url("document_telecharger", carnet_a, document_uid=document.uid)
     assert client_for(membre).get(cible).status_code == 403
     assert not AccessLog.objects.filter(action=Action.TELECHARGEMENT).exists()
@@ -497,19 +497,17 @@ def test_note_ajoutee_avec_sa_sensibilite_et_aide_sur_la_sante(carnet_a, membre)
     client = client_for(membre)
     page = texte(client.get(url("notes", carnet_a)))
     assert "n'y écrivez jamais d'information de santé" in page
-    response = client.post(
-        url("notes", carnet_a), {"texte": "Suivi psychologique en cours", "sensibilite": "restreinte"}
-    )
+    response = client.post(url("notes", carnet_a), {"texte": "Suivi psychologique en cours", "sensibilite": "justice"})
     assert response.status_code == 302
     evenement = Evenement.objects.get(carnet=carnet_a, type=TypeEvenement.NOTE)
-    assert evenement.sensibilite == "restreinte" and "psychologique" not in evenement.resume
+    assert evenement.sensibilite == "justice" and "psychologique" not in evenement.resume
 
     response = client.post(url("notes", carnet_a), {"texte": "   ", "sensibilite": "generale"})
     assert response.status_code == 200 and "La note est vide." in texte(response)
 
 
 def test_notes_filtrees_selon_la_sensibilite(carnet_a, agent_a, auteur, membre, structure_a):
-    for sensibilite in ("generale", "restreinte", "privee"):
+    for sensibilite in ("generale", "justice", "privee"):
         NoteFactory(
             carnet=carnet_a, auteur=auteur, structure=structure_a, sensibilite=sensibilite, texte=f"N-{sensibilite}"
         )
@@ -517,11 +515,11 @@ def test_notes_filtrees_selon_la_sensibilite(carnet_a, agent_a, auteur, membre, 
 
     def visibles(user):
         page = texte(client_for(user).get(url("notes", carnet_a)))
-        return {t for t in ("N-generale", "N-restreinte", "N-privee", "N-perso-membre") if t in page}
+        return {t for t in ("N-generale", "N-justice", "N-privee", "N-perso-membre") if t in page}
 
     assert visibles(membre) == {"N-generale", "N-perso-membre"}
-    assert visibles(agent_a) == {"N-generale", "N-restreinte"}
-    assert visibles(auteur) == {"N-generale", "N-restreinte", "N-privee"}
+    assert visibles(agent_a) == {"N-generale", "N-justice"}
+    assert visibles(auteur) == {"N-generale", "N-justice", "N-privee"}
 
 
 # --- Sentinels: restricted and private content never leaks ---------------------------------------
@@ -531,18 +529,18 @@ def test_sentinelles_jamais_visibles_hors_referent_et_auteur(
     carnet_a, agent_a, auteur, membre, admin_a, charge_orientation, partner_a, structure_a
 ):
     client_auteur = client_for(auteur)
-    client_auteur.post(url("notes", carnet_a), {"texte": SENTINELLE_RESTREINTE, "sensibilite": "restreinte"})
+    client_auteur.post(url("notes", carnet_a), {"texte": SENTINELLE_RESTREINTE, "sensibilite": "justice"})
     client_auteur.post(url("notes", carnet_a), {"texte": SENTINELLE_PRIVEE, "sensibilite": "privee"})
     client_auteur.post(
         url("documents", carnet_a),
-        {"fichier": upload("bilan.pdf", pdf_bytes()), "nom": SENTINELLE_RESTREINTE, "sensibilite": "restreinte"},
+        {"fichier": upload("bilan.pdf", pdf_bytes()), "nom": SENTINELLE_RESTREINTE, "sensibilite": "justice"},
     )
     client_auteur.post(
         url("documents", carnet_a),
         {"fichier": upload("perso.pdf", pdf_bytes()), "nom": SENTINELLE_PRIVEE, "sensibilite": "privee"},
     )
     assert Document.objects.count() == 2
-    restreint = Document.objects.get(sensibilite="restreinte")
+    restreint = Document.objects.get(sensibilite="justice")
     prive = Document.objects.get(sensibilite="privee")
     [constatee] = services.situation_add(
         carnet=carnet_a,
@@ -621,7 +619,7 @@ def test_historique_filtre_par_periode_et_par_type(carnet_a, membre):
 
 def test_historique_masque_les_evenements_restreints_et_prives(carnet_a, agent_a, auteur, membre, structure_a):
     now = timezone.now()
-    for sensibilite in ("generale", "restreinte", "privee"):
+    for sensibilite in ("generale", "justice", "privee"):
         evenement_le(
             carnet_a,
             now,
@@ -634,11 +632,11 @@ def test_historique_masque_les_evenements_restreints_et_prives(carnet_a, agent_a
 
     def visibles(user):
         page = texte(client_for(user).get(url("historique", carnet_a)))
-        return {r for r in ("EV-generale", "EV-restreinte", "EV-privee") if r in page}
+        return {r for r in ("EV-generale", "EV-justice", "EV-privee") if r in page}
 
     assert visibles(membre) == {"EV-generale"}
-    assert visibles(agent_a) == {"EV-generale", "EV-restreinte"}
-    assert visibles(auteur) == {"EV-generale", "EV-restreinte", "EV-privee"}
+    assert visibles(agent_a) == {"EV-generale", "EV-justice"}
+    assert visibles(auteur) == {"EV-generale", "EV-justice", "EV-privee"}
 
 
 def test_historique_pagine_en_gardant_les_filtres(carnet_a, membre):

@@ -71,16 +71,16 @@ def test_referent_fills_the_carnet_and_another_structure_sees_only_the_minimal_c
         "Antenne de Canteleu"
     )
 
-    # A restricted note.
+    # A health note (the author chooses its sensitivity class).
     section(referent, "Notes")
     new_note = referent.get_by_role("region", name="Ajouter une note")
     check_keyboard(new_note.locator("form"))
     new_note.get_by_role("textbox", name="Note", exact=True).fill(NOTE)
-    tick(new_note.get_by_role("radio", name=re.compile("^Restreinte")))
+    tick(new_note.get_by_role("radio", name=re.compile("^Santé")))
     follow(new_note.get_by_role("button", name="Ajouter la note"))
     expect(referent.get_by_role("status")).to_contain_text("La note est ajoutée.")
     note = referent.get_by_role("region", name="Notes du carnet").get_by_role("article").filter(has_text=NOTE)
-    expect(note).to_contain_text("Restreinte")
+    expect(note).to_contain_text("Santé")
 
     # A contract, and its PDF.
     section(referent, "Contrats")

@@ -142,7 +142,7 @@ def test_ma_synthese_is_one_plain_page_without_health_family_or_nir(oriente, con
         f"Votre référent : {conseiller_ft.get_full_name()}",
     ):
         assert expected in text, expected
-    sensibles = Situation.objects.filter(theme__sensible=True).values_list("libelle", flat=True)
+    sensibles = Situation.objects.exclude(theme__sensibilite="generale").values_list("libelle", flat=True)
     for forbidden in [NIR, "Santé", "santé", "Contraintes familiales", "SECRET", *sensibles]:
         assert forbidden not in text, forbidden
 

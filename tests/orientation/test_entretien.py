@@ -274,7 +274,7 @@ def test_finishing_dates_authors_and_reports_into_the_carnet(client_charge, char
     assert events.filter(type=TypeEvenement.ORIENTATION, resume="Diagnostic d'orientation terminé (version 1)")
     # The health situation reaches the timeline only as a restricted event that does not name it.
     assert not events.filter(resume__contains=sante.libelle).exists()
-    assert events.filter(sensibilite="restreinte", resume="Situation d'un thème sensible constatée").exists()
+    assert events.filter(sensibilite="sante", resume="Situation d'un thème sensible constatée").exists()
     # Finished: the steps no longer change it.
     response = client_charge.get(_step_url(brouillon, "logement"))
     assert response["Location"] == reverse("orientation:diagnostic", kwargs={"uid": brouillon.uid})

@@ -245,7 +245,7 @@ def test_if_match_star_is_refused_on_every_versioned_write(ft, carnet_suivi, uns
 
 def test_carnet_summary_never_carries_nir_notes_or_sensitive_themes(ft, carnet_suivi, dep_a, unscoped):
     referent = carnet_suivi.membres.get().user
-    NoteFactory(carnet=carnet_suivi, auteur=referent, structure=ft, sensibilite="restreinte", texte="SENTINELLE-NOTE")
+    NoteFactory(carnet=carnet_suivi, auteur=referent, structure=ft, sensibilite="justice", texte="SENTINELLE-NOTE")
     NoteFactory(carnet=carnet_suivi, auteur=referent, structure=ft, texte="SENTINELLE-GENERALE")
     # The reason of a contrat d'engagement's reduced hours is restricted: the hours go out, never the reason.
     ContratFactory(

@@ -132,7 +132,7 @@ def test_restricted_events_and_unfollowed_carnets_are_not_sent(
     other = CarnetFactory(departement=dep_a)
     with django_capture_on_commit_callbacks(execute=True):
         with departement_scope(dep_a):
-            services.evenement_record(carnet=carnet, type="note", resume="Note restreinte", sensibilite="restreinte")
+            services.evenement_record(carnet=carnet, type="note", resume="Note restreinte", sensibilite="justice")
             services.evenement_record(carnet=other, type="note", resume="Note ajoutée")
     assert receiver.requests == [] and LivraisonWebhook.objects.count() == 0
 

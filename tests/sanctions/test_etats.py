@@ -61,7 +61,7 @@ def test_referent_opens_a_file_with_rank_household_step_and_restricted_event(mon
     etape = EtapeDossier.objects.get(dossier=dossier)
     assert etape.transition == "ouvrir" and etape.article == "CASF L.262-37 I"
     evenement = Evenement.objects.get(carnet=monde.carnet, type=TypeEvenement.SANCTION)
-    assert evenement.sensibilite == "restreinte" and evenement.object_uid == dossier.uid
+    assert evenement.sensibilite == "justice" and evenement.object_uid == dossier.uid
     assert "Absente" not in evenement.resume  # the facts stay in the file
 
 

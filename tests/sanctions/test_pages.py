@@ -223,7 +223,7 @@ def test_evidence_is_a_restricted_document_of_the_carnet(monde):
     )
     assert response.status_code == 302, response.content.decode()[:500]
     piece = dossier.pieces.get()
-    assert piece.document.sensibilite == "restreinte" and piece.libelle == "Feuille d'émargement"
+    assert piece.document.sensibilite == "justice" and piece.libelle == "Feuille d'émargement"
     response = client(monde.referent).post(
         reverse("sanctions:piece_ajouter", kwargs={"uid": dossier.uid}),
         {"fichier": SimpleUploadedFile("script.exe", b"MZ\x90\x00"), "libelle": "Autre"},
@@ -380,4 +380,4 @@ def test_a_scanned_letter_feeds_the_file_as_a_restricted_document(monde):
     )
     assert response.status_code == 302
     observation = ObservationDossier.objects.get()
-    assert observation.source == "courrier" and observation.document.sensibilite == "restreinte"
+    assert observation.source == "courrier" and observation.document.sensibilite == "justice"

@@ -85,6 +85,7 @@ OBJECT_ROUTES = {
             "rapport_personne_json",
             "rapport_personne_pdf",
             "transfert_proposer",
+            "partage",
         )
     },
     # A transfer proposed to the world's département by another one: found by its destination only.

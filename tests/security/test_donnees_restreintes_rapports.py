@@ -89,8 +89,8 @@ def test_statutory_reports_carry_no_restricted_data(dep_a):
         motif_reduction_heures="handicap",
         precision_reduction_heures=SENTINELLE_REDUCTION,
     )
-    NoteFactory(carnet=carnet, auteur=charge, structure=service, sensibilite="restreinte", texte=SENTINELLE_NOTE)
-    DocumentFactory(carnet=carnet, auteur=charge, structure=service, sensibilite="restreinte", nom=SENTINELLE_NOTE)
+    NoteFactory(carnet=carnet, auteur=charge, structure=service, sensibilite="justice", texte=SENTINELLE_NOTE)
+    DocumentFactory(carnet=carnet, auteur=charge, structure=service, sensibilite="justice", nom=SENTINELLE_NOTE)
 
     lecteurs = []
     for role in (Role.ADMIN_DEPARTEMENT, Role.RESPONSABLE_STRUCTURE):

@@ -259,7 +259,7 @@ def test_the_referent_finds_the_link_and_sharing_buttons_in_the_carnet(client_ag
     assert reverse("usager:pro_lien", kwargs={"uid": carnet_lea.uid}) in groupe
     assert "Envoyer le lien par SMS" in groupe
     general = DocumentFactory(carnet=carnet_lea, sensibilite="generale")
-    restreint = DocumentFactory(carnet=carnet_lea, sensibilite="restreinte", auteur=referent)
+    restreint = DocumentFactory(carnet=carnet_lea, sensibilite="justice", auteur=referent)
     page = client_agent_a.get(reverse("carnet:documents", kwargs={"uid": carnet_lea.uid})).content.decode()
     partager = "usager:pro_document_partager"
     assert reverse(partager, kwargs={"uid": carnet_lea.uid, "document_uid": general.uid}) in page

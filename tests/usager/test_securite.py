@@ -76,11 +76,11 @@ def _pages(world):
 def test_sentinelles_jamais_visibles_de_la_personne(world):
     carnet, auteur = world.carnet, world.membre.user
     NoteFactory(
-        carnet=carnet, auteur=auteur, structure=world.structure, sensibilite="restreinte", texte=SENTINELLE_RESTREINTE
+        carnet=carnet, auteur=auteur, structure=world.structure, sensibilite="justice", texte=SENTINELLE_RESTREINTE
     )
     NoteFactory(carnet=carnet, auteur=auteur, structure=world.structure, sensibilite="privee", texte=SENTINELLE_PRIVEE)
     NoteFactory(carnet=carnet, auteur=auteur, structure=world.structure, sensibilite="generale", texte=SENTINELLE_NOTE)
-    for sensibilite, nom in (("restreinte", SENTINELLE_RESTREINTE), ("privee", SENTINELLE_PRIVEE)):
+    for sensibilite, nom in (("justice", SENTINELLE_RESTREINTE), ("privee", SENTINELLE_PRIVEE)):
         DocumentFactory(carnet=carnet, auteur=auteur, structure=world.structure, sensibilite=sensibilite, nom=nom)
     DocumentFactory(carnet=carnet, auteur=auteur, structure=world.structure, nom=SENTINELLE_NOTE)  # not shared
     # The plan on a protected theme (health) is restricted, and so is the reason for reduced contract hours.
@@ -97,7 +97,7 @@ def test_sentinelles_jamais_visibles_de_la_personne(world):
         carnet=carnet,
         type="note",
         resume=SENTINELLE_RESTREINTE,
-        sensibilite="restreinte",
+        sensibilite="justice",
     )
     client = client_usager(carnet)
     seen = ""

@@ -8,8 +8,18 @@ the thread computes meanwhile (the Python work of both threads does not run at o
 The thread must not use the database (Django's connections belong to their thread) nor the tenant scope: only
 pure computation (parsing, normalising, hashing). An exception of the producer is raised in the caller, at the
 item where it happened; a caller that stops early (exception, `break`) stops the thread and closes `items`.
+
+`en_processus(fabrique, *args)` does the same in a second process (multiprocessing, 'spawn' context): the Python
+work of the producer then runs on another core, not under the caller's GIL. `fabrique` is a module-level generator
+function (the child imports it by name) and its items must pickle. The child sets Django up from the environment
+(DJANGO_SETTINGS_MODULE) and applies `reglages` (settings the caller may have overridden, e.g. the hashing key);
+it never uses the database. Starting the child costs about a second of CPU (a fresh interpreter importing Django):
+for long runs only. A daemonic process (a Celery prefork worker) may not start children: `processus_possible()`
+says whether this one may.
 """
 
+import multiprocessing
+import pickle  # nosec B403: only this program's own child process writes to the queue
 import queue
 import threading
 
@@ -58,3 +68,92 @@ def en_avance(items, profondeur=2, *, nom="en-avance"):
     finally:
         arret.set()
         thread.join()
+
+
+def processus_possible() -> bool:
+    """Whether this process may start a child process (a daemonic one, such as a Celery prefork worker, may not)."""
+    return not multiprocessing.current_process().daemon
+
+
+def _produire_en_processus(file, arret, chemin, args, reglages):
+    """The child's side of `en_processus`: set Django up, import the producer ("module:name": importing it before
+    the setup would fail on its models), then put the items of `fabrique(*args)` in `file`."""
+    import importlib
+
+    import django
+    from django.conf import settings
+
+    django.setup()
+    for name, value in reglages.items():
+        setattr(settings, name, value)
+    module, name = chemin.split(":")
+    fabrique = getattr(importlib.import_module(module), name)
+
+    def deposer(element):
+        while not arret.is_set():
+            try:
+                file.put(element, timeout=_ATTENTE)
+                return True
+            except queue.Full:
+                continue
+        return False
+
+    try:
+        for item in fabrique(*args):
+            if not deposer((item, None)):
+                break
+        else:
+            deposer((_FIN_PROCESSUS, None))
+    except BaseException as exc:  # handed to the parent, which raises it
+        try:
+            pickle.loads(pickle.dumps(exc))  # the queue pickles in a thread of its own, where a failure is lost
+        except Exception:  # an exception that does not pickle: its text
+            exc = RuntimeError(f"{type(exc).__name__}: {exc}")
+        deposer((_FIN_PROCESSUS, exc))
+    if arret.is_set():
+        file.cancel_join_thread()  # the parent no longer reads: exit without flushing
+
+
+# The end marker crosses the process boundary: a string, not an object's identity.
+_FIN_PROCESSUS = "spie.pipeline:fin"
+_ARRET_ENFANT = 10  # seconds the child has to stop by itself before it is terminated
+
+
+def en_processus(fabrique, *args, profondeur=2, nom="en-processus", reglages=None):
+    """Iterate `fabrique(*args)`, produced in a child process (`profondeur` items ahead at most)."""
+    context = multiprocessing.get_context("spawn")
+    file = context.Queue(maxsize=profondeur)
+    arret = context.Event()
+    enfant = context.Process(
+        target=_produire_en_processus,
+        args=(file, arret, f"{fabrique.__module__}:{fabrique.__qualname__}", args, dict(reglages or {})),
+        name=nom,
+        daemon=True,
+    )
+    enfant.start()
+    try:
+        while True:
+            try:
+                item, exc = file.get(timeout=1)
+            except queue.Empty:
+                if not enfant.is_alive():
+                    try:
+                        item, exc = file.get(timeout=1)
+                    except queue.Empty:
+                        raise RuntimeError(
+                            f"Le processus de préparation s'est arrêté sans finir (code {enfant.exitcode})."
+                        ) from None
+                else:
+                    continue
+            if exc is not None:
+                raise exc
+            if isinstance(item, str) and item == _FIN_PROCESSUS:
+                return
+            yield item
+    finally:
+        arret.set()
+        enfant.join(_ARRET_ENFANT)
+        if enfant.is_alive():
+            enfant.terminate()
+            enfant.join()
+        file.close()

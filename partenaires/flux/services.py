@@ -8,12 +8,16 @@ files cannot create the same person twice.
 
 Pass 1 (`lecture.controler`) checks the whole file and counts its households before anything is written;
 pass 2 applies them by batches of LOT, one transaction per batch, the row's counters saved with each batch
-(the progress bar and the heartbeat). In pass 2 the file is read and each household prepared in a thread
-(`spie.pipeline.en_avance`, two batches ahead at most) while the current batch is matched and written.
+(the progress bar and the heartbeat). In pass 2 the file is read and each household prepared ahead (two batches at
+most) while the current batch is matched and written: in a second process for a large file
+(`spie.pipeline.en_processus`: reading, validating and preparing the households is about two thirds of the Python
+work of a first load, and then runs on the other core), else in a thread (`spie.pipeline.en_avance`: starting a
+process costs about a second).
 """
 
 from datetime import datetime, timedelta
 
+from django.conf import settings
 from django.db import InterfaceError, OperationalError, connection, transaction
 from django.db.models import Q
 from django.utils import timezone
@@ -27,10 +31,12 @@ from partenaires.models import CanalDepot, ImportFlux, StatutTraitement
 from spie import services as spie_services
 from spie.locks import session_lock
 from spie.outbox import enqueue
-from spie.pipeline import en_avance
+from spie.pipeline import en_avance, en_processus, processus_possible
 from spie.spreadsheet import csv_bytes
 
 LOT = 1000
+# From this many households (the count of pass 1), pass 2 prepares them in a second process.
+SEUIL_PROCESSUS = 5000
 HEARTBEAT_LOST = timedelta(minutes=10)
 TAILLE_MAX = 1024 * 1024 * 1024  # 1 Gio: a département's monthly file is a few hundred Mio at most
 # Advisory lock namespace of the writes of bénéficiaires by imports (flux and spreadsheets), per département.
@@ -255,7 +261,7 @@ def flux_run(*, import_id):
                 updated_at=timezone.now(),
             )
             # The next batch is read and prepared (no database) while the current one is written.
-            for batch in en_avance(_lots(source), nom=f"flux-{row.pk}"):
+            for batch in _lots_en_avance(source, controle.total, nom=f"flux-{row.pk}"):
                 _apply(row, integration, batch)
         except (OperationalError, InterfaceError) as exc:
             # The database went away (restart, failover): nothing half-written (one transaction per batch); the
@@ -307,6 +313,25 @@ def _mutations(row):
     finally:
         if handle is not None:
             handle.close()
+
+
+def _lots_en_avance(source, total, *, nom):
+    """The batches of `_lots`, prepared ahead: in a child process when the file is large, has a path (the child
+    opens it itself) and this process may have children; else in a thread."""
+    if total >= SEUIL_PROCESSUS and isinstance(source, str) and processus_possible():
+        # The hashing key of the NIRs as this process has it (a test may override it).
+        reglages = {"FIELD_ENCRYPTION_KEY": settings.FIELD_ENCRYPTION_KEY}
+        return en_processus(_lots_legers, source, nom=nom, reglages=reglages)
+    return en_avance(_lots(source), nom=nom)
+
+
+def _lots_legers(source):
+    """`_lots` without what the writing side no longer needs (the people as read, the address: in `cibles`), so
+    that less crosses the process boundary."""
+    for batch in _lots(source):
+        for foyer, _, _ in batch:
+            foyer.personnes, foyer.adresse = [], None
+        yield batch
 
 
 def _lots(source):

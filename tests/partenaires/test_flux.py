@@ -8,6 +8,7 @@ import os
 import tracemalloc
 
 import pytest
+from django.conf import settings
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -23,6 +24,7 @@ from partenaires.flux.lecture import SCHEMA, FluxRefuse, controler, lire_foyers
 from partenaires.flux.services import flux_deposer
 from partenaires.models import EmpreinteFlux, ImportFlux, Scope
 from partenaires.tasks import traiter_flux
+from spie import pipeline
 from spie.crypto import decrypt
 from spie.models import Commune, RefDepartement
 from spie.tenancy import departement_scope
@@ -183,6 +185,29 @@ def test_second_run_of_the_same_file_writes_nothing(dep_a, deposer):
     with departement_scope(dep_a):
         assert dict(Beneficiaire.objects.values_list("pk", "updated_at")) == updated_at
         assert Evenement.objects.count() == events
+
+
+def test_a_large_file_is_prepared_in_a_child_process_with_the_same_result(dep_a, deposer, monkeypatch):
+    from partenaires.flux import services as flux_services
+
+    started = []
+
+    def en_processus(*args, **kwargs):
+        started.append(kwargs["reglages"])
+        return pipeline.en_processus(*args, **kwargs)
+
+    monkeypatch.setattr(flux_services, "en_processus", en_processus)
+    monkeypatch.setattr(flux_services, "SEUIL_PROCESSUS", 50)
+    content = flux_bytes(generer_foyers(60, seed=3, aujourd_hui=TODAY))
+    first = deposer(content)
+    assert started == [{"FIELD_ENCRYPTION_KEY": settings.FIELD_ENCRYPTION_KEY}]
+    assert first.crees > 60 and first.rejetes == 0
+    # The thread prepares the same file into the same fingerprints: nothing to write.
+    monkeypatch.setattr(flux_services, "SEUIL_PROCESSUS", 1000)
+    with CaptureQueriesContext(connection) as queries:
+        again = deposer(content)
+    assert (again.crees, again.mis_a_jour, again.inchanges) == (0, 0, first.crees)
+    assert writes(queries.captured_queries) == [] and len(started) == 1
 
 
 def test_right_state_change_updates_only_that_person_and_records_a_timeline_event(dep_a, deposer):

@@ -2,10 +2,11 @@
 
 The files stay for the statistics of the regime (ground, rank, state, nature, rate, duration, amounts, the month
 of each date); the facts, the person's observations, the minutes, the reasons and the letters' references are
-emptied; the evidence rows are deleted (their documents go with the carnet's documents).
+emptied; the evidence rows are deleted (their documents go with the carnet's documents). The person's passages
+before an équipe pluridisciplinaire keep their theme and the directions of the opinion and decision.
 """
 
-from sanctions.models import DossierManquement, EtapeDossier, ObservationDossier, PieceDossier
+from sanctions.models import DossierManquement, EtapeDossier, ObservationDossier, PassageEquipe, PieceDossier
 from spie.anonymisation import effacer
 
 DATES_DOSSIER = [
@@ -34,6 +35,12 @@ def anonymiser(*, carnet) -> dict[str, int]:
         document=None,
     )
     etapes = effacer(EtapeDossier.objects.filter(dossier__carnet=carnet), vider=["resume"], mois=["created_at"])
+    # The person's passages before an équipe pluridisciplinaire: theme, opinion and decision directions stay.
+    passages = effacer(
+        PassageEquipe.objects.filter(carnet=carnet),
+        vider=["question", "avis_texte", "decision_texte"],
+        mois=["convocation_envoyee_le", "avis_le", "decide_le", "created_at"],
+    )
     for dossier in dossiers:
         dossier.rendez_vous.clear()
     nombre = effacer(
@@ -57,6 +64,7 @@ def anonymiser(*, carnet) -> dict[str, int]:
         "sanctions.piecedossier": pieces,
         "sanctions.observationdossier": observations,
         "sanctions.etapedossier": etapes,
+        "sanctions.passageequipe": passages,
         "sanctions.dossiermanquement": nombre,
     }
 
@@ -69,6 +77,7 @@ def supprimer(*, carnet) -> dict[str, int]:
         (PieceDossier, PieceDossier.objects.filter(dossier__carnet=carnet)),
         (ObservationDossier, ObservationDossier.objects.filter(dossier__carnet=carnet)),
         (EtapeDossier, EtapeDossier.objects.filter(dossier__carnet=carnet)),
+        (PassageEquipe, PassageEquipe.objects.filter(carnet=carnet)),
         (DossierManquement, DossierManquement.objects.filter(carnet=carnet)),
     ):
         resultat[model._meta.label_lower], _ = lignes.delete()

@@ -61,6 +61,7 @@ SECTIONS = {
     "sanctions.etapedossier": "Étapes des dossiers de manquement",
     "sanctions.observationdossier": "Observations et auditions (dossiers de manquement)",
     "sanctions.piecedossier": "Pièces des dossiers de manquement (liste)",
+    "sanctions.passageequipe": "Dossiers présentés en équipe pluridisciplinaire",
 }
 
 # Linked models left out of the report, with the reason.

@@ -209,6 +209,15 @@ OBJECT_ROUTES = {
         for name in ("dossier", "etape", "piece_ajouter", "observation_ajouter", "notification_pdf", "decision_pdf")
     },
     "sanctions:piece_telecharger": lambda w: {"uid": w.dossier_manquement.uid, "piece_uid": w.piece_manquement.uid},
+    # Équipes pluridisciplinaires: the team (admin), its members, its sessions (organisers; members while open).
+    **{f"sanctions:{name}": (lambda w: {"uid": w.equipe_ep.uid}) for name in ("ep_equipe", "ep_membre_ajouter")},
+    "sanctions:ep_seance_creer": lambda w: {"uid": w.equipe_ep.uid},
+    "sanctions:ep_membre_retirer": lambda w: {"uid": w.membre_ep.uid},
+    **{
+        f"sanctions:{name}": (lambda w: {"uid": w.seance_ep.uid})
+        for name in ("ep_seance", "ep_seance_etape", "ep_proces_verbal_pdf")
+    },
+    **{f"sanctions:{name}": (lambda w: {"uid": w.passage_ep.uid}) for name in ("ep_resume_pdf", "ep_convocation_pdf")},
 }
 
 PARAM_ROUTES = {
@@ -320,6 +329,8 @@ PLAIN_ROUTES = {
     "offre:prescriptions_recues",
     "sanctions:liste",
     "sanctions:parametres",
+    "sanctions:ep_seances",
+    "sanctions:ep_equipes",
     "usager:connexion",
     "usager:liaison",
     "usager:code",

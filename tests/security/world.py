@@ -69,6 +69,12 @@ class World:
     # A sanction file decided (so that its notice and decision letters exist) with one piece of evidence.
     dossier_manquement: object = None
     piece_manquement: object = None
+    # An équipe pluridisciplinaire with a user member, and a closed session (convened, opinion, decision) on the
+    # world's carnet.
+    equipe_ep: object = None
+    membre_ep: object = None
+    seance_ep: object = None
+    passage_ep: object = None
 
 
 def build_world(code, nom) -> World:
@@ -104,7 +110,55 @@ def build_world(code, nom) -> World:
         conflit_identite=build_conflit_identite(carnet["carnet"]),
         questionnaire=build_questionnaire(carnet["carnet"], structure),
         **build_sanctions(carnet["carnet"], carnet["document"], users_by_role),
+        **build_ep(carnet["carnet"], users_by_role),
     )
+
+
+def build_ep(carnet, users_by_role):
+    """An EP of a territory, its member (the world's professional), and a closed session that examined the world's
+    carnet (réorientation), written directly."""
+    import datetime
+
+    from django.utils import timezone
+
+    from sanctions.models import PassageEquipe, PresenceSeance
+    from tests.sanctions.factories_ep import EquipeFactory, MembreEquipeFactory, SeanceFactory
+
+    decideur = users_by_role[Role.DECIDEUR_SANCTIONS]
+    equipe = EquipeFactory(territoire=TerritoireFactory(departement=carnet.departement), quorum=1)
+    membre = MembreEquipeFactory(equipe=equipe, user=users_by_role[Role.PROFESSIONNEL])
+    maintenant = timezone.now()
+    seance = SeanceFactory(
+        equipe=equipe,
+        created_by=decideur,
+        etat="close",
+        date_heure=maintenant - datetime.timedelta(days=1),
+        convoquee_le=maintenant - datetime.timedelta(days=10),
+        ouverte_le=maintenant - datetime.timedelta(days=1),
+        levee_le=maintenant - datetime.timedelta(days=1),
+        close_le=maintenant,
+    )
+    PresenceSeance.unscoped_objects.create(
+        departement_id=carnet.departement_id, seance=seance, membre=membre, present=True
+    )
+    passage = PassageEquipe.unscoped_objects.create(
+        departement_id=carnet.departement_id,
+        seance=seance,
+        theme="reorientation_pro",
+        carnet=carnet,
+        question="Vers un accompagnement professionnel ?",
+        convocation_envoyee_le=maintenant - datetime.timedelta(days=10),
+        personne_presente=True,
+        avis_sens="favorable",
+        avis_texte="Favorable.",
+        avis_le=maintenant - datetime.timedelta(days=1),
+        decision_sens="conforme",
+        decision_texte="Réorientation.",
+        decide_le=maintenant,
+        decideur=decideur,
+        created_by=decideur,
+    )
+    return {"equipe_ep": equipe, "membre_ep": membre, "seance_ep": seance, "passage_ep": passage}
 
 
 def build_sanctions(carnet, document, users_by_role):

@@ -341,6 +341,7 @@ def test_convocation_pdf_for_organisers_after_the_convocation_only(ep):
     assert client(ep.membre_ft).get(url).status_code == 403
 
 
-def test_counting_function_reads_in_the_scope(ep):
-    jour = datetime.date.fromisoformat(f"{timezone.localdate():%Y-%m-%d}")
-    assert equipes.seances_tenues(debut=jour, fin=jour)["seances"] == 0
+def test_a_session_not_held_is_not_counted(ep):
+    pas(ep, inscrire(ep), "convoquer")  # convened, never opened
+    jour = timezone.localdate()
+    assert equipes.seances_tenues(debut=jour, fin=jour + datetime.timedelta(days=7))["seances"] == 0

@@ -2,7 +2,8 @@
 
 The files stay for the statistics of the regime (ground, rank, state, nature, rate, duration, amounts, the month
 of each date); the facts, the person's observations, the minutes, the reasons and the letters' references are
-emptied; the evidence rows are deleted (their documents go with the carnet's documents).
+emptied; the evidence rows are deleted (their documents go with the carnet's documents). The person's passages
+before an équipe pluridisciplinaire keep their theme and the directions of the opinion and decision.
 """
 
 from sanctions.models import (
@@ -10,6 +11,7 @@ from sanctions.models import (
     EtapeDossier,
     MouvementPayeur,
     ObservationDossier,
+    PassageEquipe,
     PieceDossier,
     PropositionPartenaire,
 )
@@ -46,6 +48,12 @@ def anonymiser(*, carnet) -> dict[str, int]:
     propositions = effacer(
         PropositionPartenaire.objects.filter(dossier__carnet=carnet), vider=["reference"], mois=["created_at"]
     )
+    # The person's passages before an équipe pluridisciplinaire: theme, opinion and decision directions stay.
+    passages = effacer(
+        PassageEquipe.objects.filter(carnet=carnet),
+        vider=["question", "avis_texte", "decision_texte"],
+        mois=["convocation_envoyee_le", "avis_le", "decide_le", "created_at"],
+    )
     for dossier in dossiers:
         dossier.rendez_vous.clear()
     nombre = effacer(
@@ -71,6 +79,7 @@ def anonymiser(*, carnet) -> dict[str, int]:
         "sanctions.etapedossier": etapes,
         "sanctions.mouvementpayeur": mouvements,
         "sanctions.propositionpartenaire": propositions,
+        "sanctions.passageequipe": passages,
         "sanctions.dossiermanquement": nombre,
     }
 
@@ -85,6 +94,7 @@ def supprimer(*, carnet) -> dict[str, int]:
         (EtapeDossier, EtapeDossier.objects.filter(dossier__carnet=carnet)),
         (MouvementPayeur, MouvementPayeur.objects.filter(dossier__carnet=carnet)),
         (PropositionPartenaire, PropositionPartenaire.objects.filter(dossier__carnet=carnet)),
+        (PassageEquipe, PassageEquipe.objects.filter(carnet=carnet)),
         (DossierManquement, DossierManquement.objects.filter(carnet=carnet)),
     ):
         resultat[model._meta.label_lower], _ = lignes.delete()

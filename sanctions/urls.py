@@ -1,6 +1,6 @@
 from django.urls import path
 
-from sanctions import views
+from sanctions import views, views_ep
 
 app_name = "sanctions"
 
@@ -26,4 +26,17 @@ urlpatterns += [
     path("caf-msa/", views_pilotage.exports_payeur, name="exports_payeur"),
     path("caf-msa/<uuid:uid>.csv", views_pilotage.export_payeur_csv, name="export_payeur_csv"),
     path("indicateurs/", views_pilotage.indicateurs_page, name="indicateurs"),
+# Équipes pluridisciplinaires and their sessions (sanctions.views_ep).
+urlpatterns += [
+    path("ep/", views_ep.seances, name="ep_seances"),
+    path("ep/equipes/", views_ep.equipes_liste, name="ep_equipes"),
+    path("ep/equipes/<uuid:uid>/", views_ep.equipe, name="ep_equipe"),
+    path("ep/equipes/<uuid:uid>/membres/", views_ep.membre_ajouter, name="ep_membre_ajouter"),
+    path("ep/equipes/<uuid:uid>/seances/nouvelle/", views_ep.seance_creer, name="ep_seance_creer"),
+    path("ep/membres/<uuid:uid>/retirer/", views_ep.membre_retirer, name="ep_membre_retirer"),
+    path("ep/seances/<uuid:uid>/", views_ep.seance, name="ep_seance"),
+    path("ep/seances/<uuid:uid>/etape/", views_ep.seance_etape, name="ep_seance_etape"),
+    path("ep/seances/<uuid:uid>/proces-verbal.pdf", views_ep.proces_verbal_pdf, name="ep_proces_verbal_pdf"),
+    path("ep/dossiers/<uuid:uid>/fiche.pdf", views_ep.resume_pdf, name="ep_resume_pdf"),
+    path("ep/dossiers/<uuid:uid>/convocation.pdf", views_ep.convocation_pdf, name="ep_convocation_pdf"),
 ]

@@ -75,6 +75,15 @@ def _entries(acting):
             "Suspension-remobilisation du RSA : dossiers à notifier, à décider, sanctions en cours.",
             "sanctions:",
         )
+    from sanctions.perms_ep import can_list_seances
+
+    if can_list_seances(acting):
+        yield (
+            "sanctions:ep_seances",
+            "Équipes pluridisciplinaires",
+            "Séances : ordre du jour, convocations, présences, avis, décisions et procès-verbaux.",
+            "sanctions:ep_",
+        )
     if can_administer_departement(acting):
         yield (
             "spie:admin_tableau_de_bord",

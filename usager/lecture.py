@@ -104,9 +104,9 @@ def documents(carnet):
 
 
 def courriers(carnet):
-    """Letters addressed to the person: convocations, orientation decisions and sanction notices (read through the
-    sanctions app's services), with the acknowledgements. A sanction notice still open to an answer says until when
-    (`repondre`, `date_limite`)."""
+    """Letters addressed to the person: convocations, orientation decisions, sanction notices and convocations to an
+    équipe pluridisciplinaire (read through the sanctions app's modules), with the acknowledgements. A sanction
+    notice still open to an answer says until when (`repondre`, `date_limite`)."""
     import datetime
 
     from django.utils import timezone
@@ -143,6 +143,18 @@ def courriers(carnet):
                 "date_limite": sanctions_services.date_limite_observations(dossier),
             }
         )
+    from sanctions import equipes as sanctions_equipes
+
+    for passage in sanctions_equipes.convocations_de_la_personne(carnet):
+        items.append(
+            {
+                "type": TypeCourrier.CONVOCATION_EP,
+                "uid": passage.uid,
+                "titre": "Convocation à l'équipe pluridisciplinaire du "
+                f"{timezone.localtime(passage.seance.date_heure):%d/%m/%Y à %H:%M}",
+                "disponible_le": passage.convocation_envoyee_le,
+            }
+        )
     for item in items:
         item.setdefault("repondre", False)
         item.setdefault("date_limite", None)
@@ -164,6 +176,10 @@ def courrier(carnet, type_courrier, uid):
         from sanctions import services as sanctions_services
 
         return sanctions_services.notifications_de_la_personne(carnet).filter(uid=uid).first()
+    if type_courrier == TypeCourrier.CONVOCATION_EP:
+        from sanctions import equipes as sanctions_equipes
+
+        return sanctions_equipes.convocations_de_la_personne(carnet).filter(uid=uid).first()
     return None
 
 

@@ -119,6 +119,7 @@ class TypeCourrier(models.TextChoices):
     CONVOCATION = "convocation", "Convocation"
     DECISION_ORIENTATION = "decision_orientation", "Décision d'orientation"
     NOTIFICATION_SANCTION = "notification_sanction", "Notification avant une sanction"
+    CONVOCATION_EP = "convocation_ep", "Convocation à l'équipe pluridisciplinaire"
 
 
 class AccuseReception(TenantModel):

@@ -241,6 +241,10 @@ def courrier_pdf(request, type_courrier, uid):
     lecture.journaliser(carnet=request.carnet, page="courrier", obj=obj, action=Action.TELECHARGEMENT)
     if type_courrier == TypeCourrier.NOTIFICATION_SANCTION:
         pdf = lettres_sanctions.notification_pdf(obj)
+    elif type_courrier == TypeCourrier.CONVOCATION_EP:
+        from sanctions import documents_ep
+
+        pdf = documents_ep.convocation_pdf(obj)
     elif type_courrier == TypeCourrier.CONVOCATION:
         pdf = lettres.convocation_pdf(obj)
     else:

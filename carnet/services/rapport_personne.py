@@ -67,6 +67,7 @@ SECTIONS = {
     "sanctions.piecedossier": "Pièces des dossiers de manquement (liste)",
     "sanctions.mouvementpayeur": "Décisions, levées et sommes à rendre transmises à la CAF ou à la MSA",
     "sanctions.propositionpartenaire": "Propositions de sanction d'un partenaire (France Travail, organisme référent)",
+    "sanctions.passageequipe": "Dossiers présentés en équipe pluridisciplinaire",
 }
 
 # Linked models left out of the report, with the reason.

@@ -26,3 +26,17 @@ def test_demo_has_one_file_at_each_stage():
         assert notifie.date_certaine is None and notifie.notification_canal == "espace"
     call_command("charger_demo", "--quiet-logins", "--je-sais-ce-que-je-fais", stdout=StringIO())
     assert DossierManquement.unscoped_objects.count() == len(ETAPES)
+
+
+def test_demo_has_one_team_with_a_convened_session():
+    from sanctions.models import EquipePluridisciplinaire, SeanceEquipe
+
+    call_command("charger_referentiels", stdout=StringIO())
+    call_command("charger_demo", "--quiet-logins", "--je-sais-ce-que-je-fais", stdout=StringIO())
+    with departement_scope(Departement.objects.get(code="76")):
+        equipe = EquipePluridisciplinaire.objects.get()
+        assert equipe.membres.filter(actif=True).count() >= 2
+        seance = SeanceEquipe.objects.get()
+        assert seance.etat == "convoquee" and seance.passages.count() == 2
+    call_command("charger_demo", "--quiet-logins", "--je-sais-ce-que-je-fais", stdout=StringIO())
+    assert SeanceEquipe.unscoped_objects.count() == 1

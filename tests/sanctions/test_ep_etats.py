@@ -5,6 +5,7 @@ message and nothing written; and the suppression that needs the opinion given in
 import datetime
 
 import pytest
+from django.utils import timezone
 
 from carnet.models import Evenement, Sensibilite, TypeEvenement
 from sanctions import equipes
@@ -335,7 +336,7 @@ def test_the_opinion_given_in_session_opens_the_suppression_and_fills_the_file(e
     pas(ep, seance, "avis", passage=seance.passages.get(), sens="favorable", texte="Aucune reprise de contact.")
     dossier = franchir(ep, ep.dossier, "decider", par="decideur", **_suppression())
     assert dossier.decision_nature == "suppression" and dossier.etat == "decide"
-    assert dossier.avis_ep_le == datetime.date.fromisoformat(f"{seance.ouverte_le:%Y-%m-%d}") or dossier.avis_ep_le
+    assert dossier.avis_ep_le == timezone.localdate(seance.passages.get().avis_le)
     assert dossier.avis_ep.startswith("Favorable (séance du ")
     assert "EP Rouen-Elbeuf) : Aucune reprise de contact." in dossier.avis_ep
 

@@ -228,6 +228,15 @@ OBJECT_ROUTES = {
 # other API routes use the world's token.
 API_TOKENS = {
     "api:sanction": lambda w: build_payeur_token(w),
+    # Équipes pluridisciplinaires: the team (admin), its members, its sessions (organisers; members while open).
+    **{f"sanctions:{name}": (lambda w: {"uid": w.equipe_ep.uid}) for name in ("ep_equipe", "ep_membre_ajouter")},
+    "sanctions:ep_seance_creer": lambda w: {"uid": w.equipe_ep.uid},
+    "sanctions:ep_membre_retirer": lambda w: {"uid": w.membre_ep.uid},
+    **{
+        f"sanctions:{name}": (lambda w: {"uid": w.seance_ep.uid})
+        for name in ("ep_seance", "ep_seance_etape", "ep_proces_verbal_pdf")
+    },
+    **{f"sanctions:{name}": (lambda w: {"uid": w.passage_ep.uid}) for name in ("ep_resume_pdf", "ep_convocation_pdf")},
 }
 
 PARAM_ROUTES = {
@@ -344,6 +353,8 @@ PLAIN_ROUTES = {
     "sanctions:indicateurs",
     "api:sanctions",
     "api:propositions_sanction",
+    "sanctions:ep_seances",
+    "sanctions:ep_equipes",
     "usager:connexion",
     "usager:liaison",
     "usager:code",

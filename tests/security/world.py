@@ -74,6 +74,12 @@ class World:
     # Its proposal by the world's structure (the person's organisme référent) and an export for the CAF/MSA.
     proposition_sanction: object = None
     export_payeur: object = None
+    # An équipe pluridisciplinaire with a user member, and a closed session (convened, opinion, decision) on the
+    # world's carnet.
+    equipe_ep: object = None
+    membre_ep: object = None
+    seance_ep: object = None
+    passage_ep: object = None
 
 
 def build_world(code, nom) -> World:
@@ -110,6 +116,7 @@ def build_world(code, nom) -> World:
         questionnaire=build_questionnaire(carnet["carnet"], structure),
         **build_sanctions(carnet["carnet"], carnet["document"], users_by_role),
         transfert_entrant=build_transfert_entrant(departement),
+        **build_ep(carnet["carnet"], users_by_role),
     )
 
 
@@ -128,6 +135,53 @@ def build_transfert_entrant(departement):
         origine="admin",
         motif="La personne a déménagé",
     )
+
+
+def build_ep(carnet, users_by_role):
+    """An EP of a territory, its member (the world's professional), and a closed session that examined the world's
+    carnet (réorientation), written directly."""
+    import datetime
+
+    from django.utils import timezone
+
+    from sanctions.models import PassageEquipe, PresenceSeance
+    from tests.sanctions.factories_ep import EquipeFactory, MembreEquipeFactory, SeanceFactory
+
+    decideur = users_by_role[Role.DECIDEUR_SANCTIONS]
+    equipe = EquipeFactory(territoire=TerritoireFactory(departement=carnet.departement), quorum=1)
+    membre = MembreEquipeFactory(equipe=equipe, user=users_by_role[Role.PROFESSIONNEL])
+    maintenant = timezone.now()
+    seance = SeanceFactory(
+        equipe=equipe,
+        created_by=decideur,
+        etat="close",
+        date_heure=maintenant - datetime.timedelta(days=1),
+        convoquee_le=maintenant - datetime.timedelta(days=10),
+        ouverte_le=maintenant - datetime.timedelta(days=1),
+        levee_le=maintenant - datetime.timedelta(days=1),
+        close_le=maintenant,
+    )
+    PresenceSeance.unscoped_objects.create(
+        departement_id=carnet.departement_id, seance=seance, membre=membre, present=True
+    )
+    passage = PassageEquipe.unscoped_objects.create(
+        departement_id=carnet.departement_id,
+        seance=seance,
+        theme="reorientation_pro",
+        carnet=carnet,
+        question="Vers un accompagnement professionnel ?",
+        convocation_envoyee_le=maintenant - datetime.timedelta(days=10),
+        personne_presente=True,
+        avis_sens="favorable",
+        avis_texte="Favorable.",
+        avis_le=maintenant - datetime.timedelta(days=1),
+        decision_sens="conforme",
+        decision_texte="Réorientation.",
+        decide_le=maintenant,
+        decideur=decideur,
+        created_by=decideur,
+    )
+    return {"equipe_ep": equipe, "membre_ep": membre, "seance_ep": seance, "passage_ep": passage}
 
 
 def build_sanctions(carnet, document, users_by_role):

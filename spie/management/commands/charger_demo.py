@@ -61,6 +61,7 @@ class Command(BaseCommand):
         from orientation.dev import demo as orientation_demo
         from partenaires.dev import demo as partenaires_demo
         from sanctions.dev import demo as sanctions_demo
+        from sanctions.dev import demo_ep as sanctions_demo_ep
         from spie.models import Departement
         from spie.tenancy import departement_scope
         from suivi.dev import demo as suivi_demo
@@ -81,6 +82,8 @@ class Command(BaseCommand):
                     summary += f"\n{espaces}" if espaces else ""
                     manquements = sanctions_demo.load(departement)
                     summary += f"\n{manquements}" if manquements else ""
+                    equipes_ep = sanctions_demo_ep.load(departement)
+                    summary += f"\n{equipes_ep}" if equipes_ep else ""
                 summary += f"\n{departement.nom} : {carnets} carnet(s) de démonstration créé(s)."
                 summary += f"\n{departement.nom} : {offres} service(s) du catalogue de démonstration créé(s)."
         self.stdout.write(self.style.SUCCESS(summary))

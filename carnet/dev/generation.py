@@ -32,6 +32,7 @@ from carnet.models import (
     Carnet,
     Contrat,
     Evenement,
+    InformationPersonne,
     MembreGroupe,
     Note,
     Objectif,
@@ -259,6 +260,8 @@ TABLES = {
         "id uid departement_id beneficiaire_id dernier_rendez_vous prochain_rendez_vous fin_contrat_en_cours "
         "created_at updated_at",
     ),
+    # The person was informed of the sharing when the carnet was opened (sharing beyond the référent's structure).
+    "information": (InformationPersonne, "uid departement_id carnet_id informee_le canal version_notice created_at"),
     "membre": (MembreGroupe, "uid departement_id carnet_id user_id structure_id est_referent debut"),
     "situation": (
         SituationConstatee,
@@ -369,6 +372,9 @@ class Generateur:
             carnet_id, uuid.uuid4(), self.dep_id, beneficiaire_id, dernier, prochain, fin_contrat, created_at,
             max(last_activity, last_rdv, last_note),
         )  # fmt: skip
+        self.tables["information"].add(
+            uuid.uuid4(), self.dep_id, carnet_id, created_at.date(), "entretien", "2026-01", created_at
+        )
 
     def beneficiaire(self, beneficiaire_id, created_at):
         rng = self.rng

@@ -164,12 +164,13 @@ def document_add_par_personne(*, carnet, fichier, nom, type_document) -> Documen
 
 
 def document_partager(*, document, partage, auteur, structure) -> Document:
-    """Share a general document with the person (or stop sharing it). Restricted and private documents are
-    never shared: the person's space never shows them."""
+    """Share a document of a class the person's space shows (`carnet.sensibilite`: the general class) with the
+    person, or stop sharing it."""
+    from carnet import sensibilite
     from carnet.services.base import RegleMetier
 
-    if partage and document.sensibilite != Sensibilite.GENERALE:
-        raise RegleMetier("Seuls les documents de visibilité générale peuvent être partagés avec la personne.")
+    if partage and not sensibilite.peut_lire(sensibilite.LECTEUR_PERSONNE, document.sensibilite):
+        raise RegleMetier("Seuls les documents de classe générale peuvent être partagés avec la personne.")
     Document.objects.filter(pk=document.pk).update(partage_avec_la_personne=partage)
     document.partage_avec_la_personne = partage
     evenement_record(

@@ -8,7 +8,7 @@ from rest_framework import exceptions, generics, status
 from rest_framework.response import Response
 
 from carnet import services as carnet_services
-from carnet.models import Beneficiaire, Carnet, MembreGroupe, RendezVous
+from carnet.models import Beneficiaire, Carnet, MembreGroupe, OppositionPartage, RendezVous
 from carnet.perms import can_partner_handle_rendez_vous, can_partner_read_carnet, partner_refusal
 from carnet.search import search_text
 from partenaires.api.base import IDEMPOTENCY_KEY, IF_MATCH, PartnerAPIMixin, PreconditionFailed
@@ -100,8 +100,12 @@ class BeneficiaireListCreate(PartnerAPIMixin, generics.GenericAPIView):
 
     def get_queryset(self):
         members = MembreGroupe.objects.actifs().select_related("user", "structure")
-        return Beneficiaire.objects.select_related("carnet").prefetch_related(
-            Prefetch("carnet__membres", queryset=members, to_attr="membres_actifs")
+        # A person who objected to sharing beyond their référent's structure is found by that structure only.
+        oppositions = OppositionPartage.objects.exclude(structure=getattr(self.request.auth, "structure", None))
+        return (
+            Beneficiaire.objects.select_related("carnet")
+            .exclude(carnet__in=oppositions.values("carnet_id"))
+            .prefetch_related(Prefetch("carnet__membres", queryset=members, to_attr="membres_actifs"))
         )
 
     @extend_schema(

@@ -27,6 +27,7 @@ from carnet.models import (
     Carnet,
     Contrat,
     Evenement,
+    InformationPersonne,
     MembreGroupe,
     Note,
     Objectif,
@@ -38,6 +39,7 @@ from carnet.models import (
     TypeEvenement,
 )
 from carnet.search import name_trigrams, pg_trgm_index_ready, search_text
+from carnet.services.notes import libelle_note
 from carnet.views.portefeuille import PAGE_SIZE
 from carnet.views.recherche import MAX_RESULTS, _with_groups, search_beneficiaires
 from orientation.dev.generation import generer_orientations
@@ -91,7 +93,7 @@ def test_generates_thirty_carnets_in_batches(generated):
             model.objects.count()
             for model in (
                 Beneficiaire, Carnet, MembreGroupe, SituationConstatee, AxeDeTravail, Objectif, Action, RendezVous,
-                Contrat, Note, Evenement,
+                Contrat, Note, Evenement, InformationPersonne,
             )
         ) + Contrat.objectifs.through.objects.count()  # fmt: skip
     # "About 20 rows" per carnet.
@@ -159,7 +161,11 @@ def test_each_carnet_has_a_group_a_plan_appointments_and_notes(generated):
         )
         # Restricted and private notes never reach the timeline's text.
         restricted = Evenement.objects.filter(type=TypeEvenement.NOTE).exclude(sensibilite=Sensibilite.GENERALE)
-        assert set(restricted.values_list("resume", flat=True)) <= {"Note restreinte ajoutée", "Note privée ajoutée"}
+        assert set(restricted.values_list("resume", flat=True)) <= {
+            libelle_note(classe) for classe in Sensibilite.values if classe != Sensibilite.GENERALE
+        }
+    # Every carnet's person was informed of the sharing when the carnet was opened.
+    assert InformationPersonne.unscoped_objects.filter(departement=departement).count() == 30
 
 
 def test_denormalised_dates_match_the_service(generated):

@@ -86,6 +86,10 @@ def matrice(monde, carnet, django_capture_on_commit_callbacks):
         "recherche_collegue": trouve(monde["collegue"], carnet),
         "recherche_autre_structure": trouve(monde["autre_ft"], carnet),
         "api_autre_structure": api_response.status_code,
+        "api_recherche_autre_structure": str(carnet.beneficiaire.uid)
+        in api(monde["jeton"])
+        .get(reverse("api:beneficiaires"), {"nom": carnet.beneficiaire.nom_usage})
+        .content.decode(),
         "webhooks_autre_structure": livraisons_apres_un_evenement(monde, carnet, django_capture_on_commit_callbacks),
     }
 
@@ -98,6 +102,7 @@ def test_matrice_avant_et_apres_l_opposition(monde, django_capture_on_commit_cal
         "recherche_collegue": True,
         "recherche_autre_structure": True,
         "api_autre_structure": 200,
+        "api_recherche_autre_structure": True,
         "webhooks_autre_structure": 1,
     }
     url = reverse("carnet:partage", kwargs={"uid": carnet.uid})
@@ -116,6 +121,7 @@ def test_matrice_avant_et_apres_l_opposition(monde, django_capture_on_commit_cal
         "recherche_collegue": True,
         "recherche_autre_structure": False,
         "api_autre_structure": 403,
+        "api_recherche_autre_structure": False,
         "webhooks_autre_structure": 0,
     }
     assert (

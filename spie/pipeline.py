@@ -19,9 +19,11 @@ says whether this one may.
 """
 
 import multiprocessing
-import pickle  # nosec B403: only this program's own child process writes to the queue
+import pickle  # nosec B403
 import queue
 import threading
+
+# pickle: only this program's own child process writes to the queue it reads.
 
 _FIN = object()
 _ATTENTE = 0.1  # seconds between two checks of the caller's stop while the queue is full
@@ -106,7 +108,8 @@ def _produire_en_processus(file, arret, chemin, args, reglages):
             deposer((_FIN_PROCESSUS, None))
     except BaseException as exc:  # handed to the parent, which raises it
         try:
-            pickle.loads(pickle.dumps(exc))  # the queue pickles in a thread of its own, where a failure is lost
+            # The queue pickles in a thread of its own, where a failure is lost: try here (bytes made just now).
+            pickle.loads(pickle.dumps(exc))  # nosec B301
         except Exception:  # an exception that does not pickle: its text
             exc = RuntimeError(f"{type(exc).__name__}: {exc}")
         deposer((_FIN_PROCESSUS, exc))

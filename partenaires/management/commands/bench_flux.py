@@ -197,8 +197,9 @@ class Command(BaseCommand):
         postgres = f"{pg:.1f} s" if pg is not None else "non mesurable (serveur distant)"
         self.stdout.write(
             f"{label} : {row.traites} foyers en {duration:.1f} s, {row.traites / duration:.0f} foyers/s ; CPU du "
-            f"processus {cpu:.1f} s, {row.traites / cpu:.0f} foyers par seconde de CPU ; CPU de PostgreSQL (sa "
-            f"connexion) {postgres} ; charge de la machine {os.getloadavg()[0]:.1f} — créées "
+            f"processus {cpu:.1f} s, {row.traites / cpu:.0f} foyers par seconde de CPU ; CPU du processus de "
+            f"préparation {child_cpu:.1f} s (RSS max {child_rss:.0f} Mio) ; CPU de PostgreSQL (sa connexion) "
+            f"{postgres} ; charge de la machine {os.getloadavg()[0]:.1f} — créées "
             f"{row.crees}, mises à jour {row.mis_a_jour}, inchangées {row.inchanges}, foyers rejetés {row.rejetes}, "
             f"ignorés {row.ignores} ; statut {row.get_statut_display()} ; RSS max {rss_mib():.0f} Mio"
         )

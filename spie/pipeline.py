@@ -19,9 +19,11 @@ says whether this one may.
 """
 
 import multiprocessing
-import pickle  # nosec B403: only this program's own child process writes to the queue
+import pickle  # nosec B403
 import queue
 import threading
+
+# pickle: only this program's own child process writes to the queue it reads.
 
 _FIN = object()
 _ATTENTE = 0.1  # seconds between two checks of the caller's stop while the queue is full
@@ -106,7 +108,8 @@ def _produire_en_processus(file, arret, chemin, args, reglages):
             deposer((_FIN_PROCESSUS, None))
     except BaseException as exc:  # handed to the parent, which raises it
         try:
-            pickle.loads(pickle.dumps(exc))  # the queue pickles in a thread of its own, where a failure is lost
+            # The queue pickles in a thread of its own, where a failure is lost: try here (bytes made just now).
+            pickle.loads(pickle.dumps(exc))  # nosec B301
         except Exception:  # an exception that does not pickle: its text
             exc = RuntimeError(f"{type(exc).__name__}: {exc}")
         deposer((_FIN_PROCESSUS, exc))
@@ -119,41 +122,74 @@ _FIN_PROCESSUS = "spie.pipeline:fin"
 _ARRET_ENFANT = 10  # seconds the child has to stop by itself before it is terminated
 
 
-def en_processus(fabrique, *args, profondeur=2, nom="en-processus", reglages=None):
-    """Iterate `fabrique(*args)`, produced in a child process (`profondeur` items ahead at most)."""
-    context = multiprocessing.get_context("spawn")
-    file = context.Queue(maxsize=profondeur)
-    arret = context.Event()
-    enfant = context.Process(
-        target=_produire_en_processus,
-        args=(file, arret, f"{fabrique.__module__}:{fabrique.__qualname__}", args, dict(reglages or {})),
-        name=nom,
-        daemon=True,
-    )
-    enfant.start()
-    try:
-        while True:
-            try:
-                item, exc = file.get(timeout=1)
-            except queue.Empty:
-                if not enfant.is_alive():
-                    try:
-                        item, exc = file.get(timeout=1)
-                    except queue.Empty:
-                        raise RuntimeError(
-                            f"Le processus de préparation s'est arrêté sans finir (code {enfant.exitcode})."
-                        ) from None
-                else:
-                    continue
+class en_processus:  # noqa: N801 (used as a function: `for item in en_processus(...)`)
+    """Iterate `fabrique(*args)`, produced in a child process (`profondeur` items ahead at most).
+
+    The child starts at once, not at the first item: the caller may do other work first (check the file) while the
+    child prepares the first items. `close()` (or leaving a `with` block, or the end of the items, or an error)
+    stops the child; a caller that may never iterate must close."""
+
+    def __init__(self, fabrique, *args, profondeur=2, nom="en-processus", reglages=None):
+        context = multiprocessing.get_context("spawn")
+        self._file = context.Queue(maxsize=profondeur)
+        self._arret = context.Event()
+        chemin = f"{fabrique.__module__}:{fabrique.__qualname__}"
+        self._enfant = context.Process(
+            target=_produire_en_processus,
+            args=(self._file, self._arret, chemin, args, dict(reglages or {})),
+            name=nom,
+            daemon=True,
+        )
+        self._enfant.start()
+        self._fini = False
+
+    def __iter__(self):
+        return self
+
+    def __next__(self):
+        if self._fini:
+            raise StopIteration
+        try:
+            item, exc = self._recevoir()
             if exc is not None:
                 raise exc
-            if isinstance(item, str) and item == _FIN_PROCESSUS:
-                return
-            yield item
-    finally:
-        arret.set()
-        enfant.join(_ARRET_ENFANT)
-        if enfant.is_alive():
-            enfant.terminate()
-            enfant.join()
-        file.close()
+        except BaseException:
+            self.close()
+            raise
+        if isinstance(item, str) and item == _FIN_PROCESSUS:
+            self.close()
+            raise StopIteration
+        return item
+
+    def _recevoir(self):
+        while True:
+            try:
+                return self._file.get(timeout=1)
+            except queue.Empty:
+                if not self._enfant.is_alive():
+                    try:
+                        return self._file.get(timeout=1)
+                    except queue.Empty:
+                        raise RuntimeError(
+                            f"Le processus de préparation s'est arrêté sans finir (code {self._enfant.exitcode})."
+                        ) from None
+
+    def close(self):
+        if self._fini:
+            return
+        self._fini = True
+        self._arret.set()
+        self._enfant.join(_ARRET_ENFANT)
+        if self._enfant.is_alive():
+            self._enfant.terminate()
+            self._enfant.join()
+        self._file.close()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc_info):
+        self.close()
+
+    def __del__(self):
+        self.close()

@@ -19,6 +19,7 @@ person exists (they are only filled when blank); the NIR is added when the perso
 
 import datetime
 import hashlib
+import operator
 import re
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -249,12 +250,13 @@ def cibles_du_foyer(foyer) -> list[Cible]:
 
 
 _CHAMPS_EMPREINTE = tuple(CHAMPS_IDENTITE + CHAMPS_FLUX)
+# `cibles_du_foyer` fills every one of these fields: one C call reads them all (tens of thousands of people).
+_valeurs_empreinte = operator.itemgetter(*_CHAMPS_EMPREINTE)
 
 
 def _empreinte(cible):
     """Hash of everything the flux says of the person (repr of str, bool, None and dates is stable)."""
-    values = cible.valeurs
-    data = (VERSION_CORRESPONDANCE, cible.nir, *(values.get(name) for name in _CHAMPS_EMPREINTE))
+    data = (VERSION_CORRESPONDANCE, cible.nir, *_valeurs_empreinte(cible.valeurs))
     return hashlib.sha256(repr(data).encode()).hexdigest()
 
 

@@ -35,8 +35,10 @@ from spie.pipeline import en_avance, en_processus, processus_possible
 from spie.spreadsheet import csv_bytes
 
 LOT = 1000
-# From this many households (the count of pass 1), pass 2 prepares them in a second process.
-SEUIL_PROCESSUS = 5000
+# From this size (about 5,000 households), pass 2 prepares the households in a second process.
+SEUIL_PROCESSUS = 12 * 1024 * 1024
+# Batches prepared ahead by the child: it starts with pass 1 and prepares this many while the file is checked.
+PROFONDEUR_PROCESSUS = 4
 HEARTBEAT_LOST = timedelta(minutes=10)
 TAILLE_MAX = 1024 * 1024 * 1024  # 1 Gio: a département's monthly file is a few hundred Mio at most
 # Advisory lock namespace of the writes of bénéficiaires by imports (flux and spreadsheets), per département.
@@ -247,11 +249,12 @@ def flux_run(*, import_id):
     if row is None:
         return None
     with verrou_imports(row.departement_id):
-        source, handle = None, None
+        source, handle, lots = None, None, None
         integration = Integration(departement_id=row.departement_id, communes=Communes(row.departement.code))
         avertissements = []
         try:
             source, handle = _source(row)
+            lots = _preparation_en_processus(row, source)
             controle = controler(source)
             avertissements = controle.avertissements + verifier_fichier(row, controle)
             ImportFlux.objects.filter(pk=row.pk).update(
@@ -261,7 +264,9 @@ def flux_run(*, import_id):
                 updated_at=timezone.now(),
             )
             # The next batch is read and prepared (no database) while the current one is written.
-            for batch in _lots_en_avance(source, controle.total, nom=f"flux-{row.pk}"):
+            if lots is None:
+                lots = en_avance(_lots(source), nom=f"flux-{row.pk}")
+            for batch in lots:
                 _apply(row, integration, batch)
         except (OperationalError, InterfaceError) as exc:
             # The database went away (restart, failover): nothing half-written (one transaction per batch); the
@@ -290,6 +295,8 @@ def flux_run(*, import_id):
             )
             raise
         finally:
+            if lots is not None:
+                lots.close()  # stops the preparation (a file refused by pass 1, an error)
             if handle is not None:
                 handle.close()
         _save_progress(row, integration)
@@ -315,14 +322,15 @@ def _mutations(row):
             handle.close()
 
 
-def _lots_en_avance(source, total, *, nom):
-    """The batches of `_lots`, prepared ahead: in a child process when the file is large, has a path (the child
-    opens it itself) and this process may have children; else in a thread."""
-    if total >= SEUIL_PROCESSUS and isinstance(source, str) and processus_possible():
-        # The hashing key of the NIRs as this process has it (a test may override it).
-        reglages = {"FIELD_ENCRYPTION_KEY": settings.FIELD_ENCRYPTION_KEY}
-        return en_processus(_lots_legers, source, nom=nom, reglages=reglages)
-    return en_avance(_lots(source), nom=nom)
+def _preparation_en_processus(row, source):
+    """The batches of `_lots`, prepared in a child process started now (it works while pass 1 checks the file), when
+    the file is large, has a path (the child opens it itself) and this process may have children; else None (the
+    thread of `en_avance` prepares them, after pass 1)."""
+    if row.taille < SEUIL_PROCESSUS or not isinstance(source, str) or not processus_possible():
+        return None
+    # The hashing key of the NIRs as this process has it (a test may override it).
+    reglages = {"FIELD_ENCRYPTION_KEY": settings.FIELD_ENCRYPTION_KEY}
+    return en_processus(_lots_legers, source, profondeur=PROFONDEUR_PROCESSUS, nom=f"flux-{row.pk}", reglages=reglages)
 
 
 def _lots_legers(source):

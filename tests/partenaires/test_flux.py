@@ -197,13 +197,13 @@ def test_a_large_file_is_prepared_in_a_child_process_with_the_same_result(dep_a,
         return pipeline.en_processus(*args, **kwargs)
 
     monkeypatch.setattr(flux_services, "en_processus", en_processus)
-    monkeypatch.setattr(flux_services, "SEUIL_PROCESSUS", 50)
+    monkeypatch.setattr(flux_services, "SEUIL_PROCESSUS", 1)
     content = flux_bytes(generer_foyers(60, seed=3, aujourd_hui=TODAY))
     first = deposer(content)
     assert started == [{"FIELD_ENCRYPTION_KEY": settings.FIELD_ENCRYPTION_KEY}]
     assert first.crees > 60 and first.rejetes == 0
     # The thread prepares the same file into the same fingerprints: nothing to write.
-    monkeypatch.setattr(flux_services, "SEUIL_PROCESSUS", 1000)
+    monkeypatch.setattr(flux_services, "SEUIL_PROCESSUS", 10**9)
     with CaptureQueriesContext(connection) as queries:
         again = deposer(content)
     assert (again.crees, again.mis_a_jour, again.inchanges) == (0, 0, first.crees)

@@ -146,3 +146,9 @@ def test_a_daemonic_process_may_not_start_a_child(monkeypatch):
     assert processus_possible()
     monkeypatch.setattr(multiprocessing.current_process(), "daemon", True, raising=False)
     assert not processus_possible()
+
+
+def test_a_child_closed_before_its_first_item_stops():
+    with en_processus(sans_fin, profondeur=1):
+        pass  # the caller's check failed: never iterated
+    assert not multiprocessing.active_children()

@@ -16,8 +16,10 @@ private storage, claim, two streaming passes, batches):
 5. month 2 once more under `tracemalloc`: peak of the Python heap, compared with the file size.
 
 Peak RSS of the process (`resource.getrusage`) is printed after each step: it must not grow with the runs (flat
-memory). Writes people, carnets and timeline rows that cannot be removed (the timeline is append-only): use a
-benchmark database, never real data.
+memory). A large file's households are prepared in a child process: its CPU and peak RSS are printed apart
+(`RUSAGE_CHILDREN`), the households per CPU-second are given for each process and for both together. Writes people,
+carnets and timeline rows that cannot be removed (the timeline is append-only): use a benchmark database, never real
+data.
 """
 
 import datetime
@@ -49,6 +51,12 @@ TARGET = 2500
 
 def rss_mib():
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux
+
+
+def enfants():
+    """(CPU seconds, peak RSS in Mio) of the child processes that ended (the process preparing the households)."""
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024
 
 
 def backend_cpu():
@@ -153,7 +161,9 @@ class Command(BaseCommand):
             pg = f"{run.cpu_pg:.1f} s" if run.cpu_pg is not None else "non mesuré"
             self.stdout.write(
                 f"En temps CPU, {label} : {foyers / run.cpu:.0f} foyers par seconde de CPU du processus "
-                f"({run.cpu:.1f} s), PostgreSQL {pg}, durée murale {run.duree:.1f} s"
+                f"({run.cpu:.1f} s), {foyers / max(run.cpu_enfant, 0.001):.0f} par seconde de CPU du processus de "
+                f"préparation ({run.cpu_enfant:.1f} s), {foyers / (run.cpu + run.cpu_enfant):.0f} pour les deux "
+                f"ensemble ; PostgreSQL {pg}, durée murale {run.duree:.1f} s"
             )
 
     def _writes(self, departement, path, label):
@@ -174,18 +184,22 @@ class Command(BaseCommand):
             row.fichier.save(name, File(handle), save=False)
         row.save()
         pg = backend_cpu()
+        child_start = enfants()[0]
         started, cpu = time.perf_counter(), time.process_time()
         flux_run(import_id=row.pk)
         duration, cpu = time.perf_counter() - started, time.process_time() - cpu
+        child_cpu, child_rss = enfants()
+        child_cpu -= child_start
         pg = backend_cpu() - pg if pg is not None else None
         row.refresh_from_db()
         row.fichier.delete(save=False)
-        row.duree, row.cpu, row.cpu_pg = duration, cpu, pg
+        row.duree, row.cpu, row.cpu_pg, row.cpu_enfant = duration, cpu, pg, child_cpu
         postgres = f"{pg:.1f} s" if pg is not None else "non mesurable (serveur distant)"
         self.stdout.write(
             f"{label} : {row.traites} foyers en {duration:.1f} s, {row.traites / duration:.0f} foyers/s ; CPU du "
-            f"processus {cpu:.1f} s, {row.traites / cpu:.0f} foyers par seconde de CPU ; CPU de PostgreSQL (sa "
-            f"connexion) {postgres} ; charge de la machine {os.getloadavg()[0]:.1f} — créées "
+            f"processus {cpu:.1f} s, {row.traites / cpu:.0f} foyers par seconde de CPU ; CPU du processus de "
+            f"préparation {child_cpu:.1f} s (RSS max {child_rss:.0f} Mio) ; CPU de PostgreSQL (sa connexion) "
+            f"{postgres} ; charge de la machine {os.getloadavg()[0]:.1f} — créées "
             f"{row.crees}, mises à jour {row.mis_a_jour}, inchangées {row.inchanges}, foyers rejetés {row.rejetes}, "
             f"ignorés {row.ignores} ; statut {row.get_statut_display()} ; RSS max {rss_mib():.0f} Mio"
         )

@@ -103,8 +103,8 @@ def transfert_examiner(request, transfert):
     )
 
 
-@require_POST
 @transfert_recu
+@require_POST
 def transfert_decider(request, transfert):
     decision = request.POST.get("decision")
     if decision == "accepter":

@@ -301,3 +301,50 @@ def test_the_list_page_is_logged_and_its_query_count_does_not_grow(mondes, djang
     assert response.status_code == 200
     with all_departements():
         assert AccessLog.objects.filter(details__page="transferts", object_uid=a.carnet.uid).count() == 2
+
+
+SENTINELLE_NOTE = "SENTINELLE-NOTE-RESTREINTE-TRANSFERT-5e21"
+SENTINELLE_GENERALE = "SENTINELLE-NOTE-GENERALE-TRANSFERT-9a07"
+
+
+def test_the_receiving_admin_reads_the_identity_only_before_accepting(mondes):
+    """The proposal shows who the person is, never the carnet's notes (restricted or not): they are read, once the
+    carnet is theirs, as the carnet's rules say."""
+    from tests.carnet.factories import NoteFactory
+
+    a, b = mondes
+    referent = a.users_by_role[Role.PROFESSIONNEL]
+    NoteFactory(
+        carnet=a.carnet, auteur=referent, structure=a.structure, texte=SENTINELLE_NOTE, sensibilite="restreinte"
+    )
+    NoteFactory(carnet=a.carnet, auteur=referent, structure=a.structure, texte=SENTINELLE_GENERALE)
+    transfert = _proposer(a, b)
+    for role in Role:
+        client = logged_client(b.users_by_role[role])
+        for url in (
+            reverse("carnet:transferts"),
+            reverse("carnet:transfert_examiner", kwargs={"uid": transfert.uid}),
+        ):
+            contenu = client.get(url).content.decode()
+            assert SENTINELLE_NOTE not in contenu and SENTINELLE_GENERALE not in contenu, (role, url)
+    # After the transfer, the restricted note keeps its rule: the receiving admin does not read it.
+    _accepter(transfert, b)
+    client = logged_client(_admin(b))
+    client.post(
+        reverse("carnet:acces_exceptionnel", kwargs={"uid": a.carnet.uid}),
+        {"motif": "urgence", "justification": "Reprise du dossier après le déménagement de la personne."},
+    )
+    contenu = client.get(reverse("carnet:notes", kwargs={"uid": a.carnet.uid})).content.decode()
+    assert SENTINELLE_GENERALE in contenu
+    assert SENTINELLE_NOTE not in contenu
+
+
+def test_a_questionnaire_key_already_used_in_the_receiving_departement_does_not_block_the_transfer(mondes):
+    from suivi.models import Questionnaire
+
+    a, b = mondes
+    Questionnaire.unscoped_objects.filter(pk=a.questionnaire.pk).update(cle=b.questionnaire.cle)
+    _accepter(_proposer(a, b), b)
+    with departement_scope(b.departement):
+        deplace = Questionnaire.objects.get(pk=a.questionnaire.pk)
+    assert deplace.cle == f"transfert-76:{b.questionnaire.cle}"

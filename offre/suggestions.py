@@ -22,7 +22,22 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
-from django.db.models import Avg, BooleanField, Case, Count, ExpressionWrapper, IntegerField, Q, Value, When
+from django.db.models import (
+    Avg,
+    BooleanField,
+    Case,
+    Count,
+    ExpressionWrapper,
+    F,
+    FloatField,
+    IntegerField,
+    Q,
+    Value,
+    When,
+    Window,
+)
+from django.db.models.expressions import RawSQL
+from django.db.models.functions import Coalesce, Greatest
 from django.utils import formats, timezone
 
 from offre import semantique
@@ -280,6 +295,72 @@ def candidats(profil: Profil, niveaux):
     return queryset.annotate(**annotations).values_list("pk", "latitude", "longitude", "score_qualite", *annotations)
 
 
+def _distance_sql(position):
+    """The haversine of `distance_km` in SQL, from the service's position to `position` (in km)."""
+    return RawSQL(
+        "2 * 6371.0 * asin(least(1.0, sqrt(power(sin(radians(latitude - %s) / 2), 2) + cos(radians(%s)) * "
+        "cos(radians(latitude)) * power(sin(radians(longitude - %s) / 2), 2))))",
+        (position[0], position[0], position[1]),
+        output_field=FloatField(),
+    )
+
+
+def meilleurs_candidats(profil: Profil, niveaux, position, nombre=PRESELECTION):
+    """The candidates ranked by PostgreSQL with the structured score of `_score_structure`, the best `nombre` read
+    (the candidates out of the person's reach last), each row ending with the number of all candidates.
+
+    Reading every candidate to score it in Python cost up to 5,000 rows per suggestion on a catalogue of 50,000
+    services; the reasons (plain words) are still written in Python, for these rows only."""
+    zero = Value(0.0, output_field=FloatField())
+    termes = [
+        Case(When(**{f"s_besoin_{index}": True}, then=Value(besoin.poids)), default=zero, output_field=FloatField())
+        for index, besoin in enumerate(profil.besoins)
+    ]
+    poids_zone = [
+        When(s_niveau=rank, then=Value(POIDS_ZONE[kind]))
+        for rank, (kind, _key) in enumerate(niveaux)
+        if kind in POIDS_ZONE
+    ]
+    if poids_zone:
+        termes.append(Case(*poids_zone, default=zero, output_field=FloatField()))
+    termes.append(
+        Case(
+            When(s_distance=True, then=Value(0.5 if profil.peu_mobile else 0.1)),
+            default=zero,
+            output_field=FloatField(),
+        )
+    )
+    if profil.publics:
+        termes.append(
+            Case(
+                When(publics__overlap=sorted(profil.publics), then=Value(0.3)), default=zero, output_field=FloatField()
+            )
+        )
+    termes.append(Value(POIDS_QUALITE) * Coalesce(F("score_qualite"), zero))
+    hors_de_portee = Value(False)
+    if position is not None:
+        poids = POIDS_PROXIMITE * (POIDS_DISTANCE_SI_PEU_MOBILE if not profil.peu_mobile else 1.0)
+        distance = _distance_sql(position)
+        # NULL without coordinates: the term drops out of the sum through the Coalesce.
+        termes.append(Coalesce(Value(poids) * Greatest(zero, Value(1.0) - distance / DISTANCE_PROXIMITE_KM), zero))
+        if profil.rayon_km is not None:
+            hors_de_portee = Q(latitude__isnull=False, longitude__isnull=False, s_distance=False) & Q(
+                s_dist__gt=profil.rayon_km
+            )
+    score = termes[0]
+    for terme in termes[1:]:
+        score = score + terme
+    queryset = candidats(profil, niveaux)
+    if position is not None:
+        queryset = queryset.annotate(s_dist=_distance_sql(position))
+    queryset = queryset.annotate(
+        s_hors=ExpressionWrapper(hors_de_portee, output_field=BooleanField()),
+        s_score=ExpressionWrapper(score, output_field=FloatField()),
+        s_total=Window(Count("pk")),
+    )
+    return queryset.order_by("s_hors", "-s_score", "pk")[:nombre]
+
+
 def _score_structure(row, profil, niveaux, position):
     """(score, reasons, distance) of a candidate row, or None when it is out of the person's reach."""
     _pk, lat, lon, qualite, rang_zone, a_distance, *tests = row
@@ -348,9 +429,10 @@ def suggerer(profil: Profil, *, limite=10, avec_semantique=True, today=None) -> 
     niveaux = commune_keys(profil.commune) if profil.commune is not None else []
     position = position_commune(profil.commune)
     scored = []
-    rows = list(candidats(profil, niveaux))
+    rows = list(meilleurs_candidats(profil, niveaux, position))
+    colonnes = 6 + len(profil.besoins) + len(profil.publics)
     for row in rows:
-        result = _score_structure(row, profil, niveaux, position)
+        result = _score_structure(row[:colonnes], profil, niveaux, position)
         if result is not None:
             scored.append((row[0], *result))
     scored.sort(key=lambda item: (-item[1], item[0]))
@@ -373,7 +455,7 @@ def suggerer(profil: Profil, *, limite=10, avec_semantique=True, today=None) -> 
     services = Service.objects.select_related("structure").in_bulk([s.pk for s in best])
     for suggestion in best:
         suggestion.service = services[suggestion.pk]
-    return Resultat(best, len(rows), semantique_appliquee)
+    return Resultat(best, rows[0][-1] if rows else 0, semantique_appliquee)
 
 
 def _rerank(kept, texte) -> bool:

@@ -27,6 +27,9 @@ from spie.versioning import VersionConflict
 
 PROBLEM = OpenApiResponse(description="Erreur au format application/problem+json (RFC 9457).")
 ERRORS = {401: PROBLEM, 403: PROBLEM, 404: PROBLEM, 429: PROBLEM}
+CARNET_CLOS = OpenApiResponse(
+    description="Le carnet est clos : aucune écriture n'est acceptée, rien n'est enregistré."
+)
 
 
 def log_api_read(request, obj, action=Action.CONSULTATION, details=None):
@@ -328,7 +331,7 @@ class RendezVousListCreate(PartnerAPIMixin, generics.GenericAPIView):
         "professionnel de votre structure (par défaut : le premier membre du groupe de votre structure).",
         parameters=[IDEMPOTENCY_KEY],
         request=RendezVousSerializer,
-        responses={201: RendezVousSerializer, 400: PROBLEM, 422: PROBLEM, **ERRORS},
+        responses={201: RendezVousSerializer, 400: PROBLEM, 409: CARNET_CLOS, 422: PROBLEM, **ERRORS},
     )
     def post(self, request, uid):
         carnet = _carnet_for(request, uid)
@@ -388,7 +391,14 @@ class RendezVousDetail(PartnerAPIMixin, generics.GenericAPIView):
         summary="Saisir la présence ou déplacer un rendez-vous",
         parameters=[IF_MATCH],
         request=RendezVousSerializer,
-        responses={200: RendezVousSerializer, 400: PROBLEM, 412: PROBLEM, 428: PROBLEM, **ERRORS},
+        responses={
+            200: RendezVousSerializer,
+            400: PROBLEM,
+            409: CARNET_CLOS,
+            412: PROBLEM,
+            428: PROBLEM,
+            **ERRORS,
+        },
     )
     def patch(self, request, uid):
         rdv = self.get_object()

@@ -9,7 +9,7 @@ the service of the web page: same rules (a signed contract, a day inside it, no 
 """
 
 from django.shortcuts import get_object_or_404
-from drf_spectacular.utils import OpenApiExample, extend_schema
+from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema
 from rest_framework import exceptions, generics, serializers, status
 from rest_framework.response import Response
 
@@ -197,6 +197,9 @@ class ActiviteListCreate(PartnerAPIMixin, generics.GenericAPIView):
         responses={
             201: ActiviteSerializer,
             400: requete_invalide("date", "Une activité réalisée ne peut pas être datée dans le futur."),
+            409: OpenApiResponse(
+                description="Le carnet est clos : aucune écriture n'est acceptée, rien n'est enregistré."
+            ),
             422: CLE_REUTILISEE,
             **erreurs_communes(Scope.CONTRATS_WRITE),
         },

@@ -301,3 +301,33 @@ def test_daily_sweep_embeds_what_is_missing_once(structure_a, dep_a):
     with departement_scope(dep_a):
         assert EmbeddingService.objects.filter(service=s).exists()
     assert rattraper_embeddings() == 0
+
+
+def test_postgresql_ranks_the_candidates_with_the_python_score(carnet, structure_a, monkeypatch):
+    """Only the best rows are read: the order PostgreSQL gives them is the one of the structured score, the
+    candidates out of reach come last, and the count is still every candidate's."""
+    from offre import suggestions
+    from offre.zones import commune_keys
+
+    service(structure_a, nom="Loin sur place", position=DIEPPE, code_insee="76217")
+    service(structure_a, nom="Loin à distance", position=DIEPPE, code_insee="76217", modes_accueil=["a-distance"])
+    service(structure_a, nom="Commune", zone_eligibilite=["76540"])
+    service(structure_a, nom="Sotteville", position=SOTTEVILLE, code_insee="76681")
+    service(structure_a, nom="Public", publics=["beneficiaires-des-minimas-sociaux"], position=SOTTEVILLE)
+    ServiceFactory(structure=structure_a, nom="Sans position", thematiques=[PERMIS], zone_eligibilite=["76"])
+    with departement_scope(carnet.departement):
+        personne = profil_du_carnet(carnet, voit_themes_sensibles=True)
+        niveaux = commune_keys(personne.commune)
+        position = suggestions.position_commune(personne.commune)
+        rows = list(suggestions.meilleurs_candidats(personne, niveaux, position, nombre=10))
+        colonnes = 6 + len(personne.besoins) + len(personne.publics)
+        python = [suggestions._score_structure(row[:colonnes], personne, niveaux, position) for row in rows]
+        sql = [row[-2] for row in rows]
+        assert {row[-1] for row in rows} == {6}
+        assert python[-1] is None  # out of the radius, met in person only: last
+        reachable = [(score, sql_score) for (score, _r, _d), sql_score in zip(python[:-1], sql, strict=False)]
+        assert [round(s, 9) for s, _ in reachable] == [round(s, 9) for _, s in reachable]
+        assert [s for s, _ in reachable] == sorted((s for s, _ in reachable), reverse=True)
+        # Reading only the best two keeps the two best.
+        best = list(suggestions.meilleurs_candidats(personne, niveaux, position, nombre=2))
+        assert [row[0] for row in best] == [row[0] for row in rows[:2]] and best[0][-1] == 6

@@ -1,8 +1,8 @@
 """Indicators of the suspension-remobilisation regime for the département's décideurs and administrator: files
 opened by ground and outcome, the share of sanctions lifted by remobilisation, median durations (opening →
-decision, decision → lift). Aggregates only: no person is named. Pure reads of the département's files.
-
-The EP sessions and their opinions are counted by the EP sessions' module once it exists; they are not here yet.
+decision, decision → lift), and the équipes pluridisciplinaires' sessions held in the period with their opinions and the
+président's decisions (counted by `sanctions.equipes`). Aggregates only: no person is named. Pure reads of the
+département's files.
 """
 
 import datetime
@@ -12,8 +12,9 @@ from dataclasses import dataclass
 
 from django.utils import timezone
 
+from sanctions import equipes
 from sanctions.etats import Etat
-from sanctions.models import DossierManquement, Motif
+from sanctions.models import DossierManquement, Motif, SensAvis, SensDecision, ThemePassage
 
 # The outcome of a file, as the indicators group the states.
 ISSUES = {
@@ -50,6 +51,11 @@ class Indicateurs:
     mediane_decision_levee: float | None  # days
     nombre_ouverture_decision: int
     nombre_decision_levee: int
+    seances_ep: int  # EP sessions held (opened) in the period
+    dossiers_ep: int  # files that received an opinion in those sessions
+    ep_par_theme: list  # [(theme label, n)]
+    ep_avis: list  # [(opinion direction label, n)]
+    ep_decisions: list  # [(decision direction label, n)]
 
 
 def periode_par_defaut(aujourd_hui=None):
@@ -73,6 +79,7 @@ def calculer(*, debut: datetime.date, fin: datetime.date) -> Indicateurs:
     par_motif = {code: Counter() for code in Motif.values}
     ouverture_decision, decision_levee = [], []
     sanctions = remobilisations = 0
+    ep = equipes.seances_tenues(debut=debut, fin=fin)
     for motif, etat, created_at, decide_le, leve_le, remobilise_le in lignes:
         issue = ISSUE_DE_L_ETAT[etat]
         issues[issue] += 1
@@ -100,4 +107,9 @@ def calculer(*, debut: datetime.date, fin: datetime.date) -> Indicateurs:
         mediane_decision_levee=_mediane(decision_levee),
         nombre_ouverture_decision=len(ouverture_decision),
         nombre_decision_levee=len(decision_levee),
+        seances_ep=ep["seances"],
+        dossiers_ep=ep["dossiers_examines"],
+        ep_par_theme=[(libelle, ep["par_theme"].get(code, 0)) for code, libelle in ThemePassage.choices],
+        ep_avis=[(libelle, ep["avis"].get(code, 0)) for code, libelle in SensAvis.choices],
+        ep_decisions=[(libelle, ep["decisions"].get(code, 0)) for code, libelle in SensDecision.choices],
     )

@@ -116,6 +116,10 @@ def indicateurs_page(request):
                 titre="Dossiers ouverts sur la période, selon le motif",
                 elements=[(libelle, float(total)) for libelle, _, total in chiffres.par_motif],
             ),
+            "graphique_ep": barres(
+                titre="Dossiers examinés en équipe pluridisciplinaire, selon le thème",
+                elements=[(libelle, float(n)) for libelle, n in chiffres.ep_par_theme],
+            ),
         },
         status=400 if erreurs else 200,
     )

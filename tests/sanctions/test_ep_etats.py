@@ -365,3 +365,29 @@ def test_sessions_held_and_their_decisions_are_counted(ep, _clock):
     }
     lendemain = jour + datetime.timedelta(days=1)
     assert equipes.seances_tenues(debut=lendemain, fin=lendemain)["seances"] == 0
+
+
+def test_the_sanction_indicators_show_the_sessions_held_their_opinions_and_decisions(ep, _clock):
+    from sanctions import indicateurs
+
+    seance = seance_ouverte(ep, _clock)
+    passage = seance.passages.get()
+    seance = pas(ep, seance, "avis", passage=passage, sens="defavorable", texte="Une reprise de contact est en cours.")
+    seance = pas(ep, seance, "lever")
+    pas(ep, seance, "decider", passage=passage, sens="differente", texte="Suppression malgré l'avis.")
+    jour = seance.ouverte_le.date()
+    chiffres = indicateurs.calculer(debut=jour, fin=jour)
+    assert (chiffres.seances_ep, chiffres.dossiers_ep) == (1, 1)
+    assert dict(chiffres.ep_par_theme) == {
+        "Suppression du RSA (avant la décision)": 1,
+        "Réorientation du social vers le professionnel": 0,
+        "Réorientation du professionnel vers le social": 0,
+        "Situation complexe": 0,
+    }
+    assert dict(chiffres.ep_avis)["Défavorable"] == 1 and dict(chiffres.ep_avis)["Favorable"] == 0
+    assert dict(chiffres.ep_decisions) == {
+        "Le président suit l'avis de l'équipe": 0,
+        "Le président ne suit pas l'avis de l'équipe": 1,
+    }
+    veille = jour - datetime.timedelta(days=1)
+    assert indicateurs.calculer(debut=veille, fin=veille).seances_ep == 0

@@ -87,6 +87,7 @@ def test_the_page_shows_the_figures_and_a_chart_to_decideurs_and_admin_only(mond
         assert response.status_code == 200
         assert "33.3 % (1 sur 3)" in page or "33,3 % (1 sur 3)" in page
         assert "<svg" in page and "Levée à la remobilisation" in page
+        assert "Équipes pluridisciplinaires" in page and "Dossiers examinés en équipe pluridisciplinaire" in page
     assert client(monde.referent).get(url).status_code == 403
     assert client(monde.membre).get(url).status_code == 403
 

@@ -32,10 +32,10 @@ PUBLIC = {
     "account_logout": "déconnexion",
     "account_inactive": "compte inactif",
     "account_signup": "inscription fermée : page d'explication",
-    "account_reset_password": "mot de passe oublié",
-    "account_reset_password_done": "mot de passe oublié : message envoyé",
-    "account_reset_password_from_key": "lien de réinitialisation, protégé par sa clé",
-    "account_reset_password_from_key_done": "mot de passe réinitialisé",
+    "account_reset_password": "mot de passe oublié",  # nosec B105: a route's description, not a password
+    "account_reset_password_done": "mot de passe oublié : message envoyé",  # nosec B105: a route's description, not a password
+    "account_reset_password_from_key": "lien de réinitialisation, protégé par sa clé",  # nosec B105: a route's description, not a password
+    "account_reset_password_from_key_done": "mot de passe réinitialisé",  # nosec B105: a route's description, not a password
     "account_confirm_login_code": "étape de connexion par code (non activée)",
     "account_email_verification_sent": "vérification d'adresse (non activée)",
     "account_confirm_email": "lien de vérification d'adresse, protégé par sa clé",
@@ -220,16 +220,16 @@ OBJECT_ROUTES = {
 }
 
 PARAM_ROUTES = {
-    "spie:invitation_accepter": lambda w: {"token": "jeton-inconnu"},
+    "spie:invitation_accepter": lambda w: {"token": "jeton-inconnu"},  # nosec B105: a sample URL parameter, not a secret
     "account_confirm_email": lambda w: {"key": "cle-inconnue"},
     "account_reset_password_from_key": lambda w: {"uidb36": "1", "key": "cle-inconnue"},
     "openid_connect_login": lambda w: {"provider_id": "proconnect"},
     "openid_connect_callback": lambda w: {"provider_id": "proconnect"},
-    "evaluation:repondre": lambda w: {"token": "jeton-inconnu"},
+    "evaluation:repondre": lambda w: {"token": "jeton-inconnu"},  # nosec B105: a sample URL parameter, not a secret
     "offre:export_fichier": lambda w: {"fichier": "services.json"},
     "offre:correspondance_theme": lambda w: {"code": "mobilite"},
     "suivi:indicateur_definition": lambda w: {"code": "delai_orientation"},
-    "usager:lien": lambda w: {"token": "jeton-inconnu"},
+    "usager:lien": lambda w: {"token": "jeton-inconnu"},  # nosec B105: a sample URL parameter, not a secret
 }
 
 PLAIN_ROUTES = {

@@ -11,15 +11,21 @@ from tests.security.registry import PUBLIC, USAGER_ROUTES, project_routes
 from tests.security.world import build_world
 
 
+class _Anything:
+    def __getattr__(self, name):
+        return self
+
+
 class _Recorder:
-    """A world that answers every attribute with itself and remembers the names asked (`.uid` included)."""
+    """A world that remembers the names of the objects asked (the first level: `w.carnet.beneficiaire.uid` asks
+    for `carnet`)."""
 
     def __init__(self, seen):
         self.__dict__["seen"] = seen
 
     def __getattr__(self, name):
         self.__dict__["seen"].add(name)
-        return self
+        return _Anything()
 
 
 def test_every_route_has_a_request_builder_or_an_explained_exclusion():
@@ -42,8 +48,7 @@ def test_every_object_a_builder_reads_has_a_source_in_the_generated_data():
         builder = kwargs_builder(name)
         if builder is not None:
             builder(_Recorder(seen))
-    # The tests' objects are read by attribute; `uid` is the identifier every object has.
-    assert seen - {"uid"} - set(SOURCES) == set()
+    assert seen and seen - set(SOURCES) == set()
 
 
 def test_client_of_each_kind_of_route():
@@ -85,3 +90,25 @@ def test_command_fails_over_the_threshold(settings):
             "bench_pages", departement="76", iterations=1, routes=["carnet:detail"], seuil=0, stdout=io.StringIO()
         )
     assert exit_.value.code == 1
+
+
+@pytest.mark.django_db
+def test_load_test_personas_open_their_pages(settings, tmp_path):
+    import json
+
+    from django.test import Client
+
+    settings.SECURE_SSL_REDIRECT = False
+    world = build_world("76", "Seine-Maritime")
+    sortie = tmp_path / "charge.json"
+    call_command("bench_charge_personas", departement="76", sortie=str(sortie), stdout=io.StringIO())
+    data = json.loads(sortie.read_text())
+    referent = data["referents"][0]
+    assert str(world.carnet.uid) in referent["carnets"]
+    client = Client()
+    client.cookies["sessionid"] = referent["session"]
+    assert client.get(f"/carnets/{referent['carnets'][0]}/").status_code == 200
+    partenaire = data["partenaires"][0]
+    api = Client(headers={"Authorization": f"Bearer {partenaire['jeton']}"})
+    assert api.get(f"/api/v1/carnets/{partenaire['carnets'][0]}/").status_code == 200
+    assert data["charges"] and data["dossiers"]

@@ -345,6 +345,8 @@ def test_the_pg_trgm_index_is_by_departement_and_searches_use_both_its_columns(d
         )
         for (name,) in cursor.fetchall():
             cursor.execute(f'DROP INDEX "{name}"')
+        # The GIN of the whole words (carnet.0023) also starts with the département: out of reach as well.
+        cursor.execute("DROP INDEX IF EXISTS beneficiaire_dep_mots_gin")
         cursor.execute("EXPLAIN " + sql, params)
         plan = "\n".join(row[0] for row in cursor.fetchall())
         transaction.set_rollback(True)

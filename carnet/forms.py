@@ -113,7 +113,12 @@ class BeneficiaireForm(VersionedFormMixin, forms.ModelForm):
 class RechercheForm(forms.Form):
     nom = forms.CharField(label="Nom ou prénom", required=False, max_length=100)
     date_naissance = forms.DateField(label="Date de naissance", required=False, widget=DateInput())
-    numero_allocataire = forms.CharField(label="Numéro d'allocataire CAF/MSA", required=False, max_length=15)
+    numero_allocataire = forms.CharField(
+        label="Numéro d'allocataire CAF/MSA",
+        required=False,
+        max_length=15,
+        help_text="Le début du numéro suffit.",
+    )
     identifiant_france_travail = forms.CharField(label="Identifiant France Travail", required=False, max_length=20)
 
     def clean(self):

@@ -52,7 +52,8 @@ def search_beneficiaires(data):
     if data.get("date_naissance"):
         queryset = queryset.filter(date_naissance=data["date_naissance"])
     if data.get("numero_allocataire"):
-        queryset = queryset.filter(numero_allocataire=data["numero_allocataire"].strip())
+        # The start of the number is enough (a letter read over the phone, a number half remembered).
+        queryset = queryset.filter(numero_allocataire__startswith=data["numero_allocataire"].strip())
     if data.get("identifiant_france_travail"):
         queryset = queryset.filter(identifiant_france_travail=data["identifiant_france_travail"].strip())
     if data.get("nom"):

@@ -17,7 +17,7 @@ from django.utils import timezone
 
 from carnet.models import Contrat, Sortie
 from spie.models import Role
-from tests.security.test_routes import iter_routes
+from tests.security.registry import iter_routes
 from tests.security.world import build_world
 from tests.spie.factories import MembershipFactory, StructureFactory
 

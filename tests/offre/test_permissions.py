@@ -11,7 +11,7 @@ from django.test import Client
 from django.urls import reverse
 
 from spie.models import Role
-from tests.security.test_routes import iter_routes
+from tests.security.registry import iter_routes
 from tests.security.world import build_world
 from tests.spie.factories import MembershipFactory, StructureFactory, TotpFactory
 

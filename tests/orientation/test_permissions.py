@@ -11,7 +11,7 @@ from django.test import Client
 from django.urls import reverse
 
 from spie.models import Role
-from tests.security.test_routes import iter_routes
+from tests.security.registry import iter_routes
 from tests.spie.factories import DepartementFactory, MembershipFactory, StructureFactory
 
 OK, REFUSE, INCONNU = "ok", "403", "404"

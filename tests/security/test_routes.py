@@ -6,15 +6,12 @@ département A's object, for GET and POST.
 A new route that is not in tests/security/registry.py makes `test_every_route_is_registered` fail.
 """
 
-import re
-
 import pytest
 from django.test import Client
-from django.urls import URLPattern, URLResolver, get_resolver, resolve, reverse
+from django.urls import resolve, reverse
 
 from tests.security.registry import (
     API_TOKENS,
-    NATIONAL_ADMIN_NAMESPACE,
     OBJECT_ROUTES,
     PARAM_ROUTES,
     PLAIN_ROUTES,
@@ -22,39 +19,17 @@ from tests.security.registry import (
     UNNAMED_PREFIXES,
     USAGER_LOGIN_PATH,
     USAGER_ROUTES,
+    project_routes,
 )
 from tests.security.world import ALL_ROLES, build_world
 
 LOGIN_PATH = "/comptes/login/"
 
 
-def iter_routes(patterns=None, prefix="", namespace=None):
-    """Yield (qualified name or None, route string, has parameters) for every pattern."""
-    for pattern in get_resolver().url_patterns if patterns is None else patterns:
-        route = prefix + str(pattern.pattern)
-        if isinstance(pattern, URLResolver):
-            inner = namespace
-            if pattern.namespace:
-                inner = f"{namespace}:{pattern.namespace}" if namespace else pattern.namespace
-            yield from iter_routes(pattern.url_patterns, route, inner)
-        elif isinstance(pattern, URLPattern):
-            name = pattern.name and (f"{namespace}:{pattern.name}" if namespace else pattern.name)
-            has_params = bool(re.search(r"<[^>]+>|\(\?P<", route))
-            yield name, route, has_params
-
-
-def _project_routes():
-    return [
-        (name, route, has_params)
-        for name, route, has_params in iter_routes()
-        if not (name or "").startswith(f"{NATIONAL_ADMIN_NAMESPACE}:")
-    ]
-
-
 def test_every_route_is_registered():
     registered = PLAIN_ROUTES | set(OBJECT_ROUTES) | set(PARAM_ROUTES) | set(USAGER_ROUTES)
     names, problems = set(), []
-    for name, route, has_params in _project_routes():
+    for name, route, has_params in project_routes():
         if name is None:
             if not route.startswith(UNNAMED_PREFIXES):
                 problems.append(f"route sans nom non autorisée : {route}")

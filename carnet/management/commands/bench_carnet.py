@@ -302,8 +302,9 @@ class Command(BaseCommand):
         parser.add_argument("--portefeuille", type=int, default=100, help="Carnets suivis par le référent mesuré.")
         parser.add_argument("--seed", type=int, default=1)
         parser.add_argument("--explain", action="store_true", help="EXPLAIN ANALYZE de la requête la plus lente.")
+        parser.add_argument("--cas", default="", help="Ne mesurer que les lignes dont l'intitulé contient ce texte.")
 
-    def handle(self, *args, departement, iterations, portefeuille, seed, explain, **options):
+    def handle(self, *args, departement, iterations, portefeuille, seed, explain, cas, **options):
         departement = Departement.objects.filter(code=departement).first()
         if departement is None:
             raise CommandError("Département introuvable.")
@@ -333,6 +334,7 @@ class Command(BaseCommand):
         search_terms = [typo(name, terms_rng) for name in terms_rng.sample(SURNAMES, 20)]
 
         cases = self.cases(departement, referent, structure, uids, biggest, search_terms)
+        cases = [case for case in cases if cas in case["label"]]
         load_before = os.getloadavg()[0]
         with override_settings(ALLOWED_HOSTS=[*settings.ALLOWED_HOSTS, "testserver"], DEBUG=False):
             results = self.measure(cases, iterations, explain)
@@ -377,7 +379,7 @@ class Command(BaseCommand):
         return user, structure
 
     def cases(self, departement, referent, structure, uids, biggest, search_terms):
-        dep_id = departement.pk
+        dep_id = self.departement_id = departement.pk
         try:
             portefeuille_url = reverse("carnet:portefeuille")
             detail_urls = [reverse("carnet:detail", kwargs={"uid": uid}) for uid in uids]
@@ -460,6 +462,7 @@ class Command(BaseCommand):
                 "target": TARGET_SEARCH_MS,
             }
         )  # fmt: skip
+        cases += self.cases_recherche_courante(client, recherche_url)
         cases.append(
             {
                 "label": "recherche (tableau) : SQL naïf",
@@ -473,6 +476,51 @@ class Command(BaseCommand):
             }
         )
         return cases
+
+    def cases_recherche_courante(self, client, url):
+        """What people type most: the most common surnames and first names of the département (thousands of
+        perfect matches each), birth dates, the first seven characters of CAF numbers."""
+        if url is None:
+            return []
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT nom_usage FROM carnet_beneficiaire WHERE departement_id = %s "
+                "GROUP BY nom_usage ORDER BY count(*) DESC, nom_usage LIMIT 10",
+                [self.departement_id],
+            )
+            noms = [row[0] for row in cursor.fetchall()]
+            cursor.execute(
+                "SELECT split_part(prenoms, ' ', 1) AS p FROM carnet_beneficiaire WHERE departement_id = %s "
+                "GROUP BY p ORDER BY count(*) DESC, p LIMIT 10",
+                [self.departement_id],
+            )
+            prenoms = [row[0] for row in cursor.fetchall()]
+            cursor.execute(
+                "SELECT date_naissance, left(numero_allocataire, 7) FROM carnet_beneficiaire "
+                "WHERE departement_id = %s AND numero_allocataire <> '' ORDER BY md5(id::text) LIMIT 20",
+                [self.departement_id],
+            )
+            sample = cursor.fetchall()
+        criteres = [
+            ("recherche ?nom=<nom courant>", [f"nom={nom}" for nom in noms]),
+            ("recherche ?nom=<prénom courant>", [f"nom={prenom}" for prenom in prenoms]),
+            ("recherche ?date_naissance=", [f"date_naissance={date:%Y-%m-%d}" for date, _ in sample]),
+            ("recherche ?numero_allocataire=<7 premiers>", [f"numero_allocataire={debut}" for _, debut in sample]),
+        ]
+        self.stdout.write(
+            "Recherches courantes : " + " ; ".join(f"{label} : {', '.join(q[:5])}…" for label, q in criteres)
+        )
+        return [
+            {
+                "label": label,
+                "client": client,
+                "urls": [f"{url}?{q}" for q in queries],
+                "sql": None,
+                "target": TARGET_SEARCH_MS,
+            }
+            for label, queries in criteres
+            if queries
+        ]
 
     def cases_file(self, departement):
         """The orientation queue, for the département's admin (every territory) and for a chargé d'orientation,

@@ -1,8 +1,8 @@
 """Indicators of the suspension-remobilisation regime for the département's décideurs and administrator: files
 opened by ground and outcome, the share of sanctions lifted by remobilisation, median durations (opening →
-decision, decision → lift), and the équipes pluridisciplinaires' sessions held in the period with their opinions and the
-président's decisions (counted by `sanctions.equipes`). Aggregates only: no person is named. Pure reads of the
-département's files.
+decision, decision → lift), and the équipes pluridisciplinaires' sessions held in the period with their opinions
+and the président's decisions (counted by `sanctions.equipes`). Aggregates only: no person is named. Pure reads of
+the département's files.
 """
 
 import datetime

@@ -26,6 +26,8 @@ urlpatterns += [
     path("caf-msa/", views_pilotage.exports_payeur, name="exports_payeur"),
     path("caf-msa/<uuid:uid>.csv", views_pilotage.export_payeur_csv, name="export_payeur_csv"),
     path("indicateurs/", views_pilotage.indicateurs_page, name="indicateurs"),
+]
+
 # Équipes pluridisciplinaires and their sessions (sanctions.views_ep).
 urlpatterns += [
     path("ep/", views_ep.seances, name="ep_seances"),

@@ -16,7 +16,7 @@ from tests.carnet.factories import (
     theme,
 )
 
-migration = importlib.import_module("carnet.migrations.0023_classes_de_sensibilite")
+migration = importlib.import_module("carnet.migrations.0024_classes_de_sensibilite")
 
 
 def evenement(carnet, obj=None, sensibilite="restreinte", type="note"):

@@ -41,7 +41,7 @@ def oublier_les_informations_anterieures(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('carnet', '0023_classes_de_sensibilite'),
+        ('carnet', '0024_classes_de_sensibilite'),
         ('spie', '0014_departement_conservation'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]

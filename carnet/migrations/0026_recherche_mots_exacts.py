@@ -44,6 +44,6 @@ def drop(apps, schema_editor):
 class Migration(migrations.Migration):
     atomic = False
 
-    dependencies = [("carnet", "0022_alter_evenement_type")]
+    dependencies = [("carnet", "0025_information_et_opposition")]
 
     operations = [migrations.RunPython(create, drop, elidable=False)]

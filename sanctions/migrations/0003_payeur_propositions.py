@@ -10,7 +10,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('sanctions', '0001_initial'),
+        ('sanctions', '0002_equipes_pluridisciplinaires'),
         ('spie', '0014_departement_conservation'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]

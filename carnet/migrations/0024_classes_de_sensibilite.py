@@ -58,7 +58,7 @@ SELECT set_config('spie.anonymisation', 'off', true);
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("carnet", "0022_alter_evenement_type"),
+        ("carnet", "0023_transfert"),
     ]
 
     operations = [

@@ -167,7 +167,7 @@ def _evenement(passage, resume, *, auteur=None, structure=None):
         resume=f"Équipe pluridisciplinaire : {resume}"[:255],
         auteur=auteur,
         structure=structure,
-        sensibilite=Sensibilite.RESTREINTE,
+        sensibilite=Sensibilite.JUSTICE,
         obj=passage,
     )
 

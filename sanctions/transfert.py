@@ -5,12 +5,24 @@ must be taken or the file closed first. Closed files move with the carnet: the s
 the earlier breaches (`sanctions.bareme`), whichever département decided them.
 """
 
-from sanctions.etats import ETATS_OUVERTS
-from sanctions.models import DossierManquement, EtapeDossier, ObservationDossier, PieceDossier
+from sanctions.etats import ETATS_OUVERTS, ETATS_SEANCE_VIVANTS
+from sanctions.models import (
+    DossierManquement,
+    EtapeDossier,
+    MouvementPayeur,
+    ObservationDossier,
+    PassageEquipe,
+    PieceDossier,
+    PropositionPartenaire,
+)
 
 
 def dossier_ouvert(carnet) -> bool:
-    return DossierManquement.objects.filter(carnet=carnet, etat__in=ETATS_OUVERTS).exists()
+    """An open sanction file, or a place on the agenda of an équipe pluridisciplinaire's session still to be held:
+    the sending département finishes what it started before the person leaves."""
+    if DossierManquement.objects.filter(carnet=carnet, etat__in=ETATS_OUVERTS).exists():
+        return True
+    return PassageEquipe.objects.filter(carnet=carnet, seance__etat__in=ETATS_SEANCE_VIVANTS).exists()
 
 
 def transferer(*, carnet, vers) -> dict[str, int]:
@@ -20,5 +32,11 @@ def transferer(*, carnet, vers) -> dict[str, int]:
             departement_id=vers.pk
         ),
         "sanctions.piecedossier": PieceDossier.objects.filter(dossier__carnet=carnet).update(departement_id=vers.pk),
+        "sanctions.mouvementpayeur": MouvementPayeur.objects.filter(dossier__carnet=carnet).update(
+            departement_id=vers.pk
+        ),
+        "sanctions.propositionpartenaire": PropositionPartenaire.objects.filter(dossier__carnet=carnet).update(
+            departement_id=vers.pk
+        ),
         "sanctions.dossiermanquement": DossierManquement.objects.filter(carnet=carnet).update(departement_id=vers.pk),
     }

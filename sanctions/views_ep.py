@@ -4,7 +4,7 @@ read of a person's data is in the access log. GET never writes (except the log).
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.db.models import Q
+from django.db.models import F, Q
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
@@ -51,7 +51,11 @@ def _seances():
 
 
 def _passages():
-    return PassageEquipe.objects.select_related("seance__equipe", "carnet__beneficiaire__commune", "dossier")
+    # A passage whose carnet has since moved to another département (a transfer) stays in its session's minutes but
+    # no longer opens here: its summary and convocation are the person's data, which left with them.
+    return PassageEquipe.objects.select_related("seance__equipe", "carnet__beneficiaire__commune", "dossier").filter(
+        carnet__departement_id=F("departement_id")
+    )
 
 
 def _membres():

@@ -5,7 +5,7 @@ import datetime
 
 from django.contrib import messages
 from django.http import HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods, require_safe
 
 from sanctions import indicateurs, payeur, tribunal
@@ -62,10 +62,10 @@ def exports_payeur(request):
     )
 
 
-@require_perm(can_list_dossiers)
+# The export is looked up first (another département's: 404 whatever the role), then the role is checked.
+@require_perm(lambda acting, export: can_list_dossiers(acting), model=payeur.exports)
 @require_safe
-def export_payeur_csv(request, uid):
-    export = get_object_or_404(payeur.exports(), uid=uid)
+def export_payeur_csv(request, export):
     mouvements = payeur.mouvements_de(export)
     contenu = payeur.export_csv(mouvements)
     log_export(

@@ -35,11 +35,13 @@ from carnet.models import (
     Contrat,
     DemandeAdhesion,
     Document,
+    InformationPersonne,
     JustificationConservation,
     MembreGroupe,
     Note,
     Objectif,
     ObservationPersonne,
+    OppositionPartage,
     OrigineTransfert,
     PointDeSuivi,
     ProjetProfessionnel,
@@ -82,6 +84,8 @@ TRANSFERT_PAR_MODELE = {
     "carnet.pointdesuivi": DEPLACE,
     "carnet.observationpersonne": DEPLACE,
     "carnet.transfertcarnet": DEPLACE,
+    "carnet.informationpersonne": DEPLACE + " (la personne a été informée : l'information la suit)",
+    "carnet.oppositionpartage": DEPLACE + " (son opposition la suit)",
     "carnet.contrat_objectifs": "table de liaison sans département : suit ses contrats et objectifs",
     "carnet.sortie_objectifs_atteints": "table de liaison sans département : suit ses sorties et objectifs",
     "carnet.conflitidentite": "coupé : conflit du flux CAF/MSA du département de départ, supprimé",
@@ -100,6 +104,10 @@ TRANSFERT_PAR_MODELE = {
     "sanctions.observationdossier": DEPLACE,
     "sanctions.piecedossier": DEPLACE,
     "sanctions.dossiermanquement_rendez_vous": "table de liaison sans département : suit ses dossiers",
+    "sanctions.mouvementpayeur": DEPLACE + " (ce qui a été notifié à la CAF/MSA suit son dossier)",
+    "sanctions.propositionpartenaire": DEPLACE,
+    "sanctions.passageequipe": "reste dans le département de départ, à l'ordre du jour de sa séance close (son "
+    "procès-verbal) ; sa fiche et sa convocation ne s'ouvrent plus (refusé tant qu'une séance n'est pas close)",
     "partenaires.empreinteflux": "coupé : empreinte du flux CAF/MSA du département de départ, supprimée",
     "usager.compteusager": DEPLACE,
     "usager.demandeliaison": DEPLACE,
@@ -142,8 +150,9 @@ def _verifier(carnet, vers):
         raise TransfertRefuse("Ce carnet a été anonymisé : il n'y a plus rien à transférer.")
     if dossier_ouvert(carnet):
         raise TransfertRefuse(
-            "Un dossier de manquement (sanction) est ouvert pour cette personne : il doit être décidé et clos dans "
-            "ce département avant le transfert."
+            "Un dossier de manquement (sanction) est ouvert pour cette personne, ou elle est inscrite à une séance "
+            "d'équipe pluridisciplinaire qui n'est pas close : il doit être décidé et clos dans ce département avant "
+            "le transfert."
         )
 
 
@@ -241,6 +250,8 @@ def _deplacer_le_carnet(carnet, vers) -> dict[str, int]:
         PointDeSuivi,
         ObservationPersonne,
         TransfertCarnet,
+        InformationPersonne,
+        OppositionPartage,
     ):
         compte[model._meta.label_lower] = model.objects.filter(carnet=carnet).update(departement_id=vers.pk)
     compte["carnet.objectif"] = Objectif.objects.filter(axe__carnet=carnet).update(departement_id=vers.pk)

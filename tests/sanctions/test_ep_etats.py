@@ -69,7 +69,7 @@ def test_a_session_from_creation_to_closing(ep, _clock):
     assert all(e.article.startswith("CASF L.262-37") and e.etat_apres == "notifie" for e in etapes)
     evenements = Evenement.objects.filter(carnet=ep.carnet, resume__contains="équipe pluridisciplinaire")
     assert evenements.count() == 4
-    assert set(evenements.values_list("sensibilite", "type")) == {(Sensibilite.RESTREINTE, TypeEvenement.SANCTION)}
+    assert set(evenements.values_list("sensibilite", "type")) == {(Sensibilite.JUSTICE, TypeEvenement.SANCTION)}
 
 
 # --- Agenda ------------------------------------------------------------------------------------------------------
@@ -128,7 +128,7 @@ def test_a_reorientation_points_at_a_carnet_without_sanction_file(ep):
     passage = seance.passages.get()
     assert passage.dossier is None and passage.carnet == autre
     evenement = Evenement.objects.get(carnet=autre)
-    assert evenement.type == TypeEvenement.ORIENTATION and evenement.sensibilite == Sensibilite.RESTREINTE
+    assert evenement.type == TypeEvenement.ORIENTATION and evenement.sensibilite == Sensibilite.JUSTICE
     assert EtapeDossier.objects.filter(transition="equipe_pluridisciplinaire").count() == 0
 
 

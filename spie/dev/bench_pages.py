@@ -154,6 +154,16 @@ SOURCES = {
     "questionnaire": _where("suivi.Questionnaire", carnet=_carnet),
     "dossier_manquement": _where("sanctions.DossierManquement", carnet=_carnet),
     "piece_manquement": _where("sanctions.PieceDossier", dossier=lambda w: w.dossier_manquement),
+    "proposition_sanction": _where("sanctions.PropositionPartenaire"),
+    "export_payeur": _where("sanctions.ExportPayeur"),
+    "equipe_ep": _where("sanctions.EquipePluridisciplinaire"),
+    "membre_ep": _where("sanctions.MembreEquipe"),
+    "seance_ep": _where("sanctions.SeanceEquipe"),
+    "passage_ep": _where("sanctions.PassageEquipe"),
+    # A transfer proposed to the measured département by another one (its row lives in the sending département).
+    "transfert_entrant": lambda w: _first(
+        _model_class("carnet.TransfertCarnet").unscoped_objects.filter(departement_destination=w.departement)
+    ),
 }
 
 

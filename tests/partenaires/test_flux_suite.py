@@ -9,7 +9,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from carnet.models import Beneficiaire, Evenement, TypeEvenement
+from carnet.models import Beneficiaire, Evenement, InformationPersonne, TypeEvenement
 from carnet.services import RegleMetier
 from carnet.services.beneficiaires import beneficiaire_update
 from partenaires.dev.generation_flux import flux_bytes
@@ -304,6 +304,10 @@ def test_flux_updates_written_in_bulk_are_announced_to_the_followers_webhooks_on
     ft = StructureFactory(departement=dep_a, type="france_travail")
     with departement_scope(dep_a):
         carnet = Beneficiaire.objects.get(numero_allocataire=followed.matricule).carnet
+        # The person was informed of the sharing (without it, nothing leaves for another structure).
+        InformationPersonne.objects.create(
+            departement=dep_a, carnet=carnet, informee_le=NOVEMBRE, canal="entretien", version_notice="2026-01"
+        )
         MembreGroupeFactory(carnet=carnet, user=MembershipFactory(structure=ft).user, structure=ft)
     _, value = make_token(ft)
     subscribe(value, receiver.url, ["carnet.modifie"])

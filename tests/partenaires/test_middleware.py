@@ -13,7 +13,14 @@ ROOT = Path(__file__).resolve().parents[2]
 
 # spie/ is the foundation: only the project's composition (settings, root URLs, the demo loader that fills
 # every app) may name the partner app.
-COMPOSITION = {"spie/settings/base.py", "spie/urls.py", "spie/management/commands/charger_demo.py"}
+# Composition roots: they assemble every app (settings, URLs, the demo, the benchmarks that walk every route).
+COMPOSITION = {
+    "spie/settings/base.py",
+    "spie/urls.py",
+    "spie/management/commands/charger_demo.py",
+    "spie/dev/bench_pages.py",
+    "spie/management/commands/bench_charge_personas.py",
+}
 
 
 def _imported_modules(path):

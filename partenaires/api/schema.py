@@ -113,10 +113,16 @@ def postprocess_contract(result, generator, request, public):
     - every error (4xx) is an `application/problem+json` body (`Probleme`), whatever the view documented;
     - 401, 403, 404, 406 and 429 on every operation, 400 on every operation (a query parameter the operation does
       not document is refused: partenaires.api.base), 415 on every operation with a body;
-    - a query parameter that is free text never holds a NUL character (PostgreSQL cannot store it: refused, 400);
+    - a query parameter or a body field that is free text never holds a NUL character (PostgreSQL cannot store it:
+      refused, 400);
     - a multipart form has its documented fields only.
     """
     schemas = result.get("components", {}).get("schemas", {})
+    for component in schemas.values():
+        for field in (component.get("properties") or {}).values():
+            for schema in (field, field.get("items") or {}):
+                if schema.get("type") == "string" and not {"pattern", "enum", "format", "$ref"} & schema.keys():
+                    schema["pattern"] = SANS_NUL
     for operations in result.get("paths", {}).values():
         for operation in operations.values():
             if not isinstance(operation, dict) or "responses" not in operation:

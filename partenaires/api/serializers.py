@@ -20,6 +20,12 @@ class CommuneField(serializers.SlugRelatedField):
     def __init__(self, **kwargs):
         super().__init__(slug_field="code_insee", queryset=Commune.objects.all(), **kwargs)
 
+    def to_internal_value(self, data):
+        # A NUL character cannot reach PostgreSQL (it would fail the request): refused like any unknown code.
+        if isinstance(data, str) and "\x00" in data:
+            self.fail("does_not_exist", slug_name=self.slug_field, value="(caractère nul)")
+        return super().to_internal_value(data)
+
 
 class BeneficiaireSerializer(PartnerModelSerializer):
     """Identity and rights of a person. The NIR is write-only: it is never returned."""

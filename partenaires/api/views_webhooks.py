@@ -92,7 +92,7 @@ class AbonnementListCreate(PartnerAPIMixin, generics.GenericAPIView):
     pagination_class = CursorPaginationSPIE
 
     def get_queryset(self):
-        return AbonnementWebhook.objects.filter(structure=self.request.auth.structure)
+        return AbonnementWebhook.objects.filter(structure=self.request.auth.structure, actif=True)
 
     @extend_schema(
         summary="Abonnements webhooks de votre structure", responses={200: AbonnementSerializer(many=True), **ERRORS}
@@ -145,7 +145,8 @@ class AbonnementDetail(PartnerAPIMixin, generics.GenericAPIView):
     http_method_names = ["get", "delete", "head", "options"]
 
     def get_object(self):
-        abonnement = get_object_or_404(AbonnementWebhook.objects.all(), uid=self.kwargs["uid"])
+        # An unsubscribed subscription (DELETE) is gone for the API: 404, as for any deleted resource.
+        abonnement = get_object_or_404(AbonnementWebhook.objects.filter(actif=True), uid=self.kwargs["uid"])
         if abonnement.structure_id != self.request.auth.structure_id:
             raise exceptions.PermissionDenied("Cet abonnement appartient à une autre structure.")
         self.touched(abonnement)

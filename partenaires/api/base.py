@@ -77,6 +77,8 @@ IF_MATCH = OpenApiParameter(
     str,
     OpenApiParameter.HEADER,
     required=True,
+    # An entity tag as RFC 9110 writes it (optionally weak, always quoted): `*` (any version) is refused.
+    pattern='^(W/)?"[^"]*"$',
     description="ETag de la version lue (réponse du GET). Sans lui ou avec `*` : 428 ; périmé : 412.",
 )
 IDEMPOTENCY_KEY = OpenApiParameter(

@@ -103,6 +103,14 @@ def _where(model_path, **lookups):
     return source
 
 
+def _transfert_entrant(world):
+    """A transfer proposed to the measured département: its row lives in the sending département, read as the
+    receiving admin's list reads it (`carnet.services.transfert.transferts_recus`)."""
+    from carnet.services.transfert import transferts_recus
+
+    return _first(transferts_recus(world.departement))
+
+
 def _carnet(world):
     return world.carnet
 
@@ -161,9 +169,7 @@ SOURCES = {
     "seance_ep": _where("sanctions.SeanceEquipe"),
     "passage_ep": _where("sanctions.PassageEquipe"),
     # A transfer proposed to the measured département by another one (its row lives in the sending département).
-    "transfert_entrant": lambda w: _first(
-        _model_class("carnet.TransfertCarnet").unscoped_objects.filter(departement_destination=w.departement)
-    ),
+    "transfert_entrant": _transfert_entrant,
 }
 
 

@@ -76,7 +76,11 @@ class Rule:
     why: str
 
 
-COMMUNE = Rule(400, frozenset({"code_insee_commune"}), "a commune of the COG: 35,000 codes no schema lists")
+COMMUNE = Rule(
+    400,
+    frozenset({"code_insee_commune", "nir"}),
+    "a commune of the COG (35,000 codes no schema lists); a NIR of 13 or 15 characters whose key (mod 97) matches",
+)
 OFFRE = Rule(
     400,
     frozenset(
